@@ -1,0 +1,3 @@
+module github.com/ppsppd/ppsppd
+
+go 1.26
