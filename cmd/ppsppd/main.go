@@ -1,0 +1,15 @@
+// Command ppsppd is a PPSPP (RFC 7574) peer. Each subcommand lives in its own file; this one
+// only builds the command tree and maps errors to the exit status.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	if err := newRootCmd().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "ppsppd:", err)
+		os.Exit(1)
+	}
+}
