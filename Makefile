@@ -1,0 +1,40 @@
+# ppsppd developer targets. `make test` is what CI runs (.ci/run) and what the README gives.
+GO       ?= go
+BIN      ?= bin/ppsppd
+FUZZTIME ?= 60s
+# Each fuzz target as package:Name; `make fuzz` runs each for FUZZTIME.
+FUZZ_TARGETS := ./internal/wire:FuzzDatagram ./internal/wire:FuzzOptions
+CAPTURE  ?= testdata/interop/vod-1025B-sha1-1024.pcap
+
+.PHONY: build test fmt-check vet bench fuzz run clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/ppsppd
+
+test: fmt-check vet
+	$(GO) test -race ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+# Until the daemon can serve, the most useful thing ppsppd runs is the dissector on a real
+# libswift capture.
+run: build
+	./$(BIN) dissect $(CAPTURE)
+
+clean:
+	rm -rf bin
