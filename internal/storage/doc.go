@@ -1,0 +1,69 @@
+// Package storage keeps one swarm's content on disk together with a checkpoint of what we
+// verified, and hands out only bytes that verify against the swarm's root hash.
+//
+// # Files
+//
+//   - the content file (Options.ContentPath), preallocated sparse when the size is known;
+//   - our checkpoint (Options.CheckpointPath, default ContentPath + ".ppsppd"): which
+//     chunks are verified, plus the hashes learned, in the format below;
+//   - libswift's NAME.mhash (Options.MhashPath, default ContentPath + ".mhash"), read only,
+//     so content that libswift seeded can be seeded without hashing it again.
+//
+// # Trust
+//
+// Nothing read from disk is believed without a check against the root hash (the swarm
+// ID, RFC 7574 §5.1):
+//
+//   - Checkpoint hashes are recomputed bottom-up to the root when loaded (one small hash
+//     per inner node, no content read); a checkpoint that is torn, truncated, fails its
+//     CRC, has another version, root or shape, or does not hash up to the root is dropped
+//     as a whole, and Open falls back as below.
+//   - Every ReadAt hashes each chunk it returns against the chunk's leaf hash, so a content
+//     file changed behind our back (bit flips, truncation) yields an error, never a wrong
+//     byte. The chunk is then marked missing, to be fetched again.
+//   - Chunks present in the content file but not marked verified in the checkpoint (written
+//     after the last checkpoint) are re-verified at Open when their hashes are known, and
+//     otherwise stay unverified.
+//   - A libswift .mhash is checked completely at Open: its leaf hashes are combined up to
+//     the root (no content read). The content is then verified lazily: each chunk on its
+//     first read (or all of them in VerifyPending), and only then counts as verified.
+//     Chunks still unchecked are not recorded in the checkpoint, so the next Open
+//     verifies them like any other unrecorded content (once, on all cores).
+//   - Without a usable checkpoint or .mhash, Open rehashes the content file (all cores) and
+//     accepts it only if it reproduces the root hash; otherwise it starts empty.
+//   - Chunks enter only through PutChunk, which verifies them with the hash tree first.
+//
+// # Checkpoint format, version 1
+//
+// All integers big-endian (as on the PPSPP wire). N is the chunk count, H the hash size.
+//
+//	offset  size  field
+//	0       8     magic "PPSPPDCK"
+//	8       2     format version = 1
+//	10      1     hash function, RFC 7574 §7.6 code (0 SHA-1 … 4 SHA-512)
+//	11      1     flags: bit 0 = content size known; other bits zero
+//	12      4     chunk size in bytes
+//	16      8     content size in bytes (0 when unknown)
+//	24      8     chunk count N (0 when unknown, i.e. no peaks verified yet)
+//	32      8     number of verified chunks (= set bits of the bitmap)
+//	40      8     payload length P
+//	48      H     root hash (swarm ID)
+//	48+H    P     payload:
+//	                verified-chunk bitmap, ceil(N/8) bytes: chunk i is bit 1<<(i%8)
+//	                  of byte i/8; bits past N are zero
+//	                known hashes, hashtree.AppendFrontier encoding: a bitmap of 2N−1
+//	                  bits (bin b = bit 1<<(b%8) of byte b/8), then the H-byte hashes of
+//	                  the set bins in ascending order: the known nodes whose children are
+//	                  unknown, from which every other known hash is recomputed
+//	48+H+P  4     CRC-32C (Castagnoli) of all bytes before it
+//
+// The file is replaced atomically: written to a temporary file in the same directory,
+// fsynced, renamed over the old one, and the directory fsynced. The content file is
+// fsynced first, so a checkpoint never claims chunks that are not on disk.
+//
+// # Errors
+//
+// A failed write, sync or checkpoint (disk full, file too large, I/O error) puts the store
+// in an error state: Err reports the cause, later writes and checkpoints return it, and
+// reads of verified chunks still work. Other stores are not affected.
+package storage

@@ -1,0 +1,18 @@
+package storage
+
+import "errors"
+
+var (
+	// ErrNotVerified: a read touched a chunk we do not hold verified.
+	ErrNotVerified = errors.New("storage: chunk not verified")
+	// ErrContentChanged: a verified chunk no longer matches its hash on disk; it is now
+	// marked missing.
+	ErrContentChanged = errors.New("storage: content on disk does not match its hash")
+	// ErrClosed: the store was closed.
+	ErrClosed = errors.New("storage: store closed")
+	// ErrCheckpoint: the checkpoint file is unusable (bad magic, version, checksum, shape
+	// or hashes); Open falls back without it.
+	ErrCheckpoint = errors.New("storage: bad checkpoint")
+	// ErrCheckpointVersion: a checkpoint written by a format version we do not read.
+	ErrCheckpointVersion = errors.New("storage: unsupported checkpoint version")
+)

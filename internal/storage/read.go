@@ -1,0 +1,196 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ppsppd/ppsppd/internal/bins"
+	"github.com/ppsppd/ppsppd/internal/hashtree"
+)
+
+// chunkRef is what reading one chunk needs, copied under the lock so that the read and
+// the hashing run without it.
+type chunkRef struct {
+	off     int64
+	length  int
+	leaf    [hashtree.MaxHashSize]byte
+	pending bool
+}
+
+func (s *Store) refLocked(c uint64) (chunkRef, error) {
+	var ref chunkRef
+	if s.closed {
+		return ref, ErrClosed
+	}
+	ref.pending = s.pending.get(c)
+	if !ref.pending && !s.verified.get(c) {
+		return ref, ErrNotVerified
+	}
+	l, okLen := s.tree.ChunkLen(c)
+	leaf, okLeaf := s.tree.Hash(bins.Chunk(c))
+	if !okLen || !okLeaf {
+		return ref, ErrNotVerified // cannot happen: both are known for held chunks
+	}
+	ref.off = int64(c) * int64(s.opts.Params.ChunkSize)
+	ref.length = l
+	copy(ref.leaf[:], leaf)
+	return ref, nil
+}
+
+// load reads chunk c into buf and checks it against its leaf hash. A chunk that is missing
+// or wrong on disk is marked missing, so it will be fetched again.
+func (s *Store) load(c uint64, ref chunkRef, buf []byte) error {
+	buf = buf[:ref.length]
+	got, err := s.f.ReadAt(buf, ref.off)
+	if got < ref.length {
+		if err != nil && !errors.Is(err, io.EOF) {
+			return s.fail(fmt.Errorf("reading chunk %d: %w", c, err))
+		}
+		s.forget(c, ref)
+		return fmt.Errorf("storage: chunk %d: content file too short: %w", c, ErrNotVerified)
+	}
+	hf := s.opts.Params.Hash
+	var d [hashtree.MaxHashSize]byte
+	if !bytes.Equal(hf.Sum(d[:0], buf), ref.leaf[:hf.Size()]) {
+		s.forget(c, ref)
+		return fmt.Errorf("storage: chunk %d: %w", c, ErrContentChanged)
+	}
+	if ref.pending {
+		s.mu.Lock()
+		if s.pending.get(c) {
+			s.pending.unset(c)
+			s.verified.set(c)
+			s.gen++
+		}
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+func (s *Store) forget(c uint64, ref chunkRef) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ref.pending && s.verified.get(c) {
+		return // PutChunk stored a verified copy while we read the old bytes
+	}
+	if s.verified.get(c) {
+		s.gen++ // the checkpoint must stop claiming it
+	}
+	s.verified.unset(c)
+	s.pending.unset(c)
+}
+
+var chunkPool sync.Pool
+
+func getBuf(n int) *[]byte {
+	if b, ok := chunkPool.Get().(*[]byte); ok && cap(*b) >= n {
+		return b
+	}
+	b := make([]byte, n)
+	return &b
+}
+
+// ReadAt implements io.ReaderAt over the content, for verified chunks only: each chunk
+// read is hashed against its leaf hash first, so no byte that fails the check is ever
+// returned. A read that reaches an unverified chunk returns the bytes before it and an
+// error wrapping ErrNotVerified (or ErrContentChanged).
+func (s *Store) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("storage: negative offset %d", off)
+	}
+	cs := int64(s.opts.Params.ChunkSize)
+	n := 0
+	var scratch *[]byte
+	defer func() {
+		if scratch != nil {
+			chunkPool.Put(scratch)
+		}
+	}()
+	for n < len(p) {
+		pos := off + int64(n)
+		c := uint64(pos / cs)
+		s.mu.Lock()
+		size, sizeKnown := s.tree.Size()
+		if sizeKnown && pos >= size {
+			s.mu.Unlock()
+			return n, io.EOF
+		}
+		ref, err := s.refLocked(c)
+		s.mu.Unlock()
+		if err != nil {
+			return n, fmt.Errorf("storage: reading chunk %d: %w", c, err)
+		}
+		in := int(pos - ref.off)
+		direct := in == 0 && len(p)-n >= ref.length
+		buf := p[n:]
+		if !direct {
+			if scratch == nil {
+				scratch = getBuf(int(cs))
+			}
+			buf = *scratch
+		}
+		if err := s.load(c, ref, buf); err != nil {
+			return n, err
+		}
+		if direct {
+			n += ref.length
+		} else {
+			n += copy(p[n:], buf[in:ref.length])
+		}
+	}
+	return n, nil
+}
+
+// verifyPending checks all pending chunks on all cores and returns how many verified.
+func (s *Store) verifyPending(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	var todo []uint64
+	for c := uint64(0); c < s.tree.NumChunks(); c++ {
+		if s.pending.get(c) {
+			todo = append(todo, c)
+		}
+	}
+	s.mu.Unlock()
+	if len(todo) == 0 {
+		return 0, nil
+	}
+	var (
+		next, ok atomic.Int64
+		wg       sync.WaitGroup
+	)
+	workers := min(runtime.GOMAXPROCS(0), len(todo))
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, s.opts.Params.ChunkSize)
+			for ctx.Err() == nil && s.Err() == nil {
+				j := next.Add(1) - 1
+				if j >= int64(len(todo)) {
+					return
+				}
+				c := todo[j]
+				s.mu.Lock()
+				ref, err := s.refLocked(c)
+				s.mu.Unlock()
+				if err != nil || !ref.pending {
+					continue // verified or dropped meanwhile
+				}
+				if s.load(c, ref, buf) == nil {
+					ok.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := s.Err(); err != nil {
+		return int(ok.Load()), err
+	}
+	return int(ok.Load()), ctx.Err()
+}

@@ -1,0 +1,62 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/ppsppd/ppsppd/internal/hashtree"
+)
+
+// Seed makes a swarm from an existing content file: it hashes the whole file on all cores
+// (§5.1), which gives the root hash (the swarm ID, see Root), marks every chunk verified
+// and writes the checkpoint, so later runs Open it without hashing again. opts.Root may
+// be empty; if set it must match. opts.Params.Size is taken from the file.
+func Seed(ctx context.Context, opts Options) (*Store, error) {
+	if err := opts.fill(); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(opts.ContentPath, os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
+	s, err := seed(ctx, opts, f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func seed(ctx context.Context, opts Options, f *os.File) (*Store, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
+	if opts.Params.Size > 0 && opts.Params.Size != fi.Size() {
+		return nil, fmt.Errorf("storage: %s has %d bytes, expected %d", opts.ContentPath, fi.Size(), opts.Params.Size)
+	}
+	if fi.Size() == 0 {
+		return nil, fmt.Errorf("storage: %s: %w", opts.ContentPath, hashtree.ErrEmptyContent)
+	}
+	tree, err := hashtree.BuildFromReaderAtContext(ctx, f, fi.Size(), opts.Params.ChunkSize, opts.Params.Hash)
+	if err != nil {
+		return nil, fmt.Errorf("storage: hashing %s: %w", opts.ContentPath, err)
+	}
+	if len(opts.Root) > 0 && !bytes.Equal(opts.Root, tree.Root()) {
+		return nil, fmt.Errorf("storage: %s hashes to %x, not the given root: %w", opts.ContentPath, tree.Root(), hashtree.ErrHashMismatch)
+	}
+	opts.Root = tree.Root()
+	opts.Params.Size = fi.Size()
+	st := newState(tree)
+	for i := uint64(0); i < tree.NumChunks(); i++ {
+		st.verified.set(i)
+	}
+	s := &Store{opts: opts, f: f, tree: tree, verified: st.verified, pending: st.pending, gen: 1}
+	s.rec.From = "seed"
+	if err := s.Checkpoint(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
