@@ -1,0 +1,125 @@
+package engine
+
+import (
+	"math/bits"
+
+	"github.com/ppsppd/ppsppd/internal/bins"
+)
+
+// bitmap is a set of chunk indices with a fixed capacity, used for our own verified chunks
+// and for what each peer announced in HAVE messages.
+type bitmap struct {
+	words []uint64
+	n     uint64 // capacity in chunks
+	count uint64 // bits set
+}
+
+func newBitmap(n uint64) bitmap { return bitmap{words: make([]uint64, (n+63)/64), n: n} }
+
+func (b *bitmap) has(i uint64) bool { return i < b.n && b.words[i/64]&(1<<(i%64)) != 0 }
+
+// set marks chunk i and reports whether it was new.
+func (b *bitmap) set(i uint64) bool {
+	if i >= b.n || b.has(i) {
+		return false
+	}
+	b.words[i/64] |= 1 << (i % 64)
+	b.count++
+	return true
+}
+
+// setRange marks chunks r (clipped to capacity) and returns how many were new.
+func (b *bitmap) setRange(r bins.ChunkRange) uint64 {
+	if !r.Valid() || r.Start >= b.n {
+		return 0
+	}
+	end := min(r.End, b.n-1)
+	var added uint64
+	for i := r.Start; i <= end; {
+		if i%64 == 0 && end-i >= 63 {
+			w := &b.words[i/64]
+			fresh := 64 - uint64(bits.OnesCount64(*w))
+			*w = ^uint64(0)
+			added += fresh
+			b.count += fresh
+			i += 64
+			continue
+		}
+		if b.set(i) {
+			added++
+		}
+		i++
+	}
+	return added
+}
+
+func (b *bitmap) unset(i uint64) {
+	if b.has(i) {
+		b.words[i/64] &^= 1 << (i % 64)
+		b.count--
+	}
+}
+
+func (b *bitmap) full() bool { return b.count == b.n }
+
+// allSet reports whether every chunk of r is in the set; chunks beyond capacity count as set
+// so that the last, partly padded bins of the tree can be complete.
+func (b *bitmap) allSet(r bins.ChunkRange) bool {
+	if r.Start >= b.n {
+		return true
+	}
+	end := min(r.End, b.n-1)
+	for i := r.Start; i <= end; {
+		if i%64 == 0 && end-i >= 63 {
+			if b.words[i/64] != ^uint64(0) {
+				return false
+			}
+			i += 64
+			continue
+		}
+		if !b.has(i) {
+			return false
+		}
+		i++
+	}
+	return true
+}
+
+// largestComplete is the biggest bin containing chunk i whose chunks are all set: what HAVE
+// and ACK announce (RFC 7574 §4.3.1, §4.3.2). Chunk i itself must be set.
+func (b *bitmap) largestComplete(i uint64) bins.Bin {
+	cur := bins.Chunk(i)
+	// Climb no higher than the bin that covers all chunks: above it there is only padding.
+	for cur.Layer() < bins.MaxLayer && !(cur.BaseLeft() == 0 && cur.BaseRight() >= b.n-1) {
+		p := cur.Parent()
+		if !b.allSet(p.Range()) {
+			break
+		}
+		cur = p
+	}
+	return cur
+}
+
+// anySet reports whether any chunk of r is in the set, a word at a time.
+func (b *bitmap) anySet(r bins.ChunkRange) bool {
+	if !r.Valid() || r.Start >= b.n {
+		return false
+	}
+	end := min(r.End, b.n-1)
+	for i := r.Start; i <= end; {
+		if i%64 == 0 && end-i >= 63 {
+			if b.words[i/64] != 0 {
+				return true
+			}
+			i += 64
+			continue
+		}
+		if b.has(i) {
+			return true
+		}
+		i++
+	}
+	return false
+}
+
+func trailingZeros(x uint64) int { return bits.TrailingZeros64(x) }

@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/ppsppd/ppsppd/internal/bins"
+	"github.com/ppsppd/ppsppd/internal/hashtree"
+	"github.com/ppsppd/ppsppd/internal/wire"
+)
+
+type channelState uint8
+
+const (
+	stateInitiated   channelState = iota // we sent the first HANDSHAKE, no reply yet
+	stateEstablished                     // handshakes exchanged
+	stateClosed
+)
+
+// channel is one peer in one swarm (RFC 7574 §3.11): our ID for it, its ID for us, and all
+// per-peer protocol state.
+type channel struct {
+	local  wire.ChannelID // the ID the peer sends to
+	remote wire.ChannelID // the ID we send to; 0 until its HANDSHAKE arrives
+	peer   netip.AddrPort
+	swarm  *swarm
+	ctx    wire.Context
+	state  channelState
+	// compat: talk to this peer in the form libswift accepts (no chunk-size option).
+	compat bool
+	// confirmed: the peer has sent on our channel ID, completing the three-way handshake;
+	// only then may we send heavy payload (RFC 7574 §3.1.1 step 7).
+	confirmed bool
+	// replyDue: our answer to the peer's HANDSHAKE goes out with the next flush.
+	replyDue bool
+	dirty    bool // in Engine.dirty
+
+	created, lastRecv, lastSend time.Time
+	hsAttempts                  int
+	hsNext                      time.Time
+
+	// What the peer has: from its HAVEs (and ACKs of what we sent).
+	peerHave   bitmap
+	earlyHaves []bins.ChunkRange // HAVEs that came before we knew the content size
+	seeder     bool              // the peer announced every chunk
+
+	// Leecher side: hashes received in INTEGRITY messages, candidates until a chunk verifies
+	// through them. Copied out of the datagram, since the decoder's slices alias it.
+	cands     []hashtree.NodeHash
+	candBytes []byte
+	requested int // chunks we have outstanding at this peer
+	timeouts  int // consecutive request timeouts without a chunk in between
+	choked    bool
+
+	// Seeder side: chunks the peer asked for, in order, and DATA not yet acknowledged.
+	queue       []bins.ChunkRange
+	queued      uint64
+	unacked     map[uint64]time.Time
+	weChoke     bool
+	ignoredReqs int
+
+	badChunks    int
+	badDatagrams int
+
+	// Outgoing control messages, encoded and waiting for the next flush.
+	ctrl     []byte
+	ctrlEnds []int
+}
+
+func newChannel(local wire.ChannelID, peer netip.AddrPort, s *swarm, now time.Time) *channel {
+	ch := &channel{
+		local:    local,
+		peer:     peer,
+		swarm:    s,
+		created:  now,
+		lastRecv: now,
+		lastSend: now,
+		unacked:  make(map[uint64]time.Time),
+	}
+	ch.ctx = wire.DefaultContext()
+	ch.ctx.Addressing, ch.ctx.Hash, ch.ctx.ChunkSize = s.addressing, s.hash, s.chunkSize
+	ch.ctx.SwarmID = []byte(s.id)
+	if s.n > 0 {
+		ch.peerHave = newBitmap(s.n)
+	}
+	return ch
+}
+
+// queueMsg encodes a control message for the next flush. Messages that cannot be encoded
+// on this channel (a bug, not peer input) are dropped.
+func (ch *channel) queueMsg(m wire.Message) {
+	b, err := m.Append(ch.ctrl, &ch.ctx)
+	if err != nil {
+		return
+	}
+	ch.ctrl = b
+	ch.ctrlEnds = append(ch.ctrlEnds, len(b))
+}
+
+// HasAny reports whether the peer announced any chunk of r; hashtree uses it to leave out
+// hashes the peer already holds.
+func (ch *channel) HasAny(r bins.ChunkRange) bool {
+	return ch.peerHave.anySet(r)
+}
+
+// treePeer describes the peer's hashes for hashtree.Uncles. It does not use §5.3's option to
+// skip hashes sent in datagrams not yet acknowledged: under loss that leaves chunks the peer
+// cannot verify. The peer's HAVEs and ACKs alone decide.
+func (ch *channel) treePeer() hashtree.Peer {
+	p := hashtree.Peer{}
+	if ch.peerHave.count > 0 {
+		p.Have = ch
+	}
+	return p
+}
+
+// addCandidate keeps an INTEGRITY hash until a DATA uses it. The list is bounded: a peer
+// cannot make us hold more than a tree's height of hashes per chunk plus the peaks.
+func (ch *channel) addCandidate(b bins.Bin, h []byte) {
+	const maxCands = 256
+	if len(ch.cands) >= maxCands {
+		ch.clearCandidates()
+	}
+	off := len(ch.candBytes)
+	ch.candBytes = append(ch.candBytes, h...)
+	ch.cands = append(ch.cands, hashtree.NodeHash{Bin: b, Hash: ch.candBytes[off : off+len(h) : off+len(h)]})
+}
+
+func (ch *channel) clearCandidates() {
+	ch.cands = ch.cands[:0]
+	ch.candBytes = ch.candBytes[:0]
+}

@@ -1,0 +1,239 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/ppsppd/ppsppd/internal/hashtree"
+	"github.com/ppsppd/ppsppd/internal/wire"
+)
+
+// Packet is a datagram to send.
+type Packet struct {
+	To   netip.AddrPort
+	Data []byte
+}
+
+// remoteKey finds a channel by the peer's address and the peer's channel ID, so that a
+// resent HANDSHAKE is recognised and opens no second channel (RFC 7574 §8.2).
+type remoteKey struct {
+	peer   netip.AddrPort
+	remote wire.ChannelID
+}
+
+// Engine is the protocol core. See the package comment.
+type Engine struct {
+	cfg      Config
+	swarms   map[SwarmID]*swarm
+	channels map[wire.ChannelID]*channel // by our (local) channel ID
+	byRemote map[remoteKey]*channel
+	// compat remembers peers that answered only the libswift form of our HANDSHAKE.
+	compat map[netip.AddrPort]bool
+
+	dec   wire.Decoder
+	dirty []*channel // channels with something to send at the next flush
+	out   []Packet
+
+	chunkBuf []byte              // scratch for reading a chunk to serve
+	pickBuf  []uint64            // scratch for the picker
+	uncleBuf []hashtree.NodeHash // scratch for the hashes sent before it
+	events   []Event
+	stats    Stats
+}
+
+// ErrUnknownSwarm is returned for operations on a swarm the engine does not hold.
+var ErrUnknownSwarm = errors.New("engine: unknown swarm")
+
+// New returns an engine with no swarms.
+func New(cfg Config) *Engine {
+	return &Engine{
+		cfg:      cfg.withDefaults(),
+		swarms:   make(map[SwarmID]*swarm),
+		channels: make(map[wire.ChannelID]*channel),
+		byRemote: make(map[remoteKey]*channel),
+		compat:   make(map[netip.AddrPort]bool),
+	}
+}
+
+// AddSwarm starts serving (and, while incomplete, downloading) a swarm.
+func (e *Engine) AddSwarm(cfg SwarmConfig) (SwarmID, error) {
+	s, err := newSwarm(cfg, e.cfg.Rand.Uint64())
+	if err != nil {
+		return "", err
+	}
+	if _, dup := e.swarms[s.id]; dup {
+		return "", fmt.Errorf("engine: swarm %v already added", s.id)
+	}
+	e.swarms[s.id] = s
+	if cs := int(s.chunkSize); cap(e.chunkBuf) < cs {
+		e.chunkBuf = make([]byte, 0, cs)
+	}
+	return s.id, nil
+}
+
+// RemoveSwarm closes the swarm's channels (with an explicit close, §8.4) and forgets it.
+func (e *Engine) RemoveSwarm(now time.Time, id SwarmID) error {
+	s, ok := e.swarms[id]
+	if !ok {
+		return ErrUnknownSwarm
+	}
+	for ch := range s.channels {
+		e.closeChannel(now, ch, true, nil)
+	}
+	delete(e.swarms, id)
+	return nil
+}
+
+// Connect opens a channel to peer for swarm id by sending the first HANDSHAKE.
+func (e *Engine) Connect(now time.Time, id SwarmID, peer netip.AddrPort) error {
+	s, ok := e.swarms[id]
+	if !ok {
+		return ErrUnknownSwarm
+	}
+	e.connect(now, s, peer)
+	return nil
+}
+
+// HandleDatagram processes one received datagram.
+func (e *Engine) HandleDatagram(now time.Time, from netip.AddrPort, b []byte) {
+	e.stats.DatagramsIn++
+	e.stats.BytesIn += uint64(len(b))
+	e.receive(now, from, b)
+	e.flush(now)
+}
+
+// Tick runs the timers that are due: handshake retries, request and DATA timeouts,
+// keep-alives, dead-peer detection.
+func (e *Engine) Tick(now time.Time) {
+	e.runTimers(now)
+	e.flush(now)
+}
+
+// Outgoing returns the datagrams to send since the last call; the caller owns them.
+func (e *Engine) Outgoing() []Packet {
+	out := e.out
+	e.out = nil
+	return out
+}
+
+// Events returns what happened since the last call.
+func (e *Engine) Events() []Event {
+	ev := e.events
+	e.events = nil
+	return ev
+}
+
+// Stats returns the counters.
+func (e *Engine) Stats() Stats { return e.stats }
+
+// Progress reports a swarm's verified and total chunk counts (total 0 while unknown), and
+// the swarm's error, if storage failed.
+func (e *Engine) Progress(id SwarmID) (have, total uint64, err error) {
+	s, ok := e.swarms[id]
+	if !ok {
+		return 0, 0, ErrUnknownSwarm
+	}
+	return s.have.count, s.n, s.err
+}
+
+// Peers returns the addresses of a swarm's established channels.
+func (e *Engine) Peers(id SwarmID) []netip.AddrPort {
+	s, ok := e.swarms[id]
+	if !ok {
+		return nil
+	}
+	var out []netip.AddrPort
+	for ch := range s.channels {
+		if ch.state == stateEstablished {
+			out = append(out, ch.peer)
+		}
+	}
+	return out
+}
+
+func (e *Engine) emit(ev Event) { e.events = append(e.events, ev) }
+
+// newChannelID picks a random, unused, non-zero channel ID (RFC 7574 §8.3, §12.1).
+func (e *Engine) newChannelID() wire.ChannelID {
+	for {
+		id := wire.ChannelID(e.cfg.Rand.Uint32())
+		if _, used := e.channels[id]; id != 0 && !used {
+			return id
+		}
+	}
+}
+
+// closeChannel ends a channel. sendClose sends the explicit close HANDSHAKE (§8.4).
+func (e *Engine) closeChannel(now time.Time, ch *channel, sendClose bool, reason error) {
+	if ch.state == stateClosed {
+		return
+	}
+	if sendClose && ch.remote != 0 {
+		b := wire.AppendHeader(nil, ch.remote)
+		h := wire.Handshake{Source: 0}
+		b, _ = h.Append(b, &ch.ctx)
+		e.send(now, ch, b)
+	}
+	s := ch.swarm
+	for i, p := range s.pending {
+		if p.ch == ch {
+			delete(s.pending, i)
+		}
+	}
+	if s.avail != nil && ch.peerHave.n == s.n {
+		for w, word := range ch.peerHave.words {
+			for word != 0 {
+				bit := uint64(w)*64 + uint64(trailingZeros(word))
+				word &= word - 1
+				if s.avail[bit] > 0 {
+					s.avail[bit]--
+				}
+			}
+		}
+	}
+	wasUploading := ch.state == stateEstablished && !ch.weChoke
+	ch.state = stateClosed
+	delete(s.channels, ch)
+	if wasUploading {
+		e.unchokeOne(s)
+	}
+	delete(e.channels, ch.local)
+	if ch.remote != 0 {
+		delete(e.byRemote, remoteKey{ch.peer, ch.remote})
+	}
+	e.emit(Event{Kind: EventPeerClosed, Swarm: s.id, Peer: ch.peer, Err: reason})
+}
+
+// send queues a finished datagram for the runner.
+func (e *Engine) send(now time.Time, ch *channel, b []byte) {
+	e.out = append(e.out, Packet{To: ch.peer, Data: b})
+	e.stats.DatagramsOut++
+	e.stats.BytesOut += uint64(len(b))
+	ch.lastSend = now
+}
+
+// uploads counts the established channels of s that we do not choke.
+func (s *swarm) uploads() int {
+	n := 0
+	for ch := range s.channels {
+		if ch.state == stateEstablished && !ch.weChoke {
+			n++
+		}
+	}
+	return n
+}
+
+// unchokeOne gives a freed upload slot to a choked peer.
+func (e *Engine) unchokeOne(s *swarm) {
+	for ch := range s.channels {
+		if ch.state == stateEstablished && ch.weChoke {
+			ch.weChoke = false
+			ch.ignoredReqs = 0
+			ch.queueMsg(&wire.Unchoke{})
+			e.markDirty(ch)
+			return
+		}
+	}
+}

@@ -1,0 +1,150 @@
+package engine
+
+import (
+	"bytes"
+	"testing"
+	"time"
+)
+
+const testCS = 1024
+
+func TestTransferTwoPeers(t *testing.T) {
+	for _, sizeKnown := range []bool{false, true} {
+		net := newSimNet(t, 1)
+		data := testContent(1, 200*testCS+77)
+		seeder := net.seedNode("seeder", data, testCS, Config{}, link{delay: 10 * time.Millisecond})
+		size := int64(0)
+		if sizeKnown {
+			size = int64(len(data))
+		}
+		leech := net.leechNode("leech", []byte(seeder.id), size, testCS, Config{}, link{delay: 10 * time.Millisecond})
+		net.connect(leech, seeder)
+		if !net.run(time.Minute, allComplete(leech)) {
+			have, total, err := leech.eng.Progress(leech.id)
+			t.Fatalf("size known %v: not complete: %d/%d %v; stats %+v", sizeKnown, have, total, err, leech.eng.Stats())
+		}
+		if !bytes.Equal(leech.content.data, data) {
+			t.Fatal("content differs")
+		}
+		if st := leech.eng.Stats(); st.BadChunks != 0 || st.ChunksVerified != 201 {
+			t.Fatalf("stats %+v", st)
+		}
+	}
+}
+
+// TestSwarmUnderLoss is the scenario: 1 seeder and 8 leechers, 10% loss and
+// 50-150 ms of jitter on every link; all finish with identical, verified content.
+func TestSwarmUnderLoss(t *testing.T) {
+	net := newSimNet(t, 42)
+	data := testContent(2, 300*testCS+5)
+	l := link{loss: 0.10, dup: 0.01, delay: 50 * time.Millisecond, jitter: 100 * time.Millisecond}
+	seeder := net.seedNode("seeder", data, testCS, Config{}, l)
+	var leechers []*simNode
+	for i := range 8 {
+		lc := net.leechNode("leech"+string(rune('A'+i)), []byte(seeder.id), 0, testCS, Config{}, l)
+		net.connect(lc, seeder)
+		leechers = append(leechers, lc)
+	}
+	if !net.run(10*time.Minute, allComplete(leechers...)) {
+		for _, lc := range leechers {
+			have, total, _ := lc.eng.Progress(lc.id)
+			t.Logf("%s: %d/%d %+v", lc.name, have, total, lc.eng.Stats())
+		}
+		t.Fatal("not all leechers completed")
+	}
+	fromLeechers := 0
+	for _, lc := range leechers {
+		if !bytes.Equal(lc.content.data, data) {
+			t.Fatalf("%s: content differs", lc.name)
+		}
+		if lc.eng.Stats().BadChunks != 0 {
+			t.Fatalf("%s: bad chunks from honest peers", lc.name)
+		}
+		for p, n := range lc.from {
+			if p != seeder.addr {
+				fromLeechers += n
+			}
+		}
+	}
+	t.Logf("virtual time %v; %d datagrams; %d of %d chunks came from leechers", net.now.Sub(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)), net.sent, fromLeechers, 8*301)
+}
+
+// TestLateJoinerGetsFromLeechers: a peer that joins after the leechers are done, knowing
+// only the seeder, learns the others by PEX and gets most chunks from them.
+func TestLateJoinerGetsFromLeechers(t *testing.T) {
+	net := newSimNet(t, 7)
+	const chunks = 1024
+	data := testContent(3, chunks*testCS)
+	l := link{delay: 20 * time.Millisecond, jitter: 20 * time.Millisecond}
+	seeder := net.seedNode("seeder", data, testCS, Config{}, l)
+	var early []*simNode
+	for i := range 4 {
+		lc := net.leechNode("early"+string(rune('A'+i)), []byte(seeder.id), 0, testCS, Config{}, l)
+		net.connect(lc, seeder)
+		early = append(early, lc)
+	}
+	if !net.run(5*time.Minute, allComplete(early...)) {
+		t.Fatal("early leechers did not complete")
+	}
+	late := net.leechNode("late", []byte(seeder.id), 0, testCS, Config{}, l)
+	net.connect(late, seeder)
+	if !net.run(5*time.Minute, allComplete(late)) {
+		t.Fatalf("late joiner incomplete: %+v", late.eng.Stats())
+	}
+	if !bytes.Equal(late.content.data, data) {
+		t.Fatal("late joiner's content differs")
+	}
+	fromSeeder := late.from[seeder.addr]
+	if fromSeeder*2 >= chunks {
+		t.Fatalf("late joiner got %d of %d chunks from the seeder, want most from leechers (%v)", fromSeeder, chunks, late.from)
+	}
+	t.Logf("late joiner: %d of %d chunks from the seeder; by peer %v", fromSeeder, chunks, late.from)
+	if len(late.eng.Peers(late.id)) != 5 {
+		t.Fatalf("late joiner knows %d peers; PEX did not spread them", len(late.eng.Peers(late.id)))
+	}
+}
+
+// TestMaliciousPeerIsDisconnected: a seeder that corrupts every chunk it sends never gets a
+// bad byte stored; it is disconnected, and the honest seeder supplies everything.
+func TestMaliciousPeerIsDisconnected(t *testing.T) {
+	net := newSimNet(t, 9)
+	data := testContent(4, 64*testCS)
+	honest := net.seedNode("honest", data, testCS, Config{}, link{delay: 30 * time.Millisecond})
+	evil := net.seedNode("evil", data, testCS, Config{}, link{delay: 5 * time.Millisecond, corruptData: true})
+	lc := net.leechNode("leech", []byte(honest.id), int64(len(data)), testCS, Config{}, link{delay: 5 * time.Millisecond})
+	net.connect(lc, evil)
+	net.connect(lc, honest)
+	if !net.run(2*time.Minute, allComplete(lc)) {
+		t.Fatalf("incomplete: %+v", lc.eng.Stats())
+	}
+	st := lc.eng.Stats()
+	if !bytes.Equal(lc.content.data, data) {
+		t.Fatal("content differs")
+	}
+	if st.BadChunks < uint64(DefaultConfig().MaxBadChunks) || st.ClosedBadData != 1 {
+		t.Fatalf("bad chunks %d, closed for bad data %d", st.BadChunks, st.ClosedBadData)
+	}
+	if lc.from[evil.addr] != 0 {
+		t.Fatalf("%d chunks credited to the corrupting peer", lc.from[evil.addr])
+	}
+}
+
+// TestLyingPeerIsDropped: a peer that announces every chunk but never sends any is given up
+// after its requests time out, and the download completes from an honest peer.
+func TestLyingPeerIsDropped(t *testing.T) {
+	net := newSimNet(t, 11)
+	data := testContent(5, 48*testCS)
+	liar := net.seedNode("liar", data, testCS, Config{}, link{delay: 5 * time.Millisecond})
+	liar.content.unread = true // it answers the handshake and announces all, but never sends a chunk
+	honest := net.seedNode("honest", data, testCS, Config{}, link{delay: 40 * time.Millisecond})
+	lc := net.leechNode("leech", []byte(honest.id), int64(len(data)), testCS, Config{MaxTimeouts: 8}, link{delay: 5 * time.Millisecond})
+	net.connect(lc, liar)
+	net.connect(lc, honest)
+	if !net.run(3*time.Minute, allComplete(lc)) {
+		t.Fatalf("incomplete: %+v", lc.eng.Stats())
+	}
+	st := lc.eng.Stats()
+	if st.RequestTimeouts == 0 || st.ClosedUnresponsive != 1 || !bytes.Equal(lc.content.data, data) {
+		t.Fatalf("timeouts %d closed %d", st.RequestTimeouts, st.ClosedUnresponsive)
+	}
+}

@@ -1,0 +1,256 @@
+package engine
+
+import (
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/ppsppd/ppsppd/internal/wire"
+)
+
+// Protocol version this engine speaks (RFC 7574 §7.2).
+const protocolVersion = 1
+
+var (
+	errHandshakeUnanswered = errors.New("no answer to HANDSHAKE")
+	errHandshakeMismatch   = errors.New("peer's HANDSHAKE options do not match the swarm")
+)
+
+// handshakeOptions builds our option list. In compat form it leaves out the chunk-size option
+// that RFC 7574 §7.11 makes mandatory, because libswift rejects a HANDSHAKE carrying an option
+// it does not know; and, as libswift does, a responder leaves out the swarm ID (a MAY, §7.4).
+func handshakeOptions(s *swarm, a wire.Addressing, initiator, compat bool) wire.Options {
+	var o wire.Options
+	o.SetVersion(protocolVersion)
+	o.SetMinVersion(protocolVersion)
+	if initiator || !compat {
+		o.SetSwarmID([]byte(s.id))
+	}
+	o.SetIntegrity(wire.IntegrityMerkle)
+	o.SetHash(s.hash)
+	o.SetAddressing(a)
+	if !compat {
+		o.SetChunkSize(s.chunkSize)
+	}
+	return o
+}
+
+// connect opens a channel to peer for s, unless one exists.
+func (e *Engine) connect(now time.Time, s *swarm, peer netip.AddrPort) {
+	for ch := range s.channels {
+		if ch.peer == peer {
+			return
+		}
+	}
+	ch := newChannel(e.newChannelID(), peer, s, now)
+	ch.state = stateInitiated
+	ch.compat = e.compat[peer]
+	e.channels[ch.local] = ch
+	s.channels[ch] = struct{}{}
+	e.sendHandshake(now, ch)
+}
+
+// sendHandshake sends (or resends) the first datagram of a handshake, to channel 0 (§3.1.1
+// step 1). It carries no other messages: heavy payload is not allowed, and our HAVEs follow
+// once the peer has answered.
+func (e *Engine) sendHandshake(now time.Time, ch *channel) {
+	h := wire.Handshake{Source: ch.local, Options: handshakeOptions(ch.swarm, ch.swarm.addressing, true, ch.compat)}
+	b, err := h.Append(wire.AppendHeader(nil, 0), &ch.ctx)
+	if err != nil {
+		return
+	}
+	ch.hsAttempts++
+	ch.hsNext = now.Add(e.cfg.HandshakeRetry)
+	e.send(now, ch, b)
+}
+
+// retryHandshake runs when a HANDSHAKE went unanswered. The retries alternate between the
+// RFC form and the form libswift accepts, so one lost datagram does not decide the form; the
+// reply tells which form the peer takes, and that is remembered for the peer.
+func (e *Engine) retryHandshake(now time.Time, ch *channel) {
+	if ch.hsAttempts >= e.cfg.HandshakeAttempts {
+		e.stats.ClosedUnresponsive++
+		e.emit(Event{Kind: EventPeerUnreachable, Swarm: ch.swarm.id, Peer: ch.peer, Err: errHandshakeUnanswered})
+		e.closeChannel(now, ch, false, errHandshakeUnanswered)
+		return
+	}
+	e.stats.HandshakeRetries++
+	ch.compat = !ch.compat
+	if ch.compat {
+		e.stats.CompatFallbacks++
+	}
+	e.sendHandshake(now, ch)
+}
+
+// offer is what an initiator's HANDSHAKE asks for, once checked against our swarms.
+type offer struct {
+	swarm      *swarm
+	addressing wire.Addressing
+	compat     bool
+}
+
+// checkOffer decides whether we answer a HANDSHAKE to channel 0. RFC 7574 §3.1.1 step 2:
+// if any check fails or the swarm is not ours, we stay silent.
+func (e *Engine) checkOffer(o *wire.Options) (offer, bool) {
+	if !versionOK(o) || !o.Has(wire.OptSwarmID) {
+		return offer{}, false
+	}
+	s, ok := e.swarms[SwarmID(o.SwarmID)]
+	if !ok {
+		return offer{}, false
+	}
+	a := wire.ChunkRange32 // the RFC default (§7.8)
+	if o.Has(wire.OptAddressing) {
+		a = o.Addressing
+	}
+	if !supportedAddressing(a) || !s.matches(o) {
+		return offer{}, false
+	}
+	return offer{swarm: s, addressing: a, compat: !o.Has(wire.OptChunkSize)}, true
+}
+
+func versionOK(o *wire.Options) bool {
+	if o.Has(wire.OptMinVersion) && o.MinVersion > protocolVersion {
+		return false
+	}
+	return !o.Has(wire.OptVersion) || o.Version >= protocolVersion
+}
+
+// supportedAddressing: chunk ranges are mandatory (§4.1.1); bins are optional and we speak
+// them; 64-bit byte ranges (optional) are not supported.
+func supportedAddressing(a wire.Addressing) bool { return a.Known() && a != wire.ByteRange64 }
+
+// matches checks the options that must agree with the swarm's metadata: integrity method,
+// hash function (SHA-256 when absent, the RFC default) and chunk size; and that no live-only
+// option appears for static content.
+func (s *swarm) matches(o *wire.Options) bool {
+	if o.Has(wire.OptIntegrity) && o.Integrity != wire.IntegrityMerkle {
+		return false
+	}
+	h := wire.SHA256
+	if o.Has(wire.OptHashFunc) {
+		h = o.Hash
+	}
+	if h != s.hash {
+		return false
+	}
+	if o.Has(wire.OptChunkSize) && o.ChunkSize != s.chunkSize {
+		return false
+	}
+	return !o.Has(wire.OptSigAlg) && !o.Has(wire.OptDiscardWindow)
+}
+
+// acceptHandshake handles a datagram to channel 0: a peer opening a channel.
+func (e *Engine) acceptHandshake(now time.Time, from netip.AddrPort, b []byte) {
+	ctx := wire.DefaultContext()
+	dg, err := e.dec.Decode(b, &ctx)
+	if len(dg.Messages) == 0 {
+		if err != nil {
+			e.stats.Drops[DropMalformed]++
+		} else {
+			e.stats.Drops[DropNotHandshake]++
+		}
+		return
+	}
+	h, ok := dg.Messages[0].(*wire.Handshake)
+	if !ok {
+		e.stats.Drops[DropNotHandshake]++
+		return
+	}
+	if h.IsClose() {
+		return // a close for a channel that does not exist yet: nothing to do
+	}
+	if ch := e.byRemote[remoteKey{from, h.Source}]; ch != nil {
+		// A resent HANDSHAKE: our reply was lost. Answer again, on the same channel.
+		ch.replyDue = true
+		e.markDirty(ch)
+		return
+	}
+	off, ok := e.checkOffer(&h.Options)
+	if !ok {
+		e.stats.Drops[DropHandshake]++
+		return
+	}
+	if !e.resolveCrossing(now, off.swarm, from, h.Source) {
+		return
+	}
+	ch := newChannel(e.newChannelID(), from, off.swarm, now)
+	ch.remote = h.Source
+	ch.state = stateEstablished
+	ch.compat = off.compat
+	ch.ctx.Addressing = off.addressing
+	ch.replyDue = true
+	e.channels[ch.local] = ch
+	e.byRemote[remoteKey{from, ch.remote}] = ch
+	off.swarm.channels[ch] = struct{}{}
+	off.swarm.known[from] = now
+	if off.swarm.uploads() > e.cfg.MaxUploads {
+		// Upload slots are full: tell the peer now rather than ignore its requests (§3.9).
+		ch.weChoke = true
+		ch.queueMsg(&wire.Choke{})
+	}
+	e.queueHaves(ch)
+	e.emit(Event{Kind: EventPeerConnected, Swarm: off.swarm.id, Peer: from})
+	// Datagram 1 may carry minor payload after the HANDSHAKE (§3.1.1 step 1).
+	for _, m := range dg.Messages[1:] {
+		e.handleMessage(now, ch, m)
+	}
+	if err != nil {
+		e.stats.Drops[DropMalformed]++
+	}
+	e.markDirty(ch)
+}
+
+// resolveCrossing decides what happens when a peer opens a channel in a swarm where we
+// already have one with it. Both sides may have connected at once (each learned the other by
+// PEX): then the channel whose initiator picked the larger ID survives, a rule both sides
+// apply alike, so exactly one channel remains. A peer with an established channel that opens
+// another has lost its state (restarted): the old channel goes. It reports whether to accept.
+func (e *Engine) resolveCrossing(now time.Time, s *swarm, from netip.AddrPort, theirs wire.ChannelID) bool {
+	for ch := range s.channels {
+		if ch.peer != from {
+			continue
+		}
+		if ch.state == stateInitiated && ch.local > theirs {
+			return false // ours wins; the peer drops its own when our HANDSHAKE arrives
+		}
+		e.closeChannel(now, ch, false, nil)
+	}
+	return true
+}
+
+// onReply handles the responder's HANDSHAKE on a channel we initiated (§3.1.1 step 3-6).
+func (e *Engine) onReply(now time.Time, ch *channel, h *wire.Handshake) {
+	o := &h.Options
+	s := ch.swarm
+	if !versionOK(o) || !s.matches(o) || (o.Has(wire.OptAddressing) && o.Addressing != ch.ctx.Addressing) ||
+		(o.Has(wire.OptSwarmID) && SwarmID(o.SwarmID) != s.id) {
+		e.stats.Drops[DropHandshake]++
+		e.closeChannel(now, ch, true, errHandshakeMismatch)
+		return
+	}
+	ch.remote = h.Source
+	ch.state = stateEstablished
+	ch.confirmed = true
+	// A peer that answers without the chunk-size option is libswift or speaks like it.
+	ch.compat = !o.Has(wire.OptChunkSize)
+	e.compat[ch.peer] = ch.compat
+	e.byRemote[remoteKey{ch.peer, ch.remote}] = ch
+	s.known[ch.peer] = now
+	e.queueHaves(ch)
+	if !s.complete {
+		ch.queueMsg(&wire.PexReq{}) // ask for more peers with the first requests, as libswift does
+	}
+	e.emit(Event{Kind: EventPeerConnected, Swarm: s.id, Peer: ch.peer})
+	e.markDirty(ch)
+}
+
+// appendReply encodes our answer to a peer's HANDSHAKE (§3.1.1 step 2).
+func (e *Engine) appendReply(b []byte, ch *channel) []byte {
+	h := wire.Handshake{Source: ch.local, Options: handshakeOptions(ch.swarm, ch.ctx.Addressing, false, ch.compat)}
+	out, err := h.Append(b, &ch.ctx)
+	if err != nil {
+		return b
+	}
+	return out
+}

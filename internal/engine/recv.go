@@ -1,0 +1,350 @@
+package engine
+
+import (
+	"encoding/binary"
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/ppsppd/ppsppd/internal/bins"
+	"github.com/ppsppd/ppsppd/internal/hashtree"
+	"github.com/ppsppd/ppsppd/internal/wire"
+)
+
+var (
+	errClosedByPeer   = errors.New("closed by peer")
+	errBadData        = errors.New("too many chunks failed verification")
+	errMalformed      = errors.New("too many malformed datagrams")
+	errIgnoredChoke   = errors.New("kept requesting while choked")
+	errUnresponsive   = errors.New("too many requests timed out")
+	errChannelTimeout = errors.New("silent for too long")
+)
+
+// receive dispatches one datagram (RFC 7574 §3.11: the destination channel says whose it is).
+func (e *Engine) receive(now time.Time, from netip.AddrPort, b []byte) {
+	if len(b) < wire.HeaderLen {
+		e.stats.Drops[DropMalformed]++
+		return
+	}
+	id := wire.ChannelID(binary.BigEndian.Uint32(b))
+	if id == 0 {
+		e.acceptHandshake(now, from, b)
+		return
+	}
+	ch := e.channels[id]
+	if ch == nil {
+		e.stats.Drops[DropUnknownChannel]++
+		return
+	}
+	if ch.peer != from {
+		e.stats.Drops[DropWrongPeer]++
+		return
+	}
+	ctx := ch.ctx
+	dg, err := e.dec.Decode(b, &ctx)
+	ch.lastRecv = now
+	if ch.state == stateEstablished {
+		ch.confirmed = true // the peer echoed our channel ID (§3.1.1 step 7)
+	}
+	ch.swarm.known[from] = now
+	for _, m := range dg.Messages {
+		if ch.state == stateClosed {
+			return
+		}
+		e.handleMessage(now, ch, m)
+	}
+	ch.clearCandidates() // hashes serve the DATA of their own datagram (§5.3 atomic datagrams)
+	if err != nil && ch.state != stateClosed {
+		// §3: drop the rest of the datagram; stop talking to a peer that keeps doing it.
+		e.stats.Drops[DropMalformed]++
+		ch.badDatagrams++
+		if ch.badDatagrams >= e.cfg.MaxBadDatagrams {
+			e.stats.ClosedMalformed++
+			e.closeChannel(now, ch, true, errMalformed)
+		}
+	}
+	e.markDirty(ch)
+}
+
+func (e *Engine) handleMessage(now time.Time, ch *channel, m wire.Message) {
+	if h, ok := m.(*wire.Handshake); ok {
+		switch {
+		case h.IsClose():
+			e.stats.ClosedByPeer++
+			e.closeChannel(now, ch, false, errClosedByPeer)
+		case ch.state == stateInitiated:
+			e.onReply(now, ch, h)
+		}
+		return // a repeated reply changes nothing
+	}
+	if ch.state != stateEstablished {
+		e.stats.Drops[DropEarly]++ // §12.6.11: nothing but a HANDSHAKE before the handshake completes
+		return
+	}
+	switch m := m.(type) {
+	case *wire.Have:
+		e.onHave(ch, m.Spec)
+	case *wire.Integrity:
+		if r, ok := specToChunks(ch.ctx.Addressing, m.Spec); ok {
+			if b, ok := r.Bin(); ok { // INTEGRITY always names one tree node (§5.4)
+				ch.addCandidate(b, m.Hash)
+			}
+		}
+	case *wire.Data:
+		e.onData(now, ch, m)
+	case *wire.Ack:
+		e.onAck(ch, m.Spec)
+	case *wire.Request:
+		e.onRequest(now, ch, m.Spec)
+	case *wire.Cancel:
+		e.onCancel(ch, m.Spec)
+	case *wire.Choke:
+		ch.choked = true
+		e.releaseRequests(ch)
+	case *wire.Unchoke:
+		ch.choked = false
+	case *wire.PexReq:
+		e.onPexReq(now, ch)
+	case *wire.PexResV4:
+		e.onPexRes(now, ch, m.Addr)
+	case *wire.PexResV6:
+		e.onPexRes(now, ch, m.Addr)
+	}
+	// PEX_REScert needs a tracker acting as CA (§12.2.2), and SIGNED_INTEGRITY belongs to
+	// live swarms; a static swarm ignores both.
+}
+
+// onHave records chunks the peer announced (§3.2). Ranges past the content's end are a lie
+// (or a bug); they are counted and clipped.
+func (e *Engine) onHave(ch *channel, spec wire.ChunkSpec) {
+	r, ok := specToChunks(ch.ctx.Addressing, spec)
+	if !ok {
+		e.stats.BadHaves++
+		return
+	}
+	s := ch.swarm
+	if s.n == 0 {
+		if len(ch.earlyHaves) < 256 {
+			ch.earlyHaves = append(ch.earlyHaves, r)
+		}
+		return
+	}
+	e.addPeerHave(ch, r)
+}
+
+func (e *Engine) addPeerHave(ch *channel, r bins.ChunkRange) {
+	s := ch.swarm
+	if r.Start >= s.n {
+		e.stats.BadHaves++
+		return
+	}
+	if r.End >= s.n {
+		e.stats.BadHaves++
+		r.End = s.n - 1
+	}
+	for i := r.Start; i <= r.End; i++ {
+		if ch.peerHave.set(i) {
+			s.avail[i]++
+		}
+	}
+	ch.seeder = ch.peerHave.full()
+}
+
+// onData verifies a chunk before anything else happens to it (§5.2): a chunk that fails is
+// discarded, never stored, acknowledged or forwarded.
+func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data) {
+	s := ch.swarm
+	r, ok := specToChunks(ch.ctx.Addressing, m.Spec)
+	if !ok || r.Start != r.End || s.err != nil {
+		e.stats.UnrequestedData++
+		return
+	}
+	i := r.Start
+	if !s.peaksKnown && len(ch.cands) > 0 {
+		e.learnPeaks(ch)
+	}
+	if s.n == 0 {
+		e.stats.UnrequestedData++ // no peak hashes came with it: we cannot place it yet
+		return
+	}
+	if i >= s.n {
+		e.badChunk(now, ch, i)
+		return
+	}
+	ack := &wire.Ack{Spec: specForBin(ch.ctx.Addressing, bins.Chunk(i)), Delay: now.UnixMicro() - int64(m.Timestamp)}
+	if s.have.has(i) {
+		e.stats.DuplicateChunks++
+		ch.queueMsg(ack)
+		return
+	}
+	switch err := s.store.PutChunk(i, m.Payload, ch.cands); {
+	case err == nil:
+	case errors.Is(err, hashtree.ErrMissingHash):
+		// The hashes for it were in a datagram that got lost: not the peer's fault.
+		e.stats.UnverifiableChunks++
+		e.releaseChunk(now, ch, i)
+		return
+	case isVerifyError(err):
+		e.badChunk(now, ch, i)
+		return
+	default:
+		e.stats.StorageErrors++
+		s.err = err
+		e.dropAllRequests(s)
+		e.emit(Event{Kind: EventSwarmError, Swarm: s.id, Err: err})
+		return
+	}
+	s.have.set(i)
+	e.stats.ChunksVerified++
+	ch.timeouts = 0
+	if p, ok := s.pending[i]; ok {
+		delete(s.pending, i)
+		p.ch.requested--
+		if p.ch != ch {
+			// Asked elsewhere too (after a timeout): withdraw that request (§3.8).
+			p.ch.queueMsg(&wire.Cancel{Spec: specForBin(p.ch.ctx.Addressing, bins.Chunk(i))})
+			e.markDirty(p.ch)
+		}
+	}
+	ch.queueMsg(ack)
+	e.announce(s, i)
+	e.emit(Event{Kind: EventChunkVerified, Swarm: s.id, Peer: ch.peer, Chunk: i})
+	if s.have.full() && !s.complete {
+		s.complete = true
+		e.emit(Event{Kind: EventComplete, Swarm: s.id})
+	}
+}
+
+// announce sends HAVE for the biggest complete interval around chunk i to every peer we let
+// download (§3.2, §4.3.1), except those that have everything already.
+func (e *Engine) announce(s *swarm, i uint64) {
+	b := s.have.largestComplete(i)
+	for ch := range s.channels {
+		if ch.state == stateEstablished && !ch.seeder {
+			ch.queueMsg(&wire.Have{Spec: specForBin(ch.ctx.Addressing, b)})
+			e.markDirty(ch)
+		}
+	}
+}
+
+// learnPeaks looks for the peak hashes a libswift-style sender puts before its first DATA
+// (§5.6.2). Checked against the root, they anchor the uncles that stop at a peak, and for a
+// swarm joined by swarm ID alone they tell the chunk count.
+func (e *Engine) learnPeaks(ch *channel) {
+	s := ch.swarm
+	if _, err := s.store.AddPeaks(ch.cands); err != nil {
+		return
+	}
+	s.peaksKnown = true
+	if s.n != 0 {
+		return
+	}
+	s.setSize(s.store.NumChunks())
+	for c := range s.channels {
+		c.peerHave = newBitmap(s.n)
+		for _, r := range c.earlyHaves {
+			e.addPeerHave(c, r)
+		}
+		c.earlyHaves = nil
+	}
+	e.emit(Event{Kind: EventSizeKnown, Swarm: s.id, Peer: ch.peer})
+}
+
+// isVerifyError tells chunks that failed verification (the sender's fault) from storage
+// failures (ours).
+func isVerifyError(err error) bool {
+	for _, v := range []error{hashtree.ErrHashMismatch, hashtree.ErrBadLength, hashtree.ErrOutOfRange, hashtree.ErrSizeUnknown, hashtree.ErrBadPeaks} {
+		if errors.Is(err, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// releaseChunk forgets the request for chunk i at ch so that the picker asks again.
+func (e *Engine) releaseChunk(now time.Time, ch *channel, i uint64) {
+	s := ch.swarm
+	if p, ok := s.pending[i]; ok && p.ch == ch {
+		delete(s.pending, i)
+		ch.requested--
+	}
+}
+
+func (e *Engine) badChunk(now time.Time, ch *channel, i uint64) {
+	e.stats.BadChunks++
+	ch.badChunks++
+	e.releaseChunk(now, ch, i)
+	ch.swarm.avoid[i] = avoidEntry{ch: ch, until: now.Add(e.cfg.RequestTimeout)}
+	if ch.badChunks >= e.cfg.MaxBadChunks {
+		e.stats.ClosedBadData++
+		e.closeChannel(now, ch, true, errBadData)
+	}
+}
+
+func (e *Engine) onAck(ch *channel, spec wire.ChunkSpec) {
+	r, ok := specToChunks(ch.ctx.Addressing, spec)
+	if !ok || ch.swarm.n == 0 {
+		return
+	}
+	r.End = min(r.End, ch.swarm.n-1)
+	for i := r.Start; i <= r.End && r.Start < ch.swarm.n; i++ {
+		delete(ch.unacked, i)
+	}
+	e.addPeerHave(ch, r)
+}
+
+// onRequest queues chunks the peer wants (§3.7); they are served in order at flush time.
+func (e *Engine) onRequest(now time.Time, ch *channel, spec wire.ChunkSpec) {
+	if ch.weChoke {
+		e.stats.IgnoredChokes++
+		ch.ignoredReqs++
+		if ch.ignoredReqs >= e.cfg.MaxIgnoredChokes {
+			e.stats.ClosedIgnoredChoke++
+			e.closeChannel(now, ch, true, errIgnoredChoke)
+		}
+		return
+	}
+	r, ok := specToChunks(ch.ctx.Addressing, spec)
+	s := ch.swarm
+	if !ok || s.n == 0 || r.Start >= s.n {
+		return
+	}
+	r.End = min(r.End, s.n-1)
+	room := uint64(e.cfg.MaxQueued) - min(ch.queued, uint64(e.cfg.MaxQueued))
+	if r.Len() > room {
+		if room == 0 {
+			return
+		}
+		r.End = r.Start + room - 1
+	}
+	ch.queue = append(ch.queue, r)
+	ch.queued += r.Len()
+}
+
+// onCancel removes chunks from the peer's queue (§3.8).
+func (e *Engine) onCancel(ch *channel, spec wire.ChunkSpec) {
+	c, ok := specToChunks(ch.ctx.Addressing, spec)
+	if !ok {
+		return
+	}
+	var kept []bins.ChunkRange
+	var n uint64
+	for _, r := range ch.queue {
+		if r.End < c.Start || r.Start > c.End {
+			kept = append(kept, r)
+			n += r.Len()
+			continue
+		}
+		if r.Start < c.Start {
+			left := bins.ChunkRange{Start: r.Start, End: c.Start - 1}
+			kept = append(kept, left)
+			n += left.Len()
+		}
+		if r.End > c.End {
+			right := bins.ChunkRange{Start: c.End + 1, End: r.End}
+			kept = append(kept, right)
+			n += right.Len()
+		}
+	}
+	ch.queue, ch.queued = kept, n
+}

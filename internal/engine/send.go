@@ -1,0 +1,171 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/ppsppd/ppsppd/internal/bins"
+	"github.com/ppsppd/ppsppd/internal/wire"
+)
+
+// markDirty schedules ch for the next flush.
+func (e *Engine) markDirty(ch *channel) {
+	if !ch.dirty && ch.state != stateClosed {
+		ch.dirty = true
+		e.dirty = append(e.dirty, ch)
+	}
+}
+
+// flush turns what the dirty channels have to say into datagrams: the HANDSHAKE reply,
+// requests, DATA with its INTEGRITY, and the queued control messages.
+func (e *Engine) flush(now time.Time) {
+	for i := 0; i < len(e.dirty); i++ { // flushing may dirty more channels
+		ch := e.dirty[i]
+		ch.dirty = false
+		if ch.state != stateEstablished {
+			continue
+		}
+		e.pickFor(now, ch)
+		e.flushChannel(now, ch)
+	}
+	clear(e.dirty)
+	e.dirty = e.dirty[:0]
+}
+
+func (e *Engine) flushChannel(now time.Time, ch *channel) {
+	if ch.replyDue {
+		// The reply HANDSHAKE must be first in its datagram (§3.1); HAVEs may ride along.
+		ch.replyDue = false
+		b := e.appendReply(wire.AppendHeader(nil, ch.remote), ch)
+		b = ch.takeCtrl(b, e.cfg.MaxDatagram)
+		e.send(now, ch, b)
+	}
+	// Heavy payload only once the peer has echoed our channel ID (§3.1.1 step 7).
+	for ch.confirmed && !ch.weChoke && len(ch.unacked) < e.cfg.Window && len(ch.queue) > 0 {
+		if !e.serveOne(now, ch) {
+			break
+		}
+	}
+	for len(ch.ctrlEnds) > 0 {
+		b := ch.takeCtrl(wire.AppendHeader(nil, ch.remote), e.cfg.MaxDatagram)
+		e.send(now, ch, b)
+	}
+}
+
+// takeCtrl moves whole queued control messages onto b while b stays within limit. Every
+// control message is far smaller than a datagram, so a fresh datagram always takes one.
+func (ch *channel) takeCtrl(b []byte, limit int) []byte {
+	taken, k := 0, 0
+	for ; k < len(ch.ctrlEnds) && len(b)+ch.ctrlEnds[k]-taken <= limit; k++ {
+		b = append(b, ch.ctrl[taken:ch.ctrlEnds[k]]...)
+		taken = ch.ctrlEnds[k]
+	}
+	if k == 0 && len(b) == wire.HeaderLen && len(ch.ctrlEnds) > 0 {
+		// Cannot happen with real messages; drop rather than loop forever.
+		taken, k = ch.ctrlEnds[0], 1
+	}
+	rest := copy(ch.ctrl, ch.ctrl[taken:])
+	ch.ctrl = ch.ctrl[:rest]
+	ends := ch.ctrlEnds[:0]
+	for _, end := range ch.ctrlEnds[k:] {
+		ends = append(ends, end-taken)
+	}
+	ch.ctrlEnds = ends
+	return b
+}
+
+// nextQueued pops the next requested chunk off the peer's queue.
+func (ch *channel) nextQueued() (uint64, bool) {
+	for len(ch.queue) > 0 {
+		r := &ch.queue[0]
+		i := r.Start
+		if r.Start == r.End {
+			ch.queue = ch.queue[1:]
+		} else {
+			r.Start++
+		}
+		ch.queued--
+		return i, true
+	}
+	return 0, false
+}
+
+// serveOne sends the next requested chunk we have, preceded by the hashes the peer lacks
+// (§5.3, §5.4). It returns false when nothing could be sent.
+func (e *Engine) serveOne(now time.Time, ch *channel) bool {
+	s := ch.swarm
+	var i uint64
+	for {
+		next, ok := ch.nextQueued()
+		if !ok {
+			return false
+		}
+		if s.have.has(next) {
+			i = next
+			break
+		}
+		// A chunk we do not have cannot be served; answering REQUEST is optional (§3.7).
+	}
+	size, ok := s.chunkLen(i)
+	if !ok || size > cap(e.chunkBuf) {
+		return false
+	}
+	chunk := e.chunkBuf[:size]
+	if _, err := s.store.ReadAt(chunk, int64(i)*int64(s.chunkSize)); err != nil {
+		// The store hashes what it reads; a chunk that changed on disk is not served.
+		e.stats.StorageErrors++
+		s.have.unset(i)
+		return true
+	}
+	uncles, err := s.store.Uncles(e.uncleBuf[:0], bins.Chunk(i), e.cfg.UncleMode, ch.treePeer())
+	if err != nil {
+		return false
+	}
+	e.uncleBuf = uncles[:0]
+	data := &wire.Data{Spec: specForBin(ch.ctx.Addressing, bins.Chunk(i)), Timestamp: uint64(now.UnixMicro()), Payload: chunk}
+	dataLen := data.Len(&ch.ctx)
+
+	b := wire.AppendHeader(nil, ch.remote)
+	for _, u := range uncles {
+		msg := &wire.Integrity{Spec: specForBin(ch.ctx.Addressing, u.Bin), Hash: u.Hash}
+		if len(b)+msg.Len(&ch.ctx)+dataLen > e.cfg.MaxDatagram && len(b) > wire.HeaderLen {
+			// The hashes do not all fit before the DATA: send them first (§5.3).
+			e.send(now, ch, b)
+			b = wire.AppendHeader(nil, ch.remote)
+		}
+		b, _ = msg.Append(b, &ch.ctx)
+	}
+	// Control messages ride in the room left before the DATA, which must come last (§8.6).
+	b = ch.takeCtrl(b, e.cfg.MaxDatagram-dataLen)
+	b, err = data.Append(b, &ch.ctx)
+	if err != nil {
+		return false
+	}
+	e.send(now, ch, b)
+	ch.unacked[i] = now
+	e.stats.ChunksServed++
+	return true
+}
+
+// queueHaves tells a new peer what we have (§3.2): the minimal bins over our verified runs.
+func (e *Engine) queueHaves(ch *channel) {
+	s := ch.swarm
+	if s.n == 0 || s.have.count == 0 {
+		return
+	}
+	var cover []bins.Bin
+	for start := uint64(0); start < s.n; {
+		if !s.have.has(start) {
+			start++
+			continue
+		}
+		end := start
+		for end+1 < s.n && s.have.has(end+1) {
+			end++
+		}
+		cover = bins.AppendCover(cover[:0], bins.ChunkRange{Start: start, End: end})
+		for _, b := range cover {
+			ch.queueMsg(&wire.Have{Spec: specForBin(ch.ctx.Addressing, b)})
+		}
+		start = end + 1
+	}
+}

@@ -1,0 +1,298 @@
+package engine
+
+import (
+	"bytes"
+	"container/heap"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/ppsppd/ppsppd/internal/bins"
+	"github.com/ppsppd/ppsppd/internal/hashtree"
+)
+
+// The simulation harness: engines on a virtual clock, joined by links that lose, duplicate,
+// delay and (through jitter) reorder datagrams. Everything random comes from one seed, so a
+// run is repeatable.
+
+// memStore is an in-memory Store over a hashtree.Tree: the engine-facing behaviour of
+// storage.Store without files.
+type memStore struct {
+	tree    *hashtree.Tree
+	data    []byte
+	has     map[uint64]bool
+	cs      int
+	failErr error // PutChunk fails with it after verification, like a full disk
+	unread  bool  // ReadAt fails for every chunk (a peer that cannot serve what it announced)
+}
+
+func seededStore(t testing.TB, data []byte, cs int) *memStore {
+	tree, err := hashtree.Build(data, cs, hashtree.SHA1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &memStore{tree: tree, data: bytes.Clone(data), has: map[uint64]bool{}, cs: cs}
+	for i := range tree.NumChunks() {
+		m.has[i] = true
+	}
+	return m
+}
+
+func emptyStore(t testing.TB, root []byte, size int64, cs int) *memStore {
+	if size == 0 {
+		size = -1
+	}
+	tree, err := hashtree.NewFromRoot(root, hashtree.Params{Hash: hashtree.SHA1, ChunkSize: cs, Size: size})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &memStore{tree: tree, has: map[uint64]bool{}, cs: cs}
+}
+
+func (m *memStore) Root() []byte                                { return m.tree.Root() }
+func (m *memStore) HashFunc() hashtree.HashFunc                 { return m.tree.HashFunc() }
+func (m *memStore) ChunkSize() int                              { return m.cs }
+func (m *memStore) NumChunks() uint64                           { return m.tree.NumChunks() }
+func (m *memStore) Size() (int64, bool)                         { return m.tree.Size() }
+func (m *memStore) Verified(i uint64) bool                      { return m.has[i] }
+func (m *memStore) AddPeaks(c []hashtree.NodeHash) (int, error) { return m.tree.AddPeaksPrefix(c) }
+
+func (m *memStore) Uncles(dst []hashtree.NodeHash, b bins.Bin, mode hashtree.Mode, p hashtree.Peer) ([]hashtree.NodeHash, error) {
+	return m.tree.Uncles(dst, b, mode, p)
+}
+
+func (m *memStore) PutChunk(i uint64, d []byte, cands []hashtree.NodeHash) error {
+	if err := m.tree.VerifyChunk(i, d, cands); err != nil {
+		return err
+	}
+	if m.failErr != nil {
+		return m.failErr
+	}
+	end := int(i)*m.cs + len(d)
+	if end > len(m.data) {
+		m.data = append(m.data, make([]byte, end-len(m.data))...)
+	}
+	copy(m.data[int(i)*m.cs:], d)
+	m.has[i] = true
+	return nil
+}
+
+func (m *memStore) ReadAt(p []byte, off int64) (int, error) {
+	i := uint64(off) / uint64(m.cs)
+	if m.unread || !m.has[i] {
+		return 0, fmt.Errorf("chunk %d not here", i)
+	}
+	return copy(p, m.data[off:]), nil
+}
+
+type link struct {
+	loss, dup     float64
+	delay, jitter time.Duration
+	blockedFrom   bool // drop everything this node sends (a crashed or silent peer)
+	corruptData   bool // flip a byte in every DATA payload this node sends (a malicious peer)
+}
+
+type simNode struct {
+	name    string
+	addr    netip.AddrPort
+	eng     *Engine
+	content *memStore
+	id      SwarmID
+	link    link
+	events  []Event
+	// from counts verified chunks by the peer that sent them.
+	from map[netip.AddrPort]int
+}
+
+type delivery struct {
+	at   time.Time
+	seq  uint64
+	to   *simNode
+	from netip.AddrPort
+	data []byte
+}
+
+type deliveries []delivery
+
+func (d deliveries) Len() int { return len(d) }
+func (d deliveries) Less(i, j int) bool {
+	if d[i].at.Equal(d[j].at) {
+		return d[i].seq < d[j].seq
+	}
+	return d[i].at.Before(d[j].at)
+}
+func (d deliveries) Swap(i, j int) { d[i], d[j] = d[j], d[i] }
+func (d *deliveries) Push(x any)   { *d = append(*d, x.(delivery)) }
+func (d *deliveries) Pop() any {
+	old := *d
+	x := old[len(old)-1]
+	*d = old[:len(old)-1]
+	return x
+}
+
+type simNet struct {
+	t     testing.TB
+	rng   *rand.Rand
+	now   time.Time
+	nodes map[netip.AddrPort]*simNode
+	order []*simNode
+	queue deliveries
+	seq   uint64
+	sent  int
+}
+
+func newSimNet(t testing.TB, seed uint64) *simNet {
+	return &simNet{
+		t:     t,
+		rng:   rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		now:   time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC),
+		nodes: map[netip.AddrPort]*simNode{},
+	}
+}
+
+func (n *simNet) addNode(name string, cfg Config, l link) *simNode {
+	cfg.Rand = rand.New(rand.NewPCG(n.rng.Uint64(), n.rng.Uint64()))
+	addr := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, 0, byte(len(n.order) + 1)}), 6778)
+	node := &simNode{name: name, addr: addr, eng: New(cfg), link: l, from: map[netip.AddrPort]int{}}
+	n.nodes[addr] = node
+	n.order = append(n.order, node)
+	return node
+}
+
+// seed adds a node that has all of data.
+func (n *simNet) seedNode(name string, data []byte, cs int, cfg Config, l link) *simNode {
+	node := n.addNode(name, cfg, l)
+	node.content = seededStore(n.t, data, cs)
+	var err error
+	if node.id, err = node.eng.AddSwarm(NewSwarmConfig(node.content)); err != nil {
+		n.t.Fatal(err)
+	}
+	return node
+}
+
+// leechNode adds a node that knows only the swarm ID (and the size, if size > 0).
+func (n *simNet) leechNode(name string, root []byte, size int64, cs int, cfg Config, l link) *simNode {
+	node := n.addNode(name, cfg, l)
+	node.content = emptyStore(n.t, root, size, cs)
+	var err error
+	if node.id, err = node.eng.AddSwarm(NewSwarmConfig(node.content)); err != nil {
+		n.t.Fatal(err)
+	}
+	return node
+}
+
+func (n *simNet) connect(from, to *simNode) {
+	if err := from.eng.Connect(n.now, from.id, to.addr); err != nil {
+		n.t.Fatal(err)
+	}
+	n.collect(from)
+}
+
+// collect moves a node's outgoing datagrams onto the links and records its events.
+func (n *simNet) collect(node *simNode) {
+	for _, ev := range node.eng.Events() {
+		node.events = append(node.events, ev)
+		if ev.Kind == EventChunkVerified {
+			node.from[ev.Peer]++
+		}
+	}
+	for _, p := range node.eng.Outgoing() {
+		n.sent++
+		to := n.nodes[p.To]
+		l := node.link
+		if to == nil || l.blockedFrom || n.rng.Float64() < l.loss {
+			continue
+		}
+		data := p.Data
+		if l.corruptData {
+			data = corruptDataPayload(data)
+		}
+		copies := 1
+		if n.rng.Float64() < l.dup {
+			copies = 2
+		}
+		for range copies {
+			d := l.delay
+			if l.jitter > 0 {
+				d += time.Duration(n.rng.Int64N(int64(l.jitter)))
+			}
+			n.seq++
+			heap.Push(&n.queue, delivery{at: n.now.Add(d), seq: n.seq, to: to, from: node.addr, data: data})
+		}
+	}
+}
+
+// corruptDataPayload flips the last byte of a datagram whose last message is DATA (DATA is
+// always last, RFC 7574 §8.6); other datagrams pass unchanged.
+func corruptDataPayload(b []byte) []byte {
+	if len(b) < 200 {
+		return b
+	}
+	c := bytes.Clone(b)
+	c[len(c)-1] ^= 0xff
+	return c
+}
+
+// run advances the virtual clock until done() holds or limit passes; it reports whether
+// done() held.
+func (n *simNet) run(limit time.Duration, done func() bool) bool {
+	end := n.now.Add(limit)
+	for !done() {
+		next := end
+		if len(n.queue) > 0 && n.queue[0].at.Before(next) {
+			next = n.queue[0].at
+		}
+		for _, node := range n.order {
+			if d := node.eng.NextDeadline(); !d.IsZero() && d.Before(next) {
+				next = d
+			}
+		}
+		if next.After(end) || next.Equal(end) && len(n.queue) == 0 {
+			n.now = end
+			return done()
+		}
+		if next.After(n.now) {
+			n.now = next
+		}
+		for len(n.queue) > 0 && !n.queue[0].at.After(n.now) {
+			d := heap.Pop(&n.queue).(delivery)
+			d.to.eng.HandleDatagram(n.now, d.from, d.data)
+			n.collect(d.to)
+		}
+		for _, node := range n.order {
+			if dl := node.eng.NextDeadline(); !dl.IsZero() && !dl.After(n.now) {
+				node.eng.Tick(n.now)
+				n.collect(node)
+			}
+		}
+	}
+	return true
+}
+
+func (node *simNode) complete() bool {
+	have, total, _ := node.eng.Progress(node.id)
+	return total > 0 && have == total
+}
+
+func allComplete(nodes ...*simNode) func() bool {
+	return func() bool {
+		for _, n := range nodes {
+			if !n.complete() {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// testContent is reproducible pseudo-random content.
+func testContent(seed uint64, size int) []byte {
+	r := rand.New(rand.NewPCG(seed, 1))
+	b := make([]byte, size)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}

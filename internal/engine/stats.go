@@ -1,0 +1,51 @@
+package engine
+
+// DropReason says why a datagram, or the rest of one, was not processed.
+type DropReason uint8
+
+// Drop reasons; a fixed set, so they can be metric labels.
+const (
+	DropMalformed      DropReason = iota // failed to decode (RFC 7574 §3: drop the rest)
+	DropUnknownChannel                   // destination channel not ours
+	DropWrongPeer                        // channel known, but the datagram came from another address
+	DropHandshake                        // a HANDSHAKE we do not answer (unknown swarm, options we cannot serve)
+	DropNotHandshake                     // channel 0 without a HANDSHAKE first
+	DropEarly                            // messages before the handshake completed
+	numDropReasons
+)
+
+var dropReasonNames = [numDropReasons]string{
+	"malformed", "unknown_channel", "wrong_peer", "handshake_rejected", "not_handshake", "early",
+}
+
+func (r DropReason) String() string {
+	if r < numDropReasons {
+		return dropReasonNames[r]
+	}
+	return "unknown"
+}
+
+// Stats are the engine's counters. They only grow; the stats gateway reads them at scrape time.
+type Stats struct {
+	DatagramsIn, DatagramsOut uint64
+	BytesIn, BytesOut         uint64
+	Drops                     [numDropReasons]uint64
+
+	ChunksVerified  uint64 // chunks that passed verification and were stored
+	ChunksServed    uint64 // DATA messages sent
+	DuplicateChunks uint64 // DATA for chunks we already had
+	BadChunks       uint64 // DATA that failed verification (discarded, never stored or forwarded)
+	// UnverifiableChunks: DATA whose hashes were lost with an earlier datagram; discarded
+	// and asked for again, without blaming the peer.
+	UnverifiableChunks uint64
+	UnrequestedData    uint64 // DATA we did not ask for and could not verify
+	RequestTimeouts    uint64 // requests re-issued because a peer was slow or silent
+	IgnoredChokes      uint64 // REQUESTs from peers we had choked
+	BadHaves           uint64 // HAVEs for chunks outside the content
+	StorageErrors      uint64
+	HandshakeRetries   uint64
+	CompatFallbacks    uint64 // handshakes resent in the form libswift accepts
+
+	// Disconnections by cause.
+	ClosedByPeer, ClosedTimeout, ClosedBadData, ClosedMalformed, ClosedUnresponsive, ClosedIgnoredChoke uint64
+}

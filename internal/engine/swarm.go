@@ -1,0 +1,164 @@
+package engine
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/ppsppd/ppsppd/internal/bins"
+	"github.com/ppsppd/ppsppd/internal/hashtree"
+	"github.com/ppsppd/ppsppd/internal/wire"
+)
+
+// SwarmID is a swarm's identifier: for static content the Merkle root hash (RFC 7574 §1.3).
+// It is a string so it can key maps; the bytes are the raw ID.
+type SwarmID string
+
+func (id SwarmID) String() string { return hex.EncodeToString([]byte(id)) }
+
+// Store is a swarm's content together with its Merkle tree; storage.Store implements it.
+// Chunks enter only through PutChunk, which verifies them against the root hash before
+// writing (RFC 7574 §5.2), and ReadAt hands out only verified bytes.
+type Store interface {
+	Root() []byte
+	HashFunc() hashtree.HashFunc
+	ChunkSize() int
+	// NumChunks is the chunk count, 0 while unknown (a leecher before the peak hashes).
+	NumChunks() uint64
+	// Size is the content length, when known.
+	Size() (int64, bool)
+	Verified(i uint64) bool
+	// AddPeaks checks the peak hashes at the start of cands against the root (§5.6).
+	AddPeaks(cands []hashtree.NodeHash) (int, error)
+	// PutChunk verifies chunk i with the candidate hashes, then stores it. Verification
+	// failures wrap hashtree's errors; anything else is a storage failure.
+	PutChunk(i uint64, data []byte, cands []hashtree.NodeHash) error
+	ReadAt(p []byte, off int64) (int, error)
+	// Uncles lists the hashes a peer needs before the DATA for bin b (§5.3, §5.6.2).
+	Uncles(dst []hashtree.NodeHash, b bins.Bin, mode hashtree.Mode, peer hashtree.Peer) ([]hashtree.NodeHash, error)
+}
+
+// SwarmConfig describes a swarm to join.
+type SwarmConfig struct {
+	Store Store
+	// Addressing is the chunk addressing we propose (RFC 7574 §7.8). Its zero value is
+	// bin32, so build configs with NewSwarmConfig, which sets the RFC default, chunk32.
+	Addressing wire.Addressing
+}
+
+// NewSwarmConfig returns a config with the RFC's default addressing (32-bit chunk ranges),
+// which is also the only one libswift speaks.
+func NewSwarmConfig(store Store) SwarmConfig {
+	return SwarmConfig{Store: store, Addressing: wire.ChunkRange32}
+}
+
+// swarm is one swarm's state: our chunks, the tree, and its channels.
+type swarm struct {
+	id         SwarmID
+	store      Store
+	addressing wire.Addressing
+	hash       wire.HashFunc
+	chunkSize  uint32
+
+	n         uint64 // chunk count; 0 while unknown (leecher before peak hashes)
+	have      bitmap // verified chunks
+	avail     []uint16
+	channels  map[*channel]struct{}
+	pending   map[uint64]*pendingRequest // chunk → outstanding request
+	avoid     map[uint64]avoidEntry      // chunk → peer that timed out on it
+	scanStart uint64                     // random start of the picker's scan, spreads peers over the file
+	err       error                      // storage failure: the swarm stopped downloading
+	complete  bool
+	// peaksKnown: the peak hashes are verified (or not needed: we hold chunks), so INTEGRITY
+	// lists need not be searched for them.
+	peaksKnown bool
+
+	// known holds peers heard from, for PEX (§8.13: only those of the last 60 s).
+	known map[netip.AddrPort]time.Time
+}
+
+type pendingRequest struct {
+	ch   *channel
+	sent time.Time
+}
+
+type avoidEntry struct {
+	ch    *channel
+	until time.Time
+}
+
+func newSwarm(cfg SwarmConfig, scanSeed uint64) (*swarm, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("engine: swarm needs a store")
+	}
+	if !cfg.Addressing.Known() || cfg.Addressing == wire.ByteRange64 {
+		return nil, fmt.Errorf("engine: chunk addressing %v not supported", cfg.Addressing)
+	}
+	s := &swarm{
+		id:         SwarmID(cfg.Store.Root()),
+		store:      cfg.Store,
+		addressing: cfg.Addressing,
+		hash:       wire.HashFunc(cfg.Store.HashFunc()),
+		chunkSize:  uint32(cfg.Store.ChunkSize()),
+		channels:   make(map[*channel]struct{}),
+		pending:    make(map[uint64]*pendingRequest),
+		avoid:      make(map[uint64]avoidEntry),
+		known:      make(map[netip.AddrPort]time.Time),
+		scanStart:  scanSeed,
+	}
+	if n := cfg.Store.NumChunks(); n > 0 {
+		s.setSize(n)
+		for i := range n {
+			if cfg.Store.Verified(i) {
+				s.have.set(i)
+			}
+		}
+		s.complete = s.have.full()
+		s.peaksKnown = s.have.count > 0
+	}
+	return s, nil
+}
+
+// chunkLen is the length of chunk i, or false when the content size is not known and i is
+// the last chunk.
+func (s *swarm) chunkLen(i uint64) (int, bool) {
+	cs := int(s.chunkSize)
+	if i+1 < s.n {
+		return cs, true
+	}
+	size, ok := s.store.Size()
+	if !ok {
+		return 0, false
+	}
+	return int(size - int64(i)*int64(cs)), true
+}
+
+// setSize allocates the per-chunk state once the chunk count is known.
+func (s *swarm) setSize(n uint64) {
+	s.n = n
+	s.have = newBitmap(n)
+	s.avail = make([]uint16, n)
+	s.scanStart %= n
+}
+
+// specToChunks turns a chunk spec into chunks under the channel's addressing. It fails for
+// the empty bin and for ranges that name nothing in our numbering.
+func specToChunks(a wire.Addressing, s wire.ChunkSpec) (bins.ChunkRange, bool) {
+	if a.IsBin() {
+		if s.Bin.IsNone() {
+			return bins.ChunkRange{}, false
+		}
+		return s.Bin.Range(), true
+	}
+	return bins.ChunkRange{Start: s.Start, End: s.End}, s.Start <= s.End
+}
+
+// specForBin is the spec of tree node b under addressing a.
+func specForBin(a wire.Addressing, b bins.Bin) wire.ChunkSpec {
+	if a.IsBin() {
+		return wire.BinSpec(b)
+	}
+	return wire.RangeSpec(b.BaseLeft(), b.BaseRight())
+}
