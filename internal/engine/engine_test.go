@@ -32,6 +32,23 @@ func TestTransferTwoPeers(t *testing.T) {
 	}
 }
 
+// TestHashesInSeparateDatagram: when the uncle hashes do not fit beside the DATA they go in
+// a datagram of their own first (§5.3), and the receiver keeps them for the DATA.
+func TestHashesInSeparateDatagram(t *testing.T) {
+	net := newSimNet(t, 5)
+	data := testContent(11, 5000*testCS+1)
+	small := Config{MaxDatagram: testCS + 200} // room for the DATA and a few hashes only
+	seeder := net.seedNode("seeder", data, testCS, small, link{delay: 5 * time.Millisecond})
+	leech := net.leechNode("leech", []byte(seeder.id), 0, testCS, small, link{delay: 5 * time.Millisecond})
+	net.connect(leech, seeder)
+	if !net.run(5*time.Minute, allComplete(leech)) {
+		t.Fatalf("incomplete: %+v", leech.eng.Stats())
+	}
+	if !bytes.Equal(leech.content.data, data) || leech.eng.Stats().UnverifiableChunks != 0 {
+		t.Fatalf("content equal %v, unverifiable %d", bytes.Equal(leech.content.data, data), leech.eng.Stats().UnverifiableChunks)
+	}
+}
+
 // TestSwarmUnderLoss is the scenario: 1 seeder and 8 leechers, 10% loss and
 // 50-150 ms of jitter on every link; all finish with identical, verified content.
 func TestSwarmUnderLoss(t *testing.T) {

@@ -53,7 +53,6 @@ func (e *Engine) receive(now time.Time, from netip.AddrPort, b []byte) {
 		}
 		e.handleMessage(now, ch, m)
 	}
-	ch.clearCandidates() // hashes serve the DATA of their own datagram (§5.3 atomic datagrams)
 	if err != nil && ch.state != stateClosed {
 		// §3: drop the rest of the datagram; stop talking to a peer that keeps doing it.
 		e.stats.Drops[DropMalformed]++
@@ -153,6 +152,9 @@ func (e *Engine) addPeerHave(ch *channel, r bins.ChunkRange) {
 // onData verifies a chunk before anything else happens to it (§5.2): a chunk that fails is
 // discarded, never stored, acknowledged or forwarded.
 func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data) {
+	// The hashes received so far serve this DATA. They may have come in earlier datagrams
+	// when they did not fit beside it (§5.3), so they are kept until a DATA arrives.
+	defer ch.clearCandidates()
 	s := ch.swarm
 	r, ok := specToChunks(ch.ctx.Addressing, m.Spec)
 	if !ok || r.Start != r.End || s.err != nil {

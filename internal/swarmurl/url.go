@@ -1,0 +1,196 @@
+// Package swarmurl reads and writes the swarm links users pass around: libswift's tswift:
+// URLs and bare swarm IDs in hex.
+//
+// Forms accepted:
+//
+//	tswift://HOST:PORT/SWARMHEX[$CHUNKSIZE][/FILENAME][?cs=N&cl=N&hf=N&ca=N&cp=N&v=N]
+//	tswift:/SWARMHEX[$CHUNKSIZE]        (what `swift -m` prints when no tracker is set)
+//	SWARMHEX
+//
+// HOST:PORT is a peer to contact (libswift calls it the tracker). The query keys are
+// libswift's: cs chunk size, cl content length, hf Merkle hash function, ca chunk
+// addressing, cp content integrity protection, v version (RFC 7574 option codes).
+package swarmurl
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Scheme is libswift's URL scheme.
+const Scheme = "tswift"
+
+// DefaultChunkSize is what a URL without a chunk size means (libswift's default, and RFC
+// 7574 §8.1's recommendation).
+const DefaultChunkSize = 1024
+
+// Link is a parsed swarm link.
+type Link struct {
+	Peer      string // "host:port" to contact, or "" when the link names none
+	SwarmID   []byte
+	Filename  string
+	ChunkSize uint32 // DefaultChunkSize when the link does not say
+	// Size is the content length in bytes, or -1 when the link does not say (the size is
+	// then learned from the peak hashes, RFC 7574 §5.6).
+	Size int64
+	// Hash is the Merkle hash function code (RFC 7574 §7.6), or -1 when the link does not
+	// say; libswift's links never do, and mean SHA-1.
+	Hash       int
+	Addressing int // chunk addressing code (§7.8), or -1
+	Integrity  int // content integrity protection method (§7.5), or -1
+}
+
+// MaxSwarmIDLen bounds the ID in a link, as the handshake option does.
+const MaxSwarmIDLen = 1024
+
+// Parse reads a tswift: URL or a bare swarm ID in hex.
+func Parse(s string) (Link, error) {
+	l := Link{ChunkSize: DefaultChunkSize, Size: -1, Hash: -1, Addressing: -1, Integrity: -1}
+	s = strings.TrimSpace(s)
+	rest, isURL := strings.CutPrefix(s, Scheme+":")
+	if !isURL {
+		id, err := parseID(s)
+		if err != nil {
+			return l, err
+		}
+		l.SwarmID = id
+		return l, nil
+	}
+	rest, query, _ := strings.Cut(rest, "?")
+	if host, ok := strings.CutPrefix(rest, "//"); ok {
+		// tswift://host:port/path
+		h, path, _ := strings.Cut(host, "/")
+		if h != "" {
+			if _, _, err := splitHostPort(h); err != nil {
+				return l, fmt.Errorf("swarm link %q: peer %q: %w", s, h, err)
+			}
+		}
+		l.Peer, rest = h, path
+	} else {
+		rest = strings.TrimPrefix(rest, "/")
+	}
+	idPart, filename, _ := strings.Cut(rest, "/")
+	l.Filename = filename
+	if hexID, cs, ok := strings.Cut(idPart, "$"); ok {
+		n, err := strconv.ParseUint(cs, 10, 32)
+		if err != nil || n == 0 {
+			return l, fmt.Errorf("swarm link %q: bad chunk size %q", s, cs)
+		}
+		l.ChunkSize, idPart = uint32(n), hexID
+	}
+	id, err := parseID(idPart)
+	if err != nil {
+		return l, fmt.Errorf("swarm link %q: %w", s, err)
+	}
+	l.SwarmID = id
+	if err := l.applyQuery(query); err != nil {
+		return l, fmt.Errorf("swarm link %q: %w", s, err)
+	}
+	return l, nil
+}
+
+func parseID(s string) ([]byte, error) {
+	if s == "" {
+		return nil, errors.New("no swarm ID")
+	}
+	if len(s) > 2*MaxSwarmIDLen {
+		return nil, fmt.Errorf("swarm ID of %d hex digits is too long", len(s))
+	}
+	id, err := hex.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("swarm ID %q is not hex", s)
+	}
+	return id, nil
+}
+
+func (l *Link) applyQuery(q string) error {
+	if q == "" {
+		return nil
+	}
+	vals, err := url.ParseQuery(q)
+	if err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	num := func(key string, bits int) (uint64, bool, error) {
+		v := vals.Get(key)
+		if v == "" {
+			return 0, false, nil
+		}
+		n, err := strconv.ParseUint(v, 10, bits)
+		if err != nil {
+			return 0, false, fmt.Errorf("bad %s=%q", key, v)
+		}
+		return n, true, nil
+	}
+	if n, ok, err := num("cs", 32); err != nil {
+		return err
+	} else if ok && n > 0 {
+		l.ChunkSize = uint32(n)
+	}
+	if n, ok, err := num("cl", 63); err != nil {
+		return err
+	} else if ok {
+		l.Size = int64(n)
+	}
+	for key, dst := range map[string]*int{"hf": &l.Hash, "ca": &l.Addressing, "cp": &l.Integrity} {
+		if n, ok, err := num(key, 8); err != nil {
+			return err
+		} else if ok {
+			*dst = int(n)
+		}
+	}
+	return nil
+}
+
+func splitHostPort(h string) (string, uint16, error) {
+	i := strings.LastIndexByte(h, ':')
+	if i < 0 {
+		return "", 0, errors.New("want host:port")
+	}
+	port, err := strconv.ParseUint(h[i+1:], 10, 16)
+	if err != nil || port == 0 {
+		return "", 0, fmt.Errorf("bad port %q", h[i+1:])
+	}
+	return strings.Trim(h[:i], "[]"), uint16(port), nil
+}
+
+// String writes the link in libswift's form: chunk size as a "$" suffix when it is not the
+// default, the hash function only when it is not SHA-1 (libswift's only one), and the
+// content length when known.
+func (l Link) String() string {
+	var b strings.Builder
+	b.WriteString(Scheme + ":")
+	if l.Peer != "" {
+		b.WriteString("//" + l.Peer)
+	}
+	b.WriteString("/" + hex.EncodeToString(l.SwarmID))
+	if l.ChunkSize != 0 && l.ChunkSize != DefaultChunkSize {
+		b.WriteString("$" + strconv.FormatUint(uint64(l.ChunkSize), 10))
+	}
+	var q []string
+	if l.Hash > 0 {
+		q = append(q, "hf="+strconv.Itoa(l.Hash))
+	}
+	if l.Size >= 0 {
+		q = append(q, "cl="+strconv.FormatInt(l.Size, 10))
+	}
+	if len(q) > 0 {
+		b.WriteString("?" + strings.Join(q, "&"))
+	}
+	return b.String()
+}
+
+// ResolvePeer turns the link's peer into an address. Host names are not looked up here: a
+// swarm link names a peer by IP, as libswift's do.
+func ResolvePeer(hostport string) (netip.AddrPort, error) {
+	ap, err := netip.ParseAddrPort(hostport)
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("peer %q: want IP:PORT: %w", hostport, err)
+	}
+	return ap, nil
+}
