@@ -62,13 +62,13 @@ func (b *bitmap) unset(i uint64) {
 
 func (b *bitmap) full() bool { return b.count == b.n }
 
-// allSet reports whether every chunk of r is in the set; chunks beyond capacity count as set
-// so that the last, partly padded bins of the tree can be complete.
+// allSet reports whether every chunk of r is in the set. Chunks past the end are not: a HAVE
+// names real chunks only, as libswift's (0,1023),(1024,1024) for 1025 chunks does.
 func (b *bitmap) allSet(r bins.ChunkRange) bool {
-	if r.Start >= b.n {
-		return true
+	if r.End >= b.n {
+		return false
 	}
-	end := min(r.End, b.n-1)
+	end := r.End
 	for i := r.Start; i <= end; {
 		if i%64 == 0 && end-i >= 63 {
 			if b.words[i/64] != ^uint64(0) {
@@ -89,8 +89,7 @@ func (b *bitmap) allSet(r bins.ChunkRange) bool {
 // and ACK announce (RFC 7574 §4.3.1, §4.3.2). Chunk i itself must be set.
 func (b *bitmap) largestComplete(i uint64) bins.Bin {
 	cur := bins.Chunk(i)
-	// Climb no higher than the bin that covers all chunks: above it there is only padding.
-	for cur.Layer() < bins.MaxLayer && !(cur.BaseLeft() == 0 && cur.BaseRight() >= b.n-1) {
+	for cur.Layer() < bins.MaxLayer {
 		p := cur.Parent()
 		if !b.allSet(p.Range()) {
 			break

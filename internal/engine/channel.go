@@ -46,11 +46,12 @@ type channel struct {
 
 	// Leecher side: hashes received in INTEGRITY messages, candidates until a chunk verifies
 	// through them. Copied out of the datagram, since the decoder's slices alias it.
-	cands     []hashtree.NodeHash
-	candBytes []byte
-	requested int // chunks we have outstanding at this peer
-	timeouts  int // consecutive request timeouts without a chunk in between
-	choked    bool
+	cands       []hashtree.NodeHash
+	candBytes   []byte
+	requested   int       // chunks we have outstanding at this peer
+	timeouts    int       // request-timeout rounds in a row without a chunk in between
+	lastTimeout time.Time // start of the last counted round
+	choked      bool
 
 	// Seeder side: chunks the peer asked for, in order, and DATA not yet acknowledged.
 	queue       []bins.ChunkRange

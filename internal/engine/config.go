@@ -37,8 +37,9 @@ type Config struct {
 	MaxBadChunks int
 	// MaxBadDatagrams: a peer that sends this many undecodable datagrams is disconnected (§3).
 	MaxBadDatagrams int
-	// MaxTimeouts: a peer that lets this many requests in a row time out (slow, gone, or lying
-	// in its HAVEs) is disconnected.
+	// MaxTimeouts: a peer whose requests time out in this many rounds (each RequestTimeout
+	// long) without delivering a chunk in between (slow, gone, or lying in its HAVEs) is
+	// disconnected.
 	MaxTimeouts int
 	// MaxIgnoredChokes: a choked peer that keeps requesting this often is disconnected.
 	MaxIgnoredChokes int
@@ -66,7 +67,7 @@ func DefaultConfig() Config {
 		ChannelTimeout:    3 * time.Minute,
 		MaxBadChunks:      3,
 		MaxBadDatagrams:   3,
-		MaxTimeouts:       24,
+		MaxTimeouts:       6,
 		MaxIgnoredChokes:  16,
 		MaxPeers:          32,
 		MaxQueued:         4096,

@@ -196,6 +196,9 @@ func (e *Engine) closeChannel(now time.Time, ch *channel, sendClose bool, reason
 	wasUploading := ch.state == stateEstablished && !ch.weChoke
 	ch.state = stateClosed
 	delete(s.channels, ch)
+	for c := range s.channels {
+		e.markDirty(c) // its requests were released: someone else may take them
+	}
 	if wasUploading {
 		e.unchokeOne(s)
 	}

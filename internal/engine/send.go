@@ -107,7 +107,8 @@ func (e *Engine) serveOne(now time.Time, ch *channel) bool {
 	}
 	size, ok := s.chunkLen(i)
 	if !ok || size > cap(e.chunkBuf) {
-		return false
+		e.stats.ServeFailures++
+		return true
 	}
 	chunk := e.chunkBuf[:size]
 	if _, err := s.store.ReadAt(chunk, int64(i)*int64(s.chunkSize)); err != nil {
@@ -118,7 +119,8 @@ func (e *Engine) serveOne(now time.Time, ch *channel) bool {
 	}
 	uncles, err := s.store.Uncles(e.uncleBuf[:0], bins.Chunk(i), e.cfg.UncleMode, ch.treePeer())
 	if err != nil {
-		return false
+		e.stats.ServeFailures++
+		return true // skip this chunk; the peer will ask elsewhere
 	}
 	e.uncleBuf = uncles[:0]
 	data := &wire.Data{Spec: specForBin(ch.ctx.Addressing, bins.Chunk(i)), Timestamp: uint64(now.UnixMicro()), Payload: chunk}

@@ -33,6 +33,7 @@ type Stats struct {
 
 	ChunksVerified  uint64 // chunks that passed verification and were stored
 	ChunksServed    uint64 // DATA messages sent
+	ServeFailures   uint64 // requested chunks we have but could not send (hash or length unknown)
 	DuplicateChunks uint64 // DATA for chunks we already had
 	BadChunks       uint64 // DATA that failed verification (discarded, never stored or forwarded)
 	// UnverifiableChunks: DATA whose hashes were lost with an earlier datagram; discarded

@@ -50,7 +50,11 @@ func (e *Engine) requestTimers(now time.Time, s *swarm) {
 		delete(s.pending, i)
 		ch := p.ch
 		ch.requested--
-		ch.timeouts++
+		if now.Sub(ch.lastTimeout) >= e.cfg.RequestTimeout {
+			// Count timeout rounds, not chunks: a burst of losses takes a whole window at once.
+			ch.timeouts++
+			ch.lastTimeout = now
+		}
 		e.stats.RequestTimeouts++
 		s.avoid[i] = avoidEntry{ch: ch, until: now.Add(2 * e.cfg.RequestTimeout)}
 		ch.queueMsg(&wire.Cancel{Spec: specForBin(ch.ctx.Addressing, bins.Chunk(i))})

@@ -56,6 +56,10 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node: %w", err)
 	}
+	// Large socket buffers absorb a window's burst of DATA; the kernel caps them at
+	// net.core.rmem_max / wmem_max, which is fine.
+	_ = conn.SetReadBuffer(socketBuffer)
+	_ = conn.SetWriteBuffer(socketBuffer)
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}
@@ -81,6 +85,9 @@ type inbound struct {
 	data []byte
 	at   time.Time
 }
+
+// socketBuffer is the UDP receive and send buffer size we ask for.
+const socketBuffer = 4 << 20
 
 // maxDatagram is the largest UDP payload we read.
 const maxDatagram = 65535
