@@ -6,7 +6,7 @@ FUZZTIME ?= 60s
 FUZZ_TARGETS := ./internal/wire:FuzzDatagram ./internal/wire:FuzzOptions
 CAPTURE  ?= testdata/interop/vod-1025B-sha1-1024.pcap
 
-.PHONY: build test fmt-check vet bench fuzz run clean
+.PHONY: build test fmt-check vet bench fuzz run dissect clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ppsppd
@@ -31,9 +31,12 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
-# Until the daemon can serve, the most useful thing ppsppd runs is the dissector on a real
-# libswift capture.
+# Until `ppsppd serve` exists, the main job is shown end to end: seed a generated file,
+# download it with a second process over loopback UDP, compare.
 run: build
+	BIN=$(BIN) ./scripts/demo.sh
+
+dissect: build
 	./$(BIN) dissect $(CAPTURE)
 
 clean:

@@ -31,6 +31,8 @@ type channel struct {
 	// confirmed: the peer has sent on our channel ID, completing the three-way handshake;
 	// only then may we send heavy payload (RFC 7574 §3.1.1 step 7).
 	confirmed bool
+	// peerOpts is what the peer's HANDSHAKE announced; it tells which messages it supports.
+	peerOpts wire.Options
 	// replyDue: our answer to the peer's HANDSHAKE goes out with the next flush.
 	replyDue bool
 	dirty    bool // in Engine.dirty
@@ -87,9 +89,13 @@ func newChannel(local wire.ChannelID, peer netip.AddrPort, s *swarm, now time.Ti
 	return ch
 }
 
-// queueMsg encodes a control message for the next flush. Messages that cannot be encoded
-// on this channel (a bug, not peer input) are dropped.
+// queueMsg encodes a control message for the next flush. Messages the peer said it does not
+// support (option 8, RFC 7574 §7.10) are not sent; nor are messages that cannot be encoded
+// on this channel (a bug, not peer input).
 func (ch *channel) queueMsg(m wire.Message) {
+	if !ch.peerOpts.Supports(m.Type()) {
+		return
+	}
 	b, err := m.Append(ch.ctrl, &ch.ctx)
 	if err != nil {
 		return

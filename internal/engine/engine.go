@@ -138,6 +138,16 @@ func (e *Engine) Progress(id SwarmID) (have, total uint64, err error) {
 	return s.have.count, s.n, s.err
 }
 
+// Store returns a swarm's store, through which verified bytes are read (it is safe for
+// use from other goroutines; the engine's own state is not).
+func (e *Engine) Store(id SwarmID) (Store, error) {
+	s, ok := e.swarms[id]
+	if !ok {
+		return nil, ErrUnknownSwarm
+	}
+	return s.store, nil
+}
+
 // Peers returns the addresses of a swarm's established channels.
 func (e *Engine) Peers(id SwarmID) []netip.AddrPort {
 	s, ok := e.swarms[id]

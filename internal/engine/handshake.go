@@ -178,6 +178,7 @@ func (e *Engine) acceptHandshake(now time.Time, from netip.AddrPort, b []byte) {
 	ch.remote = h.Source
 	ch.state = stateEstablished
 	ch.compat = off.compat
+	ch.peerOpts = supportedOnly(&h.Options)
 	ch.ctx.Addressing = off.addressing
 	ch.replyDue = true
 	e.channels[ch.local] = ch
@@ -232,6 +233,7 @@ func (e *Engine) onReply(now time.Time, ch *channel, h *wire.Handshake) {
 	ch.remote = h.Source
 	ch.state = stateEstablished
 	ch.confirmed = true
+	ch.peerOpts = supportedOnly(&h.Options)
 	// A peer that answers without the chunk-size option is libswift or speaks like it.
 	ch.compat = !o.Has(wire.OptChunkSize)
 	e.compat[ch.peer] = ch.compat
@@ -253,4 +255,20 @@ func (e *Engine) appendReply(b []byte, ch *channel) []byte {
 		return b
 	}
 	return out
+}
+
+// supportedOnly keeps the supported-messages option of a peer's HANDSHAKE, copying the
+// bitmap out of the datagram it aliases.
+func supportedOnly(o *wire.Options) wire.Options {
+	var keep wire.Options
+	if o.Has(wire.OptSupportedMessages) {
+		var types []wire.MsgType
+		for t := wire.MsgType(0); t < wire.NumMsgTypes; t++ {
+			if o.Supports(t) {
+				types = append(types, t)
+			}
+		}
+		keep.SetSupportedMessages(types...)
+	}
+	return keep
 }

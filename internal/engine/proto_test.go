@@ -354,3 +354,93 @@ func TestStorageFailure(t *testing.T) {
 }
 
 func netipAddr(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
+
+// TestSupportedMessagesRespected: a peer announcing it does not support PEX (option 8) gets
+// no PEX_REQ from us.
+func TestSupportedMessagesRespected(t *testing.T) {
+	e := New(Config{})
+	id, _ := e.AddSwarm(NewSwarmConfig(emptyStore(t, bytes.Repeat([]byte{7}, 20), 0, testCS)))
+	_ = e.Connect(t0, id, rawPeer)
+	first := decodeOut(t, e.Outgoing())[0].Messages[0].(*wire.Handshake)
+	var o wire.Options
+	o.SetVersion(1)
+	o.SetIntegrity(wire.IntegrityMerkle)
+	o.SetHash(wire.SHA1)
+	o.SetAddressing(wire.ChunkRange32)
+	o.SetSupportedMessages(wire.TypeHandshake, wire.TypeData, wire.TypeAck, wire.TypeHave, wire.TypeIntegrity, wire.TypeRequest)
+	o.SetChunkSize(testCS)
+	c := wire.DefaultContext()
+	reply, _ := wire.AppendDatagram(nil, first.Source, &c, &wire.Handshake{Source: 0x99, Options: o}, &wire.Have{Spec: wire.RangeSpec(0, 3)})
+	e.HandleDatagram(t0, rawPeer, reply)
+	var types []wire.MsgType
+	for _, dg := range decodeOut(t, e.Outgoing()) {
+		for _, m := range dg.Messages {
+			types = append(types, m.Type())
+		}
+	}
+	for _, typ := range types {
+		if typ == wire.TypePexReq {
+			t.Fatalf("sent PEX_REQ to a peer without PEX: %v", types)
+		}
+	}
+	if len(types) == 0 || types[len(types)-1] != wire.TypeRequest {
+		t.Fatalf("expected a REQUEST, sent %v", types)
+	}
+}
+
+// TestSilentPeerTimesOut: a channel that hears nothing for ChannelTimeout is closed, with
+// keep-alives sent meanwhile (§3.12).
+func TestSilentPeerTimesOut(t *testing.T) {
+	e, id := seedingEngine(t, Config{KeepAlive: 10 * time.Second, ChannelTimeout: time.Minute}, testContent(9, 4*testCS))
+	e.HandleDatagram(t0, rawPeer, initiate(t, 5, id, true, nil))
+	_ = e.Outgoing()
+	keepalives := 0
+	for now := t0; now.Sub(t0) < 2*time.Minute; {
+		now = e.NextDeadline()
+		if now.IsZero() {
+			break
+		}
+		e.Tick(now)
+		for _, p := range e.Outgoing() {
+			if len(p.Data) == wire.HeaderLen {
+				keepalives++
+			}
+		}
+	}
+	if keepalives < 5 || e.Stats().ClosedTimeout != 1 || len(e.Peers(id)) != 0 {
+		t.Fatalf("keep-alives %d, closed %d", keepalives, e.Stats().ClosedTimeout)
+	}
+}
+
+// TestTwoSwarmsOneEngine: channels of different swarms share one engine (one socket).
+func TestTwoSwarmsOneEngine(t *testing.T) {
+	net := newSimNet(t, 21)
+	d1, d2 := testContent(31, 40*testCS), testContent(32, 70*testCS+3)
+	seeder := net.seedNode("seeder", d1, testCS, Config{}, link{delay: 5 * time.Millisecond})
+	second := seededStore(t, d2, testCS)
+	id2, err := seeder.eng.AddSwarm(NewSwarmConfig(second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leech := net.leechNode("leech", []byte(seeder.id), 0, testCS, Config{}, link{delay: 5 * time.Millisecond})
+	store2 := emptyStore(t, []byte(id2), 0, testCS)
+	lid2, err := leech.eng.AddSwarm(NewSwarmConfig(store2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.connect(leech, seeder)
+	if err := leech.eng.Connect(net.now, lid2, seeder.addr); err != nil {
+		t.Fatal(err)
+	}
+	net.collect(leech)
+	done := func() bool {
+		h2, n2, _ := leech.eng.Progress(lid2)
+		return leech.complete() && n2 > 0 && h2 == n2
+	}
+	if !net.run(time.Minute, done) {
+		t.Fatal("not both swarms complete")
+	}
+	if !bytes.Equal(leech.content.data, d1) || !bytes.Equal(store2.data, d2) {
+		t.Fatal("content differs")
+	}
+}

@@ -270,3 +270,14 @@ func (n *Node) Stats(ctx context.Context) (engine.Stats, error) {
 	err := n.Do(ctx, func(_ time.Time, e *engine.Engine) { st = e.Stats() })
 	return st, err
 }
+
+// Store returns the store of swarm id. Its ReadAt hands out verified bytes only and is safe
+// to call from any goroutine (gateways read through it).
+func (n *Node) Store(ctx context.Context, id engine.SwarmID) (engine.Store, error) {
+	var st engine.Store
+	var err error
+	if derr := n.Do(ctx, func(_ time.Time, e *engine.Engine) { st, err = e.Store(id) }); derr != nil {
+		return nil, derr
+	}
+	return st, err
+}

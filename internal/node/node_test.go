@@ -81,6 +81,15 @@ func TestTransferOverUDP(t *testing.T) {
 			t.Fatalf("timed out at %d/%d\nleecher %+v\nseeder %+v", have, total, st, sst)
 		}
 	}
+	// Reading through the node's API gives the verified bytes.
+	st, err := leecher.Store(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 5000)
+	if n, err := st.ReadAt(buf, 1<<20); err != nil || n != len(buf) || !bytes.Equal(buf, data[1<<20:1<<20+5000]) {
+		t.Fatalf("ReadAt: %d %v", n, err)
+	}
 	got, err := os.ReadFile(filepath.Join(dir, "dst"))
 	if err != nil {
 		t.Fatal(err)
