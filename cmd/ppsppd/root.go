@@ -10,6 +10,6 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.AddCommand(newVersionCmd(), newDissectCmd(), newHashCmd(), newSeedCmd(), newGetCmd())
+	root.AddCommand(newVersionCmd(), newDissectCmd(), newHashCmd(), newSeedCmd(), newGetCmd(), newBenchCmd())
 	return root
 }

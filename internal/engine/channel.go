@@ -48,9 +48,11 @@ type channel struct {
 
 	// Leecher side: hashes received in INTEGRITY messages, candidates until a chunk verifies
 	// through them. Copied out of the datagram, since the decoder's slices alias it.
-	cands       []hashtree.NodeHash
-	candBytes   []byte
-	requested   int       // chunks we have outstanding at this peer
+	cands     []hashtree.NodeHash
+	candBytes []byte
+	requested int // chunks we have outstanding at this peer
+	// extra holds endgame requests: chunks also requested from another peer.
+	extra       map[uint64]time.Time
 	timeouts    int       // request-timeout rounds in a row without a chunk in between
 	lastTimeout time.Time // start of the last counted round
 	choked      bool
@@ -79,6 +81,7 @@ func newChannel(local wire.ChannelID, peer netip.AddrPort, s *swarm, now time.Ti
 		lastRecv: now,
 		lastSend: now,
 		unacked:  make(map[uint64]time.Time),
+		extra:    make(map[uint64]time.Time),
 	}
 	ch.ctx = wire.DefaultContext()
 	ch.ctx.Addressing, ch.ctx.Hash, ch.ctx.ChunkSize = s.addressing, s.hash, s.chunkSize

@@ -35,9 +35,13 @@ type Engine struct {
 	dec   wire.Decoder
 	dirty []*channel // channels with something to send at the next flush
 	out   []Packet
+	// busy: requests or DATA are in flight, so the timers run every timerGranularity.
+	busy       bool
+	lastTimers time.Time
 
-	chunkBuf []byte              // scratch for reading a chunk to serve
-	pickBuf  []uint64            // scratch for the picker
+	chunkBuf []byte   // scratch for reading a chunk to serve
+	pickBuf  []uint64 // scratch for the picker
+	candBuf  []candidate
 	uncleBuf []hashtree.NodeHash // scratch for the hashes sent before it
 	events   []Event
 	stats    Stats
@@ -187,11 +191,7 @@ func (e *Engine) closeChannel(now time.Time, ch *channel, sendClose bool, reason
 		e.send(now, ch, b)
 	}
 	s := ch.swarm
-	for i, p := range s.pending {
-		if p.ch == ch {
-			delete(s.pending, i)
-		}
-	}
+	e.releaseRequests(ch)
 	if s.avail != nil && ch.peerHave.n == s.n {
 		for w, word := range ch.peerHave.words {
 			for word != 0 {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math/bits"
 	"slices"
 	"time"
 
@@ -8,10 +9,28 @@ import (
 	"github.com/ppsppd/ppsppd/internal/wire"
 )
 
-// pickFor tops up the requests outstanding at ch (§3.7). The order is rarest first: fewest
-// peers announcing the chunk, then the position in a scan that starts at a random chunk per
-// swarm, so leechers that all hear of the same seeder spread over the file and have
-// something to trade.
+// The picker decides which chunks to request from which peer (RFC 7574 §9.1 leaves it to us).
+// Its order, for one peer, is deterministic:
+//
+//  1. streaming: chunks inside the priority window after the playback position, in order;
+//  2. bulk: rarest first (fewest peers announcing the chunk), ties broken by the position in a
+//     scan that starts at a random chunk per swarm, so leechers spread over the file;
+//  3. endgame: when nothing is left to ask anyone for, chunks already requested elsewhere,
+//     asked again here (the first copy to arrive wins, the other requests are cancelled).
+//
+// Scans go a 64-chunk word at a time over (peer has) AND NOT (we have OR requested), so
+// their cost follows the number of candidates, not the size of the file.
+
+// maxScan bounds the candidates one bulk pick looks at; rarest-first is exact within them.
+const maxScan = 2048
+
+type candidate struct {
+	avail uint16
+	order uint64 // position in the scan
+	chunk uint64
+}
+
+// pickFor tops up the requests outstanding at ch (§3.7).
 func (e *Engine) pickFor(now time.Time, ch *channel) {
 	s := ch.swarm
 	if s.complete || s.err != nil || ch.choked || ch.state != stateEstablished {
@@ -21,59 +40,123 @@ func (e *Engine) pickFor(now time.Time, ch *channel) {
 		e.pickFirst(now, ch)
 		return
 	}
-	want := e.cfg.RequestWindow - ch.requested
+	want := e.cfg.RequestWindow - ch.requested - len(ch.extra)
 	if want < e.cfg.RequestWindow/2 || ch.peerHave.count == 0 {
 		return // refill in batches, not one chunk per ACK
 	}
 	picks := e.pickBuf[:0]
-	best := uint16(0xFFFF)
-	// First pass: the lowest availability among chunks this peer can give us.
-	for k := range s.n {
-		i := (s.scanStart + k) % s.n
-		if e.candidate(now, ch, i) && s.avail[i] < best {
-			best = s.avail[i]
-		}
-	}
-	// Then collect, level by level, until the window is full.
-	for level := best; len(picks) < want && level != 0xFFFF; {
-		next := uint16(0xFFFF)
-		for k := uint64(0); k < s.n && len(picks) < want; k++ {
-			i := (s.scanStart + k) % s.n
-			if !e.candidate(now, ch, i) {
-				continue
-			}
-			switch a := s.avail[i]; {
-			case a == level:
-				picks = append(picks, i)
-			case a > level && a < next:
-				next = a
-			}
-		}
-		level = next
+	picks = e.pickStreaming(now, ch, picks, want)
+	if len(picks) < want {
+		picks = e.pickRarest(now, ch, picks, want)
 	}
 	e.pickBuf = picks[:0]
-	e.request(now, ch, picks)
+	if len(picks) > 0 {
+		e.request(now, ch, picks)
+		return
+	}
+	e.pickEndgame(now, ch, want)
 }
 
-// candidate: we lack chunk i, the peer has it, nobody is fetching it, and this peer did not
-// just fail us on it.
-func (e *Engine) candidate(now time.Time, ch *channel, i uint64) bool {
+// wordCandidates is the word of chunks [64w, 64w+64) that ch can give us and nobody fetches.
+func wordCandidates(s *swarm, ch *channel, w int) uint64 {
+	return ch.peerHave.words[w] &^ s.have.words[w] &^ s.pendingBits.words[w]
+}
+
+// pickStreaming takes the chunks of the priority window in playback order.
+func (e *Engine) pickStreaming(now time.Time, ch *channel, picks []uint64, want int) []uint64 {
 	s := ch.swarm
-	if s.have.has(i) || !ch.peerHave.has(i) {
-		return false
+	if !s.streaming || s.playPos >= s.n {
+		return picks
 	}
-	if _, busy := s.pending[i]; busy {
-		return false
-	}
-	if a, ok := s.avoid[i]; ok {
-		if now.Before(a.until) && a.ch == ch {
-			return false
+	end := min(s.playPos+s.window, s.n)
+	for i := s.playPos; i < end && len(picks) < want; {
+		w := int(i / 64)
+		word := wordCandidates(s, ch, w) >> (i % 64)
+		if word == 0 {
+			i = (i/64 + 1) * 64
+			continue
 		}
-		if !now.Before(a.until) {
-			delete(s.avoid, i)
+		i += uint64(bits.TrailingZeros64(word))
+		if i < end && e.allowed(now, ch, i) {
+			picks = append(picks, i)
+		}
+		i++
+	}
+	return picks
+}
+
+// pickRarest scans from the swarm's random start and takes the rarest of up to maxScan
+// candidates.
+func (e *Engine) pickRarest(now time.Time, ch *channel, picks []uint64, want int) []uint64 {
+	s := ch.swarm
+	words := len(s.have.words)
+	cands := e.candBuf[:0]
+	startWord := int(s.scanStart / 64)
+	for k := 0; k < words && len(cands) < maxScan; k++ {
+		w := (startWord + k) % words
+		word := wordCandidates(s, ch, w)
+		for word != 0 && len(cands) < maxScan {
+			b := bits.TrailingZeros64(word)
+			word &= word - 1
+			i := uint64(w)*64 + uint64(b)
+			if i >= s.n || !e.allowed(now, ch, i) || slices.Contains(picks, i) {
+				continue
+			}
+			cands = append(cands, candidate{avail: s.avail[i], order: uint64(len(cands)), chunk: i})
 		}
 	}
-	return true
+	slices.SortFunc(cands, func(a, b candidate) int {
+		if a.avail != b.avail {
+			return int(a.avail) - int(b.avail)
+		}
+		return int(a.order) - int(b.order)
+	})
+	for _, c := range cands[:min(len(cands), want-len(picks))] {
+		picks = append(picks, c.chunk)
+	}
+	e.candBuf = cands[:0]
+	return picks
+}
+
+// allowed: this peer did not just fail us on chunk i.
+func (e *Engine) allowed(now time.Time, ch *channel, i uint64) bool {
+	s := ch.swarm
+	a, ok := s.avoid[i]
+	if !ok {
+		return true
+	}
+	if !now.Before(a.until) {
+		delete(s.avoid, i)
+		return true
+	}
+	return a.ch != ch
+}
+
+// pickEndgame asks ch for chunks that are requested elsewhere and that ch has, when nothing
+// else is left: the last chunks then come from whichever peer is fastest.
+func (e *Engine) pickEndgame(now time.Time, ch *channel, want int) {
+	s := ch.swarm
+	const maxExtra = 8
+	var picks []uint64
+	for i, p := range s.pending {
+		if len(picks) >= min(want, maxExtra-len(ch.extra)) {
+			break
+		}
+		if p.ch != ch && ch.peerHave.has(i) && !s.have.has(i) {
+			if _, dup := ch.extra[i]; !dup {
+				picks = append(picks, i)
+			}
+		}
+	}
+	if len(picks) == 0 {
+		return
+	}
+	for _, i := range picks {
+		ch.extra[i] = now
+	}
+	e.armTimers(now)
+	s.endgame += len(picks)
+	e.queueRequests(ch, picks)
 }
 
 // pickFirst asks for one chunk while the content size is unknown: its DATA comes with the
@@ -86,17 +169,20 @@ func (e *Engine) pickFirst(now time.Time, ch *channel) {
 	e.request(now, ch, []uint64{ch.earlyHaves[0].Start})
 }
 
-// request records picks as pending at ch and queues REQUEST messages for them, merged into
-// the fewest bin-aligned ranges (libswift only ever sends aligned ones).
+// request records picks as pending at ch and queues REQUEST messages for them.
 func (e *Engine) request(now time.Time, ch *channel, picks []uint64) {
-	if len(picks) == 0 {
-		return
-	}
 	s := ch.swarm
 	for _, i := range picks {
-		s.pending[i] = &pendingRequest{ch: ch, sent: now}
+		s.addPending(i, ch, now)
 	}
+	e.armTimers(now)
 	ch.requested += len(picks)
+	e.queueRequests(ch, picks)
+}
+
+// queueRequests merges picks into the fewest bin-aligned ranges (libswift only ever sends
+// aligned ones) and queues a REQUEST for each.
+func (e *Engine) queueRequests(ch *channel, picks []uint64) {
 	slices.Sort(picks)
 	var cover []bins.Bin
 	for start := 0; start < len(picks); {
@@ -112,15 +198,18 @@ func (e *Engine) request(now time.Time, ch *channel, picks []uint64) {
 	}
 }
 
-// releaseRequests forgets what we asked ch for (it choked us, §3.9), so others can be asked.
+// releaseRequests forgets what we asked ch for (it choked us, §3.9, or went away), so others
+// can be asked.
 func (e *Engine) releaseRequests(ch *channel) {
 	s := ch.swarm
 	for i, p := range s.pending {
 		if p.ch == ch {
-			delete(s.pending, i)
+			s.unpend(i)
 		}
 	}
 	ch.requested = 0
+	s.endgame -= len(ch.extra)
+	clear(ch.extra)
 	for c := range s.channels {
 		e.markDirty(c)
 	}
@@ -128,8 +217,27 @@ func (e *Engine) releaseRequests(ch *channel) {
 
 // dropAllRequests stops a swarm's downloading (after a storage failure).
 func (e *Engine) dropAllRequests(s *swarm) {
-	for i, p := range s.pending {
-		p.ch.requested--
-		delete(s.pending, i)
+	for ch := range s.channels {
+		ch.requested = 0
+		clear(ch.extra)
 	}
+	for i := range s.pending {
+		s.unpend(i)
+	}
+	s.endgame = 0
+}
+
+// SetPlayback puts a swarm in streaming mode: the window chunks from position (a chunk
+// index) on are requested first and in order. The HTTP gateway calls it on every read and
+// seek. A window of 0 returns the swarm to bulk (rarest-first) mode.
+func (e *Engine) SetPlayback(id SwarmID, position, window uint64) error {
+	s, ok := e.swarms[id]
+	if !ok {
+		return ErrUnknownSwarm
+	}
+	s.streaming, s.playPos, s.window = window > 0, position, window
+	for ch := range s.channels {
+		e.markDirty(ch)
+	}
+	return nil
 }

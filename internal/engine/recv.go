@@ -199,14 +199,16 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data) {
 	s.have.set(i)
 	e.stats.ChunksVerified++
 	ch.timeouts = 0
-	if p, ok := s.pending[i]; ok {
-		delete(s.pending, i)
-		p.ch.requested--
-		if p.ch != ch {
-			// Asked elsewhere too (after a timeout): withdraw that request (§3.8).
-			p.ch.queueMsg(&wire.Cancel{Spec: specForBin(p.ch.ctx.Addressing, bins.Chunk(i))})
-			e.markDirty(p.ch)
+	if owner := s.unpend(i); owner != nil {
+		owner.requested--
+		if owner != ch {
+			// Asked elsewhere too: withdraw that request (§3.8).
+			owner.queueMsg(&wire.Cancel{Spec: specForBin(owner.ctx.Addressing, bins.Chunk(i))})
+			e.markDirty(owner)
 		}
+	}
+	if s.endgame > 0 {
+		e.settleEndgame(ch, i)
 	}
 	ch.queueMsg(ack)
 	e.announce(s, i)
@@ -267,8 +269,28 @@ func isVerifyError(err error) bool {
 func (e *Engine) releaseChunk(now time.Time, ch *channel, i uint64) {
 	s := ch.swarm
 	if p, ok := s.pending[i]; ok && p.ch == ch {
-		delete(s.pending, i)
+		s.unpend(i)
 		ch.requested--
+	}
+	if _, ok := ch.extra[i]; ok {
+		delete(ch.extra, i)
+		s.endgame--
+	}
+}
+
+// settleEndgame withdraws the duplicate requests for chunk i once it arrived from ch.
+func (e *Engine) settleEndgame(from *channel, i uint64) {
+	s := from.swarm
+	for c := range s.channels {
+		if _, ok := c.extra[i]; !ok {
+			continue
+		}
+		delete(c.extra, i)
+		s.endgame--
+		if c != from {
+			c.queueMsg(&wire.Cancel{Spec: specForBin(c.ctx.Addressing, bins.Chunk(i))})
+			e.markDirty(c)
+		}
 	}
 }
 

@@ -144,6 +144,7 @@ func (e *Engine) serveOne(now time.Time, ch *channel) bool {
 	}
 	e.send(now, ch, b)
 	ch.unacked[i] = now
+	e.armTimers(now)
 	e.stats.ChunksServed++
 	return true
 }

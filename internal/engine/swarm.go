@@ -62,15 +62,22 @@ type swarm struct {
 	hash       wire.HashFunc
 	chunkSize  uint32
 
-	n         uint64 // chunk count; 0 while unknown (leecher before peak hashes)
-	have      bitmap // verified chunks
-	avail     []uint16
-	channels  map[*channel]struct{}
-	pending   map[uint64]*pendingRequest // chunk → outstanding request
-	avoid     map[uint64]avoidEntry      // chunk → peer that timed out on it
-	scanStart uint64                     // random start of the picker's scan, spreads peers over the file
-	err       error                      // storage failure: the swarm stopped downloading
-	complete  bool
+	n        uint64 // chunk count; 0 while unknown (leecher before peak hashes)
+	have     bitmap // verified chunks
+	avail    []uint16
+	channels map[*channel]struct{}
+	pending  map[uint64]*pendingRequest // chunk → outstanding request
+	// pendingBits mirrors pending's keys, so the picker scans a word at a time.
+	pendingBits bitmap
+	// endgame counts duplicate requests outstanding (channel.extra) across channels.
+	endgame int
+	// Streaming: chunks [playPos, playPos+window) are picked first and in order.
+	streaming       bool
+	playPos, window uint64
+	avoid           map[uint64]avoidEntry // chunk → peer that timed out on it
+	scanStart       uint64                // random start of the picker's scan, spreads peers over the file
+	err             error                 // storage failure: the swarm stopped downloading
+	complete        bool
 	// peaksKnown: the peak hashes are verified (or not needed: we hold chunks), so INTEGRITY
 	// lists need not be searched for them.
 	peaksKnown bool
@@ -140,6 +147,13 @@ func (s *swarm) setSize(n uint64) {
 	s.n = n
 	s.have = newBitmap(n)
 	s.avail = make([]uint16, n)
+	first := s.pending
+	s.pendingBits = newBitmap(n)
+	for i := range first {
+		if i < n {
+			s.pendingBits.set(i)
+		}
+	}
 	s.scanStart %= n
 }
 
@@ -161,4 +175,22 @@ func specForBin(a wire.Addressing, b bins.Bin) wire.ChunkSpec {
 		return wire.BinSpec(b)
 	}
 	return wire.RangeSpec(b.BaseLeft(), b.BaseRight())
+}
+
+func (s *swarm) addPending(i uint64, ch *channel, now time.Time) {
+	s.pending[i] = &pendingRequest{ch: ch, sent: now}
+	s.pendingBits.set(i)
+}
+
+// unpend forgets the request for chunk i and returns the channel it was at, if any.
+func (s *swarm) unpend(i uint64) *channel {
+	p, ok := s.pending[i]
+	if !ok {
+		return nil
+	}
+	delete(s.pending, i)
+	if s.pendingBits.n > 0 {
+		s.pendingBits.unset(i)
+	}
+	return p.ch
 }

@@ -9,6 +9,8 @@ import (
 
 // runTimers does what is due at now.
 func (e *Engine) runTimers(now time.Time) {
+	e.lastTimers = now
+	e.busy = false
 	for _, ch := range e.channelList() {
 		switch ch.state {
 		case stateInitiated:
@@ -21,10 +23,16 @@ func (e *Engine) runTimers(now time.Time) {
 	}
 	for _, s := range e.swarms {
 		e.requestTimers(now, s)
+		if len(s.pending) > 0 || s.endgame > 0 {
+			e.busy = true
+		}
 	}
 }
 
 func (e *Engine) channelTimers(now time.Time, ch *channel) {
+	if len(ch.unacked) > 0 {
+		e.busy = true
+	}
 	if now.Sub(ch.lastRecv) >= e.cfg.ChannelTimeout {
 		e.stats.ClosedTimeout++
 		e.closeChannel(now, ch, true, errChannelTimeout)
@@ -33,6 +41,13 @@ func (e *Engine) channelTimers(now time.Time, ch *channel) {
 	for i, sent := range ch.unacked {
 		if now.Sub(sent) >= e.cfg.DataTimeout {
 			delete(ch.unacked, i) // lost or unacknowledged: free its window slot
+			e.markDirty(ch)
+		}
+	}
+	for i, sent := range ch.extra {
+		if now.Sub(sent) >= e.cfg.RequestTimeout {
+			delete(ch.extra, i) // an endgame duplicate that never came
+			ch.swarm.endgame--
 			e.markDirty(ch)
 		}
 	}
@@ -47,7 +62,7 @@ func (e *Engine) requestTimers(now time.Time, s *swarm) {
 		if now.Sub(p.sent) < e.cfg.RequestTimeout {
 			continue
 		}
-		delete(s.pending, i)
+		s.unpend(i)
 		ch := p.ch
 		ch.requested--
 		if now.Sub(ch.lastTimeout) >= e.cfg.RequestTimeout {
@@ -69,8 +84,15 @@ func (e *Engine) requestTimers(now time.Time, s *swarm) {
 	}
 }
 
+// timerGranularity is how often the timers run while requests or DATA are in flight. Finer
+// bookkeeping (a deadline per chunk) would cost more per datagram than it saves.
+const timerGranularity = 50 * time.Millisecond
+
 // NextDeadline is when Tick should next run; the zero time when nothing is scheduled.
 func (e *Engine) NextDeadline() time.Time {
+	if e.busy {
+		return e.lastTimers.Add(timerGranularity)
+	}
 	var next time.Time
 	at := func(t time.Time) {
 		if next.IsZero() || t.Before(next) {
@@ -84,14 +106,6 @@ func (e *Engine) NextDeadline() time.Time {
 		case stateEstablished:
 			at(ch.lastRecv.Add(e.cfg.ChannelTimeout))
 			at(ch.lastSend.Add(e.cfg.KeepAlive))
-			for _, sent := range ch.unacked {
-				at(sent.Add(e.cfg.DataTimeout))
-			}
-		}
-	}
-	for _, s := range e.swarms {
-		for _, p := range s.pending {
-			at(p.sent.Add(e.cfg.RequestTimeout))
 		}
 	}
 	return next
@@ -104,4 +118,12 @@ func (e *Engine) channelList() []*channel {
 		list = append(list, ch)
 	}
 	return list
+}
+
+// armTimers makes the timers run within timerGranularity of now, as something is in flight.
+func (e *Engine) armTimers(now time.Time) {
+	if !e.busy {
+		e.busy = true
+		e.lastTimers = now
+	}
 }
