@@ -100,13 +100,23 @@ func (e *Engine) Connect(now time.Time, id SwarmID, peer netip.AddrPort) error {
 	return nil
 }
 
-// HandleDatagram processes one received datagram.
+// HandleDatagram processes one received datagram and prepares the answers.
 func (e *Engine) HandleDatagram(now time.Time, from netip.AddrPort, b []byte) {
+	e.Receive(now, from, b)
+	e.Flush(now)
+}
+
+// Receive processes one received datagram without preparing answers yet, so that a caller
+// holding a batch of datagrams answers them together (one ACK datagram for many DATA) with
+// Flush. b is not retained after Receive returns.
+func (e *Engine) Receive(now time.Time, from netip.AddrPort, b []byte) {
 	e.stats.DatagramsIn++
 	e.stats.BytesIn += uint64(len(b))
 	e.receive(now, from, b)
-	e.flush(now)
 }
+
+// Flush turns what the received datagrams caused into datagrams to send (see Outgoing).
+func (e *Engine) Flush(now time.Time) { e.flush(now) }
 
 // Tick runs the timers that are due: handshake retries, request and DATA timeouts,
 // keep-alives, dead-peer detection.

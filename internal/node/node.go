@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/net/ipv4"
 
 	"github.com/ppsppd/ppsppd/internal/engine"
 )
@@ -39,6 +40,12 @@ type Node struct {
 	now   func() time.Time
 	calls chan func(*engine.Engine)
 	done  chan struct{}
+
+	// Send path state, used by the loop goroutine only.
+	pc        *ipv4.PacketConn
+	writeMsgs []ipv4.Message
+	writeBufs [][]byte
+	addrs     map[netip.AddrPort]*net.UDPAddr
 
 	mu   sync.Mutex
 	subs map[chan engine.Event]struct{}
@@ -67,38 +74,53 @@ func New(cfg Config) (*Node, error) {
 		cfg.Now = time.Now
 	}
 	return &Node{
-		conn:  conn,
-		eng:   engine.New(cfg.Engine),
-		log:   cfg.Logger,
-		now:   cfg.Now,
-		calls: make(chan func(*engine.Engine)),
-		done:  make(chan struct{}),
-		subs:  make(map[chan engine.Event]struct{}),
+		conn:      conn,
+		eng:       engine.New(cfg.Engine),
+		log:       cfg.Logger,
+		now:       cfg.Now,
+		calls:     make(chan func(*engine.Engine)),
+		done:      make(chan struct{}),
+		pc:        ipv4.NewPacketConn(conn),
+		writeMsgs: make([]ipv4.Message, batchSize),
+		writeBufs: make([][]byte, batchSize),
+		addrs:     make(map[netip.AddrPort]*net.UDPAddr),
+		subs:      make(map[chan engine.Event]struct{}),
 	}, nil
 }
 
 // LocalAddr is the bound UDP address.
 func (n *Node) LocalAddr() netip.AddrPort { return n.conn.LocalAddr().(*net.UDPAddr).AddrPort() }
 
-type inbound struct {
-	from netip.AddrPort
-	data []byte
+// batch is a set of datagrams read with one system call (recvmmsg on Linux).
+type batch struct {
+	msgs []ipv4.Message
+	n    int
 	at   time.Time
 }
 
+// Read batching: batchSize datagrams per system call, batches in flight between the reader
+// and the loop, and the largest datagram we accept (a 16 KiB chunk plus headers; larger
+// datagrams are cut and fail to decode, counted as malformed).
+const (
+	batchSize     = 64
+	batchesQueued = 4
+	readBufSize   = 16<<10 + 512
+)
+
 // socketBuffer is the UDP receive and send buffer size we ask for.
 const socketBuffer = 4 << 20
-
-// maxDatagram is the largest UDP payload we read.
-const maxDatagram = 65535
 
 // Run reads and processes datagrams until ctx ends, then closes the socket. The engine is
 // touched only here.
 func (n *Node) Run(ctx context.Context) error {
 	defer close(n.done)
-	in := make(chan inbound, 1024)
+	in := make(chan *batch, batchesQueued)
+	free := make(chan *batch, batchesQueued)
+	for range batchesQueued {
+		free <- newBatch()
+	}
 	readErr := make(chan error, 1)
-	go n.readLoop(in, readErr)
+	go n.readLoop(in, free, readErr)
 	defer n.conn.Close()
 
 	timer := time.NewTimer(time.Hour)
@@ -109,17 +131,19 @@ func (n *Node) Run(ctx context.Context) error {
 			return nil
 		case err := <-readErr:
 			return fmt.Errorf("node: read: %w", err)
-		case pkt := <-in:
-			n.eng.HandleDatagram(pkt.at, pkt.from, pkt.data)
-			// Take what else is queued before writing, so replies batch up.
+		case b := <-in:
+			// Take every batch already queued before answering, so that the answers to
+			// many datagrams (ACKs, HAVEs) share datagrams.
 			for more := true; more; {
+				n.receive(b)
+				free <- b
 				select {
-				case pkt := <-in:
-					n.eng.HandleDatagram(pkt.at, pkt.from, pkt.data)
+				case b = <-in:
 				default:
 					more = false
 				}
 			}
+			n.eng.Flush(n.now())
 		case <-timer.C:
 			n.eng.Tick(n.now())
 		case fn := <-n.calls:
@@ -131,38 +155,90 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 }
 
-func (n *Node) readLoop(in chan<- inbound, errc chan<- error) {
-	buf := make([]byte, maxDatagram)
+func newBatch() *batch {
+	b := &batch{msgs: make([]ipv4.Message, batchSize)}
+	for i := range b.msgs {
+		b.msgs[i].Buffers = [][]byte{make([]byte, readBufSize)}
+	}
+	return b
+}
+
+func (n *Node) receive(b *batch) {
+	for _, m := range b.msgs[:b.n] {
+		ua, ok := m.Addr.(*net.UDPAddr)
+		if !ok {
+			continue
+		}
+		from := ua.AddrPort()
+		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		n.eng.Receive(b.at, from, m.Buffers[0][:m.N])
+	}
+}
+
+// readLoop reads datagrams in batches and hands them to the loop; the loop gives the
+// batches back once processed, so buffers are reused and never shared.
+func (n *Node) readLoop(in chan<- *batch, free <-chan *batch, errc chan<- error) {
+	pc := ipv4.NewPacketConn(n.conn)
 	for {
-		size, from, err := n.conn.ReadFromUDPAddrPort(buf)
+		var b *batch
+		select {
+		case b = <-free:
+		case <-n.done:
+			return
+		}
+		cnt, err := pc.ReadBatch(b.msgs, 0)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
 			// ICMP port unreachable and similar surface here on Linux; they are not fatal.
 			n.log.Debug("udp read", zap.Error(err))
-			continue
+			cnt = 0
 		}
-		data := make([]byte, size)
-		copy(data, buf[:size])
+		b.n, b.at = cnt, n.now()
 		select {
-		case in <- inbound{from: netip.AddrPortFrom(from.Addr().Unmap(), from.Port()), data: data, at: n.now()}:
+		case in <- b:
 		case <-n.done:
 			return
 		}
 	}
 }
 
+// writeOut sends the engine's datagrams, batchSize per system call (sendmmsg on Linux).
 func (n *Node) writeOut() {
-	for _, p := range n.eng.Outgoing() {
-		if _, err := n.conn.WriteToUDPAddrPort(p.Data, p.To); err != nil {
-			n.log.Debug("udp write", zap.Stringer("to", p.To), zap.Error(err))
+	out := n.eng.Outgoing()
+	for len(out) > 0 {
+		k := min(len(out), batchSize)
+		msgs := n.writeMsgs[:k]
+		for i, p := range out[:k] {
+			msgs[i].Buffers = n.writeBufs[i : i+1]
+			msgs[i].Buffers[0] = p.Data
+			msgs[i].Addr = n.udpAddr(p.To)
 		}
+		for len(msgs) > 0 {
+			sent, err := n.pc.WriteBatch(msgs, 0)
+			if err != nil {
+				// A datagram the kernel refuses (e.g. no route) is dropped, as UDP would.
+				n.log.Debug("udp write", zap.Stringer("to", msgs[0].Addr), zap.Error(err))
+				sent = max(sent, 1)
+			}
+			msgs = msgs[sent:]
+		}
+		out = out[k:]
 	}
+}
+
+// udpAddr converts and caches destination addresses, to keep the send path allocation-free.
+func (n *Node) udpAddr(a netip.AddrPort) *net.UDPAddr {
+	if ua, ok := n.addrs[a]; ok {
+		return ua
+	}
+	if len(n.addrs) > 4096 {
+		clear(n.addrs)
+	}
+	ua := net.UDPAddrFromAddrPort(a)
+	n.addrs[a] = ua
+	return ua
 }
 
 func (n *Node) resetTimer(t *time.Timer) {
