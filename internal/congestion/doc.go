@@ -1,5 +1,6 @@
-// Package congestion is the sender side of LEDBAT (RFC 6817) as PPSPP (RFC 7574 §8.15, §5)
-// uses it: one Ledbat per channel, fed with the one-way delay samples that come back in ACKs.
+// Package congestion is the sender side of LEDBAT (RFC 6817) as PPSPP uses it (RFC 7574
+// §8.15): one Ledbat per channel, fed with the one-way delay samples that come back in ACK
+// messages (RFC 7574 §8.7).
 //
 // The package is pure: no clock, no goroutines, no I/O. Every method that depends on time
 // takes `now`, so the engine reads its clock once per loop iteration and tests run on a fake
