@@ -54,6 +54,12 @@ type Config struct {
 	// is 200 ms, the same as Linux TCP's minimum RTO. MaxCTO caps the exponential backoff
 	// (RFC 6298 §2.5 allows a cap of 60 s or more).
 	MinCTO, MaxCTO time.Duration
+	// NoSlowStart turns slow start off. With it on (the default) the window grows by the
+	// bytes acknowledged, doubling each round trip as TCP's slow start does, the fastest a
+	// LEDBAT flow may ramp up (RFC 6817 §2.4.2: never faster than TCP), until the first loss
+	// or until the queuing delay reaches half the target; then the linear LEDBAT rule takes
+	// over. Without it a fast path takes one round trip per MSS to fill.
+	NoSlowStart bool
 }
 
 // DefaultConfig returns the defaults: RFC 6817 §2.5's recommended values, an MSS that fits

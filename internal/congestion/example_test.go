@@ -12,7 +12,7 @@ import (
 func Example() {
 	start := time.Date(2026, 8, 1, 12, 0, 0, 0, time.UTC)
 	const mss = 1100
-	l := congestion.New(congestion.Config{MSS: mss}, start)
+	l := congestion.New(congestion.Config{MSS: mss, NoSlowStart: true}, start)
 
 	flight := 0
 	for l.CanSend(flight) {

@@ -38,6 +38,9 @@ type scenario struct {
 func newScenario(t testing.TB, cfg Config) *scenario {
 	t.Helper()
 	c := newFakeClock()
+	// Scenarios check the congestion-avoidance rule of RFC 6817 §2.4.2; slow start has a
+	// test of its own.
+	cfg.NoSlowStart = true
 	l := New(cfg, c.Now())
 	return &scenario{
 		t: t, clock: c, l: l, mss: l.Config().MSS,

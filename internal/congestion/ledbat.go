@@ -23,6 +23,7 @@ type Ledbat struct {
 	queuing time.Duration // at the last ACK; see QueuingDelay
 
 	lastReduction time.Time // of the window on loss; zero until the first
+	slowStart     bool      // see Config.NoSlowStart
 }
 
 // New returns a sender with the window at InitCwnd. A zero Config gives the defaults. New
@@ -42,6 +43,7 @@ func New(cfg Config, now time.Time) *Ledbat {
 		base:            newBaseDelay(cfg.BaseHistory, cfg.BaseInterval, now),
 		current:         newCurrentDelay(cfg.CurrentFilter),
 		rtt:             rttEstimator{minCTO: cfg.MinCTO, maxCTO: cfg.MaxCTO},
+		slowStart:       !cfg.NoSlowStart,
 	}
 }
 
@@ -67,6 +69,17 @@ func (l *Ledbat) OnAck(now time.Time, bytesAcked int, delay time.Duration, fligh
 		return // a delay sample only; nothing new acknowledged to scale a change by
 	}
 	target := float64(l.cfg.Target)
+	if l.slowStart {
+		if 2*l.queuing < l.cfg.Target {
+			// Slow start: grow by what was acknowledged, never past the bytes in flight plus
+			// what this ACK freed (so the growth is tested, as with the linear rule below).
+			next := l.cwnd + float64(bytesAcked)
+			next = min(next, float64(max(flight, 0))+float64(bytesAcked)+l.allowedIncrease)
+			l.cwnd = min(max(next, l.cwnd, l.minCwnd), l.maxCwnd)
+			return
+		}
+		l.slowStart = false
+	}
 	offTarget := (target - float64(l.queuing)) / target
 	// At zero queuing delay a whole window of ACKs adds GAIN·MSS: TCP's congestion
 	// avoidance rate, the most a LEDBAT flow may take (RFC 6817 §2.4.2, §3.2.1). Above the
@@ -112,6 +125,7 @@ func (l *Ledbat) OnLoss(now time.Time) {
 		return
 	}
 	l.lastReduction = now
+	l.slowStart = false
 	// min(): a window already below MinCwnd (after a timeout) is not raised by a loss.
 	l.cwnd = min(l.cwnd, max(l.cwnd/2, l.minCwnd))
 }
@@ -123,6 +137,7 @@ func (l *Ledbat) OnLoss(now time.Time) {
 // The base history is kept: it is a long-term minimum that one stall does not invalidate.
 func (l *Ledbat) OnTimeout(now time.Time) {
 	l.cwnd = l.mss
+	l.slowStart = false
 	l.rtt.expire()
 	l.current.reset()
 	l.queuing = 0

@@ -449,3 +449,45 @@ func BenchmarkOnAck(b *testing.B) {
 		l.OnAck(now, 1100, 20*ms+time.Duration(i&63)*ms, l.Cwnd(), 60*ms)
 	}
 }
+
+// TestSlowStart: with slow start on (the default), the window doubles per round trip of
+// full ACKs while the queue stays short, and the first loss, or a queuing delay of half the
+// target, ends it.
+func TestSlowStart(t *testing.T) {
+	const mss = 1100
+	l := New(Config{MSS: mss}, epoch)
+	now := epoch
+	ackRound := func(delay time.Duration) {
+		n := l.Cwnd() / mss
+		for range n {
+			l.OnAck(now, mss, delay, l.Cwnd(), 20*time.Millisecond)
+		}
+		now = now.Add(20 * time.Millisecond)
+	}
+	for round, want := range []int{4, 8, 16, 32} {
+		ackRound(10 * time.Millisecond)
+		if got := l.Cwnd() / mss; got != want {
+			t.Fatalf("round %d: cwnd %d MSS, want %d", round, got, want)
+		}
+	}
+	l.OnLoss(now)
+	if got := l.Cwnd() / mss; got != 16 {
+		t.Fatalf("after loss: %d MSS", got)
+	}
+	before := l.Cwnd()
+	ackRound(10 * time.Millisecond)
+	if grown := float64(l.Cwnd()-before) / mss; grown > 1.01 {
+		t.Fatalf("grew %.2f MSS in a round after the loss: still in slow start", grown)
+	}
+
+	// A queue of half the target ends slow start without a loss.
+	l = New(Config{MSS: mss}, epoch)
+	now = epoch
+	ackRound(10 * time.Millisecond) // base 10 ms
+	ackRound(10*time.Millisecond + 60*time.Millisecond)
+	before = l.Cwnd()
+	ackRound(10*time.Millisecond + 60*time.Millisecond)
+	if l.Cwnd() >= before+mss {
+		t.Fatalf("cwnd %d -> %d with 60 ms of queue: slow start did not end", before, l.Cwnd())
+	}
+}
