@@ -5,9 +5,14 @@ import (
 	"time"
 
 	"github.com/ppsppd/ppsppd/internal/bins"
+	"github.com/ppsppd/ppsppd/internal/congestion"
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 	"github.com/ppsppd/ppsppd/internal/wire"
 )
+
+// dataOverhead is what a DATA datagram carries besides the chunk: channel ID, message type,
+// a 64-bit chunk spec at most, the timestamp, and room for a few INTEGRITY messages.
+const dataOverhead = 4 + 1 + 16 + 8 + 64
 
 type channelState uint8
 
@@ -51,6 +56,12 @@ type channel struct {
 	cands     []hashtree.NodeHash
 	candBytes []byte
 	requested int // chunks we have outstanding at this peer
+	// reqLimit is how many chunks we keep requested at this peer: enough to keep its sender
+	// busy, few enough that they do not wait long in its queue (see adaptRequests).
+	reqLimit   float64
+	minLatency time.Duration // shortest request-to-DATA time seen recently
+	minSince   time.Time     // when minLatency was last reset
+	lastShrink time.Time
 	// extra holds endgame requests: chunks also requested from another peer.
 	extra       map[uint64]time.Time
 	timeouts    int       // request-timeout rounds in a row without a chunk in between
@@ -58,9 +69,14 @@ type channel struct {
 	choked      bool
 
 	// Seeder side: chunks the peer asked for, in order, and DATA not yet acknowledged.
-	queue       []bins.ChunkRange
-	queued      uint64
-	unacked     map[uint64]time.Time
+	queue   []bins.ChunkRange
+	queued  uint64
+	unacked map[uint64]time.Time
+	// cc is LEDBAT (RFC 6817), which RFC 7574 requires of a sender: it decides how much DATA
+	// may be unacknowledged. mss is one DATA datagram's size in its accounting.
+	cc          *congestion.Ledbat
+	mss         int
+	lastAck     time.Time
 	weChoke     bool
 	ignoredReqs int
 
@@ -83,6 +99,8 @@ func newChannel(local wire.ChannelID, peer netip.AddrPort, s *swarm, now time.Ti
 		unacked:  make(map[uint64]time.Time),
 		extra:    make(map[uint64]time.Time),
 	}
+	ch.mss = int(s.chunkSize) + dataOverhead
+	ch.cc = congestion.New(congestion.Config{MSS: ch.mss}, now)
 	ch.ctx = wire.DefaultContext()
 	ch.ctx.Addressing, ch.ctx.Hash, ch.ctx.ChunkSize = s.addressing, s.hash, s.chunkSize
 	ch.ctx.SwarmID = []byte(s.id)
@@ -139,4 +157,47 @@ func (ch *channel) addCandidate(b bins.Bin, h []byte) {
 func (ch *channel) clearCandidates() {
 	ch.cands = ch.cands[:0]
 	ch.candBytes = ch.candBytes[:0]
+}
+
+// Request pipelining. A request that waits in the peer's queue only adds latency (bad for
+// streaming: the chunk the player needs queues behind others) and gets re-asked on timeout.
+// So the number of chunks we keep requested at a peer follows what its sender (paced by its
+// LEDBAT window) delivers: while a chunk comes back within about twice the shortest
+// request-to-DATA time, the limit grows by one per chunk (doubling per round trip, like the
+// sender's slow start); when chunks take much longer, requests are queueing, and the limit
+// shrinks by a quarter, at most once per shortest latency.
+const (
+	minRequestLimit  = 8
+	initRequestLimit = 32
+	latencyWindow    = 10 * time.Second // minLatency is re-learned this often
+)
+
+func (ch *channel) requestLimit() int {
+	if ch.reqLimit == 0 {
+		return initRequestLimit
+	}
+	return int(ch.reqLimit)
+}
+
+func (ch *channel) adaptRequests(now time.Time, latency time.Duration, max int) {
+	if ch.reqLimit == 0 {
+		ch.reqLimit = initRequestLimit
+	}
+	if ch.minLatency == 0 || latency < ch.minLatency || now.Sub(ch.minSince) > latencyWindow {
+		ch.minLatency, ch.minSince = latency, now
+	}
+	switch {
+	case latency <= 2*ch.minLatency+5*time.Millisecond:
+		ch.reqLimit = min(ch.reqLimit+1, float64(max))
+	case latency > 4*ch.minLatency+20*time.Millisecond && now.Sub(ch.lastShrink) > ch.minLatency:
+		ch.reqLimit = maxf(ch.reqLimit*3/4, minRequestLimit)
+		ch.lastShrink = now
+	}
+}
+
+func maxf(a, b float64) float64 {
+	if a > b {
+		return a
+	}
+	return b
 }

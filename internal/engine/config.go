@@ -14,10 +14,11 @@ type Config struct {
 	// MaxDatagram bounds a datagram's UDP payload: 1500-byte Ethernet minus IPv4 and UDP
 	// headers, as libswift does. A DATA datagram for a larger chunk is as big as it must be.
 	MaxDatagram int
-	// Window is how many DATA datagrams one channel may have unacknowledged. A fixed window
-	// stands in for LEDBAT (RFC 6817) until congestion control lands.
+	// Window caps the DATA datagrams one channel may have unacknowledged; within it LEDBAT
+	// (RFC 6817) decides.
 	Window int
-	// RequestWindow is how many chunks we keep requested from one peer at a time.
+	// RequestWindow caps how many chunks we keep requested from one peer at a time; within
+	// it the limit adapts to how fast the peer delivers (channel.adaptRequests).
 	RequestWindow int
 	// HandshakeRetry is the wait before resending an unanswered HANDSHAKE (RFC 7574 §3.1.1
 	// step 5); HandshakeAttempts is how many we send before giving the peer up.
@@ -26,8 +27,9 @@ type Config struct {
 	// RequestTimeout: a requested chunk that has not arrived by then is asked for again,
 	// preferably from another peer.
 	RequestTimeout time.Duration
-	// DataTimeout: an unacknowledged DATA frees its window slot after this long.
-	DataTimeout time.Duration
+	// MinDataTimeout: unacknowledged DATA counts as lost after LEDBAT's congestion timeout,
+	// but never sooner than this (delayed ACKs are allowed, RFC 7574 §3.4).
+	MinDataTimeout time.Duration
 	// KeepAlive is the idle time after which a channel gets a keep-alive (§3.12); libswift
 	// closes channels silent for 60 s, so this must stay well below that.
 	KeepAlive time.Duration
@@ -57,12 +59,12 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		MaxDatagram:       1500 - 20 - 8,
-		Window:            64,
-		RequestWindow:     64,
+		Window:            4096,
+		RequestWindow:     1024,
 		HandshakeRetry:    time.Second,
 		HandshakeAttempts: 6,
 		RequestTimeout:    2 * time.Second,
-		DataTimeout:       2 * time.Second,
+		MinDataTimeout:    200 * time.Millisecond,
 		KeepAlive:         20 * time.Second,
 		ChannelTimeout:    3 * time.Minute,
 		MaxBadChunks:      3,
@@ -87,7 +89,7 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.HandshakeRetry, d.HandshakeRetry)
 	setDefault(&c.HandshakeAttempts, d.HandshakeAttempts)
 	setDefault(&c.RequestTimeout, d.RequestTimeout)
-	setDefault(&c.DataTimeout, d.DataTimeout)
+	setDefault(&c.MinDataTimeout, d.MinDataTimeout)
 	setDefault(&c.KeepAlive, d.KeepAlive)
 	setDefault(&c.ChannelTimeout, d.ChannelTimeout)
 	setDefault(&c.MaxBadChunks, d.MaxBadChunks)

@@ -130,16 +130,21 @@ func TestMaliciousPeerIsDisconnected(t *testing.T) {
 	evil := net.seedNode("evil", data, testCS, Config{}, link{delay: 5 * time.Millisecond, corruptData: true})
 	lc := net.leechNode("leech", []byte(honest.id), int64(len(data)), testCS, Config{}, link{delay: 5 * time.Millisecond})
 	net.connect(lc, evil)
+	if !net.run(time.Minute, func() bool { return lc.eng.Stats().ClosedBadData == 1 }) {
+		t.Fatalf("corrupting peer not dropped: %+v", lc.eng.Stats())
+	}
+	if have, _, _ := lc.eng.Progress(lc.id); have != 0 || len(lc.content.has) != 0 {
+		t.Fatalf("%d chunks stored from a peer that corrupts every one", have)
+	}
+	if st := lc.eng.Stats(); st.BadChunks != uint64(DefaultConfig().MaxBadChunks) {
+		t.Fatalf("bad chunks %d", st.BadChunks)
+	}
 	net.connect(lc, honest)
 	if !net.run(2*time.Minute, allComplete(lc)) {
 		t.Fatalf("incomplete: %+v", lc.eng.Stats())
 	}
-	st := lc.eng.Stats()
 	if !bytes.Equal(lc.content.data, data) {
 		t.Fatal("content differs")
-	}
-	if st.BadChunks < uint64(DefaultConfig().MaxBadChunks) || st.ClosedBadData != 1 {
-		t.Fatalf("bad chunks %d, closed for bad data %d", st.BadChunks, st.ClosedBadData)
 	}
 	if lc.from[evil.addr] != 0 {
 		t.Fatalf("%d chunks credited to the corrupting peer", lc.from[evil.addr])

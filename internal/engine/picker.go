@@ -40,13 +40,19 @@ func (e *Engine) pickFor(now time.Time, ch *channel) {
 		e.pickFirst(now, ch)
 		return
 	}
-	want := e.cfg.RequestWindow - ch.requested - len(ch.extra)
-	if want < e.cfg.RequestWindow/2 || ch.peerHave.count == 0 {
-		return // refill in batches, not one chunk per ACK
+	e.pickUrgent(now, ch)
+	limit := ch.requestLimit()
+	want := limit - ch.requested - len(ch.extra)
+	if want <= 0 || ch.peerHave.count == 0 {
+		return
 	}
+	// Chunks the player needs are asked for at once; bulk picks wait until half the
+	// limit is free, so requests go out in batches rather than one per ACK.
 	picks := e.pickBuf[:0]
 	picks = e.pickStreaming(now, ch, picks, want)
-	if len(picks) < want {
+	// While the player's window still has chunks nobody is fetching, bulk requests would only
+	// queue ahead of them at the peers; they wait until the window is covered.
+	if len(picks) < want && want >= limit/2 && s.windowCovered() {
 		picks = e.pickRarest(now, ch, picks, want)
 	}
 	e.pickBuf = picks[:0]
@@ -83,6 +89,38 @@ func (e *Engine) pickStreaming(now time.Time, ch *channel, picks []uint64, want 
 		i++
 	}
 	return picks
+}
+
+// urgentChunks is how many chunks after the playback position count as urgent: when one
+// of them waits at a slow peer, a faster one is asked too (the player is stalled on it).
+const urgentChunks = 16
+
+// pickUrgent duplicates requests for urgent chunks that have waited at another peer for
+// more than three of this peer's shortest request-to-DATA times.
+func (e *Engine) pickUrgent(now time.Time, ch *channel) {
+	s := ch.swarm
+	if !s.streaming || ch.minLatency == 0 {
+		return
+	}
+	var dup []uint64
+	end := min(s.playPos+urgentChunks, s.n)
+	for i := s.playPos; i < end && len(dup) < 4; i++ {
+		p, ok := s.pending[i]
+		if !ok || p.ch == ch || !ch.peerHave.has(i) || now.Sub(p.sent) < 3*ch.minLatency {
+			continue
+		}
+		if _, already := ch.extra[i]; !already {
+			dup = append(dup, i)
+		}
+	}
+	for _, i := range dup {
+		ch.extra[i] = now
+	}
+	if len(dup) > 0 {
+		s.endgame += len(dup)
+		e.armTimers(now)
+		e.queueRequests(ch, dup)
+	}
 }
 
 // pickRarest scans from the swarm's random start and takes the rarest of up to maxScan
@@ -132,18 +170,26 @@ func (e *Engine) allowed(now time.Time, ch *channel, i uint64) bool {
 	return a.ch != ch
 }
 
-// pickEndgame asks ch for chunks that are requested elsewhere and that ch has, when nothing
-// else is left: the last chunks then come from whichever peer is fastest.
+// pickEndgame asks ch for chunks that are requested elsewhere and that ch has, once every
+// missing chunk is requested: the last chunks then come from whichever peer is fastest.
+// Candidates are taken in chunk order, so runs repeat exactly.
 func (e *Engine) pickEndgame(now time.Time, ch *channel, want int) {
 	s := ch.swarm
 	const maxExtra = 8
+	if s.have.count+uint64(len(s.pending)) < s.n {
+		return // not the end yet: some chunk is requested nowhere
+	}
+	room := min(want, maxExtra-len(ch.extra))
+	if room <= 0 {
+		return
+	}
 	var picks []uint64
-	for i, p := range s.pending {
-		if len(picks) >= min(want, maxExtra-len(ch.extra)) {
-			break
-		}
-		if p.ch != ch && ch.peerHave.has(i) && !s.have.has(i) {
-			if _, dup := ch.extra[i]; !dup {
+	for w, word := range s.pendingBits.words {
+		for word != 0 && len(picks) < room {
+			i := uint64(w)*64 + uint64(bits.TrailingZeros64(word))
+			word &= word - 1
+			p := s.pending[i]
+			if _, dup := ch.extra[i]; !dup && p != nil && p.ch != ch && ch.peerHave.has(i) {
 				picks = append(picks, i)
 			}
 		}
@@ -154,8 +200,8 @@ func (e *Engine) pickEndgame(now time.Time, ch *channel, want int) {
 	for _, i := range picks {
 		ch.extra[i] = now
 	}
-	e.armTimers(now)
 	s.endgame += len(picks)
+	e.armTimers(now)
 	e.queueRequests(ch, picks)
 }
 

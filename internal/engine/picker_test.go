@@ -28,7 +28,8 @@ func vodRun(t *testing.T, streaming bool, chunks, prefix uint64) (toPrefix, toCo
 	data := testContent(41, int(chunks)*testCS)
 	var seeders []*simNode
 	for i := range 4 {
-		l := link{delay: time.Duration(10+10*i) * time.Millisecond, jitter: 5 * time.Millisecond}
+		// Four seeders with 1 MB/s uplinks and different distances.
+		l := link{delay: time.Duration(10+10*i) * time.Millisecond, jitter: 5 * time.Millisecond, rate: 1e6}
 		seeders = append(seeders, net.seedNode("seeder"+string(rune('A'+i)), data, testCS, Config{}, l))
 	}
 	lc := net.leechNode("vod", []byte(seeders[0].id), int64(len(data)), testCS, Config{}, link{delay: 10 * time.Millisecond})

@@ -164,31 +164,45 @@ func TestServeAfterHandshake(t *testing.T) {
 	c := wire.DefaultContext()
 	c.Hash = wire.SHA1
 	req, _ := wire.AppendDatagram(nil, ours, &c, &wire.Request{Spec: wire.RangeSpec(0, 2)}, &wire.PexReq{})
-	e.HandleDatagram(t0.Add(time.Millisecond), rawPeer, req)
+	now := t0.Add(time.Millisecond)
+	e.HandleDatagram(now, rawPeer, req)
 	got := 0
-	for _, dg := range decodeOut(t, e.Outgoing()) {
-		var cands []hashtree.NodeHash
-		for _, m := range dg.Messages {
-			switch m := m.(type) {
-			case *wire.Integrity:
-				r, _ := specToChunks(wire.ChunkRange32, m.Spec)
-				b, ok := r.Bin()
-				if !ok {
-					t.Fatalf("INTEGRITY for unaligned range %v", r)
-				}
-				cands = append(cands, hashtree.NodeHash{Bin: b, Hash: bytes.Clone(m.Hash)})
-			case *wire.Data:
-				if leech.NumChunks() == 0 {
-					if _, err := leech.AddPeaksPrefix(cands); err != nil {
-						t.Fatalf("no valid peaks before the first DATA: %v", err)
+	for round := 0; round < 3 && got < 3; round++ {
+		var acks []wire.Message
+		served := 0
+		for _, dg := range decodeOut(t, e.Outgoing()) {
+			var cands []hashtree.NodeHash
+			for _, m := range dg.Messages {
+				switch m := m.(type) {
+				case *wire.Integrity:
+					r, _ := specToChunks(wire.ChunkRange32, m.Spec)
+					b, ok := r.Bin()
+					if !ok {
+						t.Fatalf("INTEGRITY for unaligned range %v", r)
 					}
+					cands = append(cands, hashtree.NodeHash{Bin: b, Hash: bytes.Clone(m.Hash)})
+				case *wire.Data:
+					if leech.NumChunks() == 0 {
+						if _, err := leech.AddPeaksPrefix(cands); err != nil {
+							t.Fatalf("no valid peaks before the first DATA: %v", err)
+						}
+					}
+					if err := leech.VerifyChunk(m.Spec.Start, m.Payload, cands); err != nil {
+						t.Fatalf("chunk %d: %v", m.Spec.Start, err)
+					}
+					acks = append(acks, &wire.Ack{Spec: m.Spec, Delay: 1000})
+					served++
 				}
-				if err := leech.VerifyChunk(m.Spec.Start, m.Payload, cands); err != nil {
-					t.Fatalf("chunk %d: %v", m.Spec.Start, err)
-				}
-				got++
 			}
 		}
+		// LEDBAT starts with a window of two datagrams (RFC 6817 §2.5, INIT_CWND).
+		if round == 0 && served != 2 {
+			t.Fatalf("first flight: %d DATA, want 2", served)
+		}
+		got += served
+		now = now.Add(10 * time.Millisecond)
+		ack, _ := wire.AppendDatagram(nil, ours, &c, acks...)
+		e.HandleDatagram(now, rawPeer, ack)
 	}
 	if got != 3 {
 		t.Fatalf("%d chunks served", got)

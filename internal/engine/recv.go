@@ -92,7 +92,7 @@ func (e *Engine) handleMessage(now time.Time, ch *channel, m wire.Message) {
 	case *wire.Data:
 		e.onData(now, ch, m)
 	case *wire.Ack:
-		e.onAck(ch, m.Spec)
+		e.onAck(now, ch, m)
 	case *wire.Request:
 		e.onRequest(now, ch, m.Spec)
 	case *wire.Cancel:
@@ -199,6 +199,9 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data) {
 	s.have.set(i)
 	e.stats.ChunksVerified++
 	ch.timeouts = 0
+	if p, ok := s.pending[i]; ok && p.ch == ch {
+		ch.adaptRequests(now, now.Sub(p.sent), e.cfg.RequestWindow)
+	}
 	if owner := s.unpend(i); owner != nil {
 		owner.requested--
 		if owner != ch {
@@ -305,15 +308,39 @@ func (e *Engine) badChunk(now time.Time, ch *channel, i uint64) {
 	}
 }
 
-func (e *Engine) onAck(ch *channel, spec wire.ChunkSpec) {
-	r, ok := specToChunks(ch.ctx.Addressing, spec)
-	if !ok || ch.swarm.n == 0 {
+// onAck frees the window slots of acknowledged DATA and feeds LEDBAT (RFC 7574 §3.4,
+// RFC 6817): the bytes newly acknowledged, the one-way delay sample the ACK carries (µs,
+// the peer's clock minus our DATA timestamp) and a round-trip sample from the send time.
+func (e *Engine) onAck(now time.Time, ch *channel, m *wire.Ack) {
+	r, ok := specToChunks(ch.ctx.Addressing, m.Spec)
+	if !ok || ch.swarm.n == 0 || r.Start >= ch.swarm.n {
 		return
 	}
 	r.End = min(r.End, ch.swarm.n-1)
-	for i := r.Start; i <= r.End && r.Start < ch.swarm.n; i++ {
-		delete(ch.unacked, i)
+	flight := len(ch.unacked) * ch.mss
+	acked := 0
+	var rtt time.Duration
+	if r.Len() <= uint64(len(ch.unacked)) {
+		for i := r.Start; i <= r.End; i++ {
+			if sent, ok := ch.unacked[i]; ok {
+				delete(ch.unacked, i)
+				acked++
+				rtt = now.Sub(sent)
+			}
+		}
+	} else {
+		for i, sent := range ch.unacked { // a big ACK range: walk the few unacked instead
+			if r.Contains(i) {
+				delete(ch.unacked, i)
+				acked++
+				rtt = now.Sub(sent)
+			}
+		}
 	}
+	if acked > 0 {
+		ch.lastAck = now
+	}
+	ch.cc.OnAck(now, acked*ch.mss, time.Duration(m.Delay)*time.Microsecond, flight, rtt)
 	e.addPeerHave(ch, r)
 }
 

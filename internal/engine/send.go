@@ -40,7 +40,8 @@ func (e *Engine) flushChannel(now time.Time, ch *channel) {
 		e.send(now, ch, b)
 	}
 	// Heavy payload only once the peer has echoed our channel ID (§3.1.1 step 7).
-	for ch.confirmed && !ch.weChoke && len(ch.unacked) < e.cfg.Window && len(ch.queue) > 0 {
+	for ch.confirmed && !ch.weChoke && len(ch.queue) > 0 && len(ch.unacked) < e.cfg.Window &&
+		ch.cc.CanSend(len(ch.unacked)*ch.mss) {
 		if !e.serveOne(now, ch) {
 			break
 		}

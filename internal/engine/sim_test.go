@@ -90,18 +90,20 @@ func (m *memStore) ReadAt(p []byte, off int64) (int, error) {
 type link struct {
 	loss, dup     float64
 	delay, jitter time.Duration
-	blockedFrom   bool // drop everything this node sends (a crashed or silent peer)
-	corruptData   bool // flip a byte in every DATA payload this node sends (a malicious peer)
+	rate          float64 // uplink bytes per second; 0 means unlimited (a FIFO queue forms above it)
+	blockedFrom   bool    // drop everything this node sends (a crashed or silent peer)
+	corruptData   bool    // flip a byte in every DATA payload this node sends (a malicious peer)
 }
 
 type simNode struct {
-	name    string
-	addr    netip.AddrPort
-	eng     *Engine
-	content *memStore
-	id      SwarmID
-	link    link
-	events  []Event
+	name     string
+	addr     netip.AddrPort
+	eng      *Engine
+	content  *memStore
+	id       SwarmID
+	link     link
+	linkFree time.Time // when the uplink finishes sending what is queued on it
+	events   []Event
 	// from counts verified chunks by the peer that sent them.
 	from map[netip.AddrPort]int
 }
@@ -213,8 +215,14 @@ func (n *simNet) collect(node *simNode) {
 		if n.rng.Float64() < l.dup {
 			copies = 2
 		}
+		depart := n.now
+		if l.rate > 0 {
+			// Serialise on the uplink: the datagram leaves after those queued before it.
+			depart = maxTime(n.now, node.linkFree).Add(time.Duration(float64(len(data)) / l.rate * float64(time.Second)))
+			node.linkFree = depart
+		}
 		for range copies {
-			d := l.delay
+			d := depart.Sub(n.now) + l.delay
 			if l.jitter > 0 {
 				d += time.Duration(n.rng.Int64N(int64(l.jitter)))
 			}
@@ -293,6 +301,13 @@ func testContent(seed uint64, size int) []byte {
 	b := make([]byte, size)
 	for i := range b {
 		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
 	}
 	return b
 }

@@ -194,3 +194,28 @@ func (s *swarm) unpend(i uint64) *channel {
 	}
 	return p.ch
 }
+
+// windowCovered reports whether every chunk of the streaming window is verified or
+// requested (always true outside streaming mode).
+func (s *swarm) windowCovered() bool {
+	if !s.streaming || s.playPos >= s.n {
+		return true
+	}
+	end := min(s.playPos+s.window, s.n) - 1
+	for i := s.playPos; i <= end; {
+		w := i / 64
+		covered := s.have.words[w] | s.pendingBits.words[w]
+		if i%64 == 0 && end-i >= 63 {
+			if covered != ^uint64(0) {
+				return false
+			}
+			i += 64
+			continue
+		}
+		if covered&(1<<(i%64)) == 0 {
+			return false
+		}
+		i++
+	}
+	return true
+}

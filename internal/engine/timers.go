@@ -38,9 +38,24 @@ func (e *Engine) channelTimers(now time.Time, ch *channel) {
 		e.closeChannel(now, ch, true, errChannelTimeout)
 		return
 	}
-	for i, sent := range ch.unacked {
-		if now.Sub(sent) >= e.cfg.DataTimeout {
-			delete(ch.unacked, i) // lost or unacknowledged: free its window slot
+	// DATA unacknowledged for a congestion timeout is lost (LEDBAT's loss signal; PPSPP does
+	// not resend, the receiver asks again). No ACK at all for that long is a timeout.
+	if len(ch.unacked) > 0 {
+		cto := max(ch.cc.CTO(), e.cfg.MinDataTimeout)
+		lost := false
+		for i, sent := range ch.unacked {
+			if now.Sub(sent) >= cto {
+				delete(ch.unacked, i)
+				lost = true
+			}
+		}
+		if lost {
+			if now.Sub(ch.lastAck) >= cto {
+				ch.cc.OnTimeout(now)
+			} else {
+				ch.cc.OnLoss(now)
+			}
+			e.stats.DataLost++
 			e.markDirty(ch)
 		}
 	}
