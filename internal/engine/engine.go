@@ -39,12 +39,12 @@ type Engine struct {
 	busy       bool
 	lastTimers time.Time
 
-	chunkBuf []byte   // scratch for reading a chunk to serve
-	pickBuf  []uint64 // scratch for the picker
-	candBuf  []candidate
-	uncleBuf []hashtree.NodeHash // scratch for the hashes sent before it
-	events   []Event
-	stats    Stats
+	readCache readCache // chunks read ahead for serving
+	pickBuf   []uint64  // scratch for the picker
+	candBuf   []candidate
+	uncleBuf  []hashtree.NodeHash // scratch for the hashes sent before it
+	events    []Event
+	stats     Stats
 }
 
 // ErrUnknownSwarm is returned for operations on a swarm the engine does not hold.
@@ -71,9 +71,6 @@ func (e *Engine) AddSwarm(cfg SwarmConfig) (SwarmID, error) {
 		return "", fmt.Errorf("engine: swarm %v already added", s.id)
 	}
 	e.swarms[s.id] = s
-	if cs := int(s.chunkSize); cap(e.chunkBuf) < cs {
-		e.chunkBuf = make([]byte, 0, cs)
-	}
 	return s.id, nil
 }
 
@@ -87,6 +84,9 @@ func (e *Engine) RemoveSwarm(now time.Time, id SwarmID) error {
 		e.closeChannel(now, ch, true, nil)
 	}
 	delete(e.swarms, id)
+	if e.readCache.swarm == s {
+		e.readCache = readCache{}
+	}
 	return nil
 }
 

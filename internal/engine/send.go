@@ -106,16 +106,15 @@ func (e *Engine) serveOne(now time.Time, ch *channel) bool {
 		}
 		// A chunk we do not have cannot be served; answering REQUEST is optional (§3.7).
 	}
-	size, ok := s.chunkLen(i)
-	if !ok || size > cap(e.chunkBuf) {
-		e.stats.ServeFailures++
-		return true
-	}
-	chunk := e.chunkBuf[:size]
-	if _, err := s.store.ReadAt(chunk, int64(i)*int64(s.chunkSize)); err != nil {
+	chunk, err := e.readChunk(ch, i)
+	if err != nil {
 		// The store hashes what it reads; a chunk that changed on disk is not served.
 		e.stats.StorageErrors++
 		s.have.unset(i)
+		return true
+	}
+	if chunk == nil {
+		e.stats.ServeFailures++
 		return true
 	}
 	uncles, err := s.store.Uncles(e.uncleBuf[:0], bins.Chunk(i), e.cfg.UncleMode, ch.treePeer())
@@ -172,4 +171,71 @@ func (e *Engine) queueHaves(ch *channel) {
 		}
 		start = end + 1
 	}
+}
+
+// readAheadChunks is how many consecutive requested chunks one read takes from the store: a
+// peer's requests are mostly runs, and one system call per chunk would cost more than the
+// hashing of them.
+const readAheadChunks = 64
+
+// readCache holds chunks read ahead for serving. The store verified each of them against
+// its leaf hash when reading, so they are as good as a fresh read.
+type readCache struct {
+	swarm        *swarm
+	first, count uint64
+	buf          []byte
+}
+
+// readChunk returns chunk i of ch's swarm, from the read-ahead cache or by reading it and
+// the chunks the peer requested right after it. It returns nil, nil when the chunk's length
+// is not known (the last chunk before the size is).
+func (e *Engine) readChunk(ch *channel, i uint64) ([]byte, error) {
+	s := ch.swarm
+	cs := uint64(s.chunkSize)
+	rc := &e.readCache
+	if rc.swarm == s && i >= rc.first && i < rc.first+rc.count {
+		off := (i - rc.first) * cs
+		return rc.buf[off:min(off+cs, uint64(len(rc.buf)))], nil
+	}
+	size, ok := s.chunkLen(i)
+	if !ok {
+		return nil, nil
+	}
+	// Extend over the run the peer asked for next, while we have those chunks.
+	count := uint64(1)
+	for _, r := range ch.queue {
+		if r.Start != i+count {
+			break // the run of requested chunks ends here
+		}
+		for count < readAheadChunks && i+count <= r.End && s.have.has(i+count) {
+			n, ok := s.chunkLen(i + count)
+			if !ok {
+				break
+			}
+			size += n
+			count++
+		}
+		if i+count <= r.End {
+			break
+		}
+	}
+	if cap(rc.buf) < size {
+		rc.buf = make([]byte, 0, max(size, readAheadChunks*int(cs)))
+	}
+	rc.swarm, rc.count = nil, 0
+	buf := rc.buf[:size]
+	if _, err := s.store.ReadAt(buf, int64(i)*int64(cs)); err != nil {
+		if count == 1 {
+			return nil, err
+		}
+		// One bad chunk in the run: read just this one, so the others are not blamed.
+		one, _ := s.chunkLen(i)
+		buf = rc.buf[:one]
+		if _, err := s.store.ReadAt(buf, int64(i)*int64(cs)); err != nil {
+			return nil, err
+		}
+		count = 1
+	}
+	rc.swarm, rc.first, rc.count, rc.buf = s, i, count, buf
+	return buf[:min(int(cs), len(buf))], nil
 }
