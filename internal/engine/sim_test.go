@@ -91,8 +91,10 @@ type link struct {
 	loss, dup     float64
 	delay, jitter time.Duration
 	rate          float64 // uplink bytes per second; 0 means unlimited (a FIFO queue forms above it)
-	blockedFrom   bool    // drop everything this node sends (a crashed or silent peer)
-	corruptData   bool    // flip a byte in every DATA payload this node sends (a malicious peer)
+	// buffer is the longest queue the uplink holds (drop-tail); 0 means unlimited.
+	buffer      time.Duration
+	blockedFrom bool // drop everything this node sends (a crashed or silent peer)
+	corruptData bool // flip a byte in every DATA payload this node sends (a malicious peer)
 }
 
 type simNode struct {
@@ -103,7 +105,14 @@ type simNode struct {
 	id       SwarmID
 	link     link
 	linkFree time.Time // when the uplink finishes sending what is queued on it
-	events   []Event
+	// Uplink statistics for datagrams of at least a chunk (DATA): queueing delay seen, bytes
+	// sent, drops at the full buffer.
+	queueDelaySum time.Duration
+	queueSamples  int
+	dataBytes     int
+	bufferDrops   int
+	measureFrom   time.Time // statistics count only from then on
+	events        []Event
 	// from counts verified chunks by the peer that sent them.
 	from map[netip.AddrPort]int
 }
@@ -134,15 +143,22 @@ func (d *deliveries) Pop() any {
 	return x
 }
 
+// ticker runs fn every period of virtual time (cross traffic, players).
+type ticker struct {
+	next time.Time
+	fn   func(now time.Time) time.Duration // returns the time until its next run
+}
+
 type simNet struct {
-	t     testing.TB
-	rng   *rand.Rand
-	now   time.Time
-	nodes map[netip.AddrPort]*simNode
-	order []*simNode
-	queue deliveries
-	seq   uint64
-	sent  int
+	tickers []*ticker
+	t       testing.TB
+	rng     *rand.Rand
+	now     time.Time
+	nodes   map[netip.AddrPort]*simNode
+	order   []*simNode
+	queue   deliveries
+	seq     uint64
+	sent    int
 }
 
 func newSimNet(t testing.TB, seed uint64) *simNet {
@@ -217,9 +233,23 @@ func (n *simNet) collect(node *simNode) {
 		}
 		depart := n.now
 		if l.rate > 0 {
-			// Serialise on the uplink: the datagram leaves after those queued before it.
+			// Serialise on the uplink: the datagram leaves after those queued before it,
+			// or is dropped when the buffer is full.
+			queued := max(node.linkFree.Sub(n.now), 0)
+			big := len(data) >= testCS && !n.now.Before(node.measureFrom)
+			if l.buffer > 0 && queued > l.buffer {
+				if big {
+					node.bufferDrops++
+				}
+				continue
+			}
 			depart = maxTime(n.now, node.linkFree).Add(time.Duration(float64(len(data)) / l.rate * float64(time.Second)))
 			node.linkFree = depart
+			if big {
+				node.queueDelaySum += queued
+				node.queueSamples++
+				node.dataBytes += len(data)
+			}
 		}
 		for range copies {
 			d := depart.Sub(n.now) + l.delay
@@ -257,12 +287,22 @@ func (n *simNet) run(limit time.Duration, done func() bool) bool {
 				next = d
 			}
 		}
-		if next.After(end) || next.Equal(end) && len(n.queue) == 0 {
+		for _, tk := range n.tickers {
+			if tk.next.Before(next) {
+				next = tk.next
+			}
+		}
+		if !next.Before(end) {
 			n.now = end
 			return done()
 		}
 		if next.After(n.now) {
 			n.now = next
+		}
+		for _, tk := range n.tickers {
+			if !tk.next.After(n.now) {
+				tk.next = n.now.Add(tk.fn(n.now))
+			}
 		}
 		for len(n.queue) > 0 && !n.queue[0].at.After(n.now) {
 			d := heap.Pop(&n.queue).(delivery)
@@ -310,4 +350,43 @@ func maxTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// aimdFlow is a loss-based flow (TCP Reno, roughly) that shares a node's uplink: each round
+// trip it offers cwnd packets; it doubles cwnd per round (slow start) until its first drop,
+// then a drop at the full buffer halves cwnd and a round without drops adds one.
+type aimdFlow struct {
+	node        *simNode
+	rate        float64
+	buffer      time.Duration
+	baseRTT     time.Duration
+	cwnd        int
+	bytes       int
+	measureFrom time.Time
+	avoidance   bool // past slow start
+}
+
+func (f *aimdFlow) round(now time.Time) time.Duration {
+	const pkt = 1500
+	lost := false
+	for range f.cwnd {
+		queued := max(f.node.linkFree.Sub(now), 0)
+		if queued > f.buffer {
+			lost = true
+			continue
+		}
+		f.node.linkFree = maxTime(now, f.node.linkFree).Add(time.Duration(pkt / f.rate * float64(time.Second)))
+		if !now.Before(f.measureFrom) {
+			f.bytes += pkt
+		}
+	}
+	switch {
+	case lost:
+		f.cwnd, f.avoidance = max(f.cwnd/2, 1), true
+	case f.avoidance:
+		f.cwnd++
+	default:
+		f.cwnd *= 2
+	}
+	return f.baseRTT + max(f.node.linkFree.Sub(now), 0)
 }
