@@ -11,6 +11,8 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"go.uber.org/zap"
@@ -27,6 +29,8 @@ type Config struct {
 	Listen string // UDP address to bind, e.g. "127.0.0.1:6778" or ":0"
 	Engine engine.Config
 	Logger *zap.Logger
+	// NoOffload turns off UDP segmentation offload (GSO/GRO), e.g. to measure without it.
+	NoOffload bool
 	// Now is the clock; nil means time.Now. It must be safe for concurrent use: the reader
 	// goroutine stamps arrival times with it.
 	Now func() time.Time
@@ -45,7 +49,16 @@ type Node struct {
 	pc        *ipv4.PacketConn
 	writeMsgs []ipv4.Message
 	writeBufs [][]byte
+	writeOOB  [][]byte
+	writeSegs []int
+	gsoArena  []byte
 	addrs     map[netip.AddrPort]*net.UDPAddr
+	// UDP segmentation offload: gso is dropped for good after the first send the kernel
+	// refuses; gro is set when the kernel coalesces what we receive.
+	gso, gro bool
+	// Counters of the offload: GSO sends and the datagrams in them, GRO reads that held
+	// more than one datagram. Read with Offload.
+	gsoSends, gsoDatagrams, groReads atomic.Uint64
 
 	mu   sync.Mutex
 	subs map[chan engine.Event]struct{}
@@ -73,7 +86,7 @@ func New(cfg Config) (*Node, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Node{
+	n := &Node{
 		conn:      conn,
 		eng:       engine.New(cfg.Engine),
 		log:       cfg.Logger,
@@ -85,7 +98,14 @@ func New(cfg Config) (*Node, error) {
 		writeBufs: make([][]byte, batchSize),
 		addrs:     make(map[netip.AddrPort]*net.UDPAddr),
 		subs:      make(map[chan engine.Event]struct{}),
-	}, nil
+		gso:       offloadSupported && !cfg.NoOffload,
+		gro:       !cfg.NoOffload && enableGRO(conn),
+	}
+	n.writeOOB = make([][]byte, batchSize)
+	for i := range n.writeOOB {
+		n.writeOOB[i] = make([]byte, oobSize)
+	}
+	return n, nil
 }
 
 // LocalAddr is the bound UDP address.
@@ -103,6 +123,7 @@ type batch struct {
 // datagrams are cut and fail to decode, counted as malformed).
 const (
 	batchSize     = 64
+	groBatchSize  = 16
 	batchesQueued = 4
 	readBufSize   = 16<<10 + 512
 )
@@ -117,7 +138,7 @@ func (n *Node) Run(ctx context.Context) error {
 	in := make(chan *batch, batchesQueued)
 	free := make(chan *batch, batchesQueued)
 	for range batchesQueued {
-		free <- newBatch()
+		free <- n.newBatch()
 	}
 	readErr := make(chan error, 1)
 	go n.readLoop(in, free, readErr)
@@ -155,10 +176,16 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 }
 
-func newBatch() *batch {
-	b := &batch{msgs: make([]ipv4.Message, batchSize)}
+func (n *Node) newBatch() *batch {
+	size, count := readBufSize, batchSize
+	if n.gro {
+		// A coalesced read can hold up to 64 KiB; fewer, larger buffers.
+		size, count = 65535, groBatchSize
+	}
+	b := &batch{msgs: make([]ipv4.Message, count)}
 	for i := range b.msgs {
-		b.msgs[i].Buffers = [][]byte{make([]byte, readBufSize)}
+		b.msgs[i].Buffers = [][]byte{make([]byte, size)}
+		b.msgs[i].OOB = make([]byte, oobSize)
 	}
 	return b
 }
@@ -171,7 +198,21 @@ func (n *Node) receive(b *batch) {
 		}
 		from := ua.AddrPort()
 		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-		n.eng.Receive(b.at, from, m.Buffers[0][:m.N])
+		data := m.Buffers[0][:m.N]
+		seg := 0
+		if n.gro {
+			seg = groSegment(m.OOB[:m.NN])
+		}
+		if seg <= 0 || seg >= len(data) {
+			n.eng.Receive(b.at, from, data)
+			continue
+		}
+		n.groReads.Add(1)
+		for len(data) > 0 { // a coalesced run: equal datagrams, the last maybe shorter
+			k := min(seg, len(data))
+			n.eng.Receive(b.at, from, data[:k])
+			data = data[k:]
+		}
 	}
 }
 
@@ -204,27 +245,87 @@ func (n *Node) readLoop(in chan<- *batch, free <-chan *batch, errc chan<- error)
 	}
 }
 
-// writeOut sends the engine's datagrams, batchSize per system call (sendmmsg on Linux).
+// writeOut sends the engine's datagrams, batchSize messages per system call (sendmmsg on
+// Linux). With GSO, a run of equal-sized datagrams to one peer (DATA mostly) goes as one
+// message that the kernel cuts apart.
 func (n *Node) writeOut() {
 	out := n.eng.Outgoing()
 	for len(out) > 0 {
-		k := min(len(out), batchSize)
-		msgs := n.writeMsgs[:k]
-		for i, p := range out[:k] {
-			msgs[i].Buffers = n.writeBufs[i : i+1]
-			msgs[i].Buffers[0] = p.Data
-			msgs[i].Addr = n.udpAddr(p.To)
-		}
-		for len(msgs) > 0 {
-			sent, err := n.pc.WriteBatch(msgs, 0)
-			if err != nil {
-				// A datagram the kernel refuses (e.g. no route) is dropped, as UDP would.
-				n.log.Debug("udp write", zap.Stringer("to", msgs[0].Addr), zap.Error(err))
-				sent = max(sent, 1)
+		msgs := n.writeMsgs[:0]
+		segs := n.writeSegs[:0]
+		arena := n.gsoArena[:0]
+		for len(out) > 0 && len(msgs) < batchSize {
+			k := 1
+			if n.gso {
+				k = gsoRun(out)
 			}
-			msgs = msgs[sent:]
+			m := ipv4.Message{Addr: n.udpAddr(out[0].To), Buffers: n.writeBufs[len(msgs) : len(msgs)+1]}
+			if k == 1 {
+				m.Buffers[0] = out[0].Data
+			} else {
+				start := len(arena)
+				for _, p := range out[:k] {
+					arena = append(arena, p.Data...)
+				}
+				m.Buffers[0] = arena[start:len(arena):len(arena)]
+				m.OOB = gsoControl(n.writeOOB[len(msgs)], len(out[0].Data))
+				n.gsoSends.Add(1)
+				n.gsoDatagrams.Add(uint64(k))
+			}
+			msgs = append(msgs, m)
+			segs = append(segs, len(out[0].Data))
+			out = out[k:]
 		}
-		out = out[k:]
+		n.gsoArena = arena[:0]
+		n.sendBatch(msgs, segs)
+	}
+}
+
+// gsoRun is how many datagrams at the front of out can go as one GSO send: same peer, same
+// size (the last may be shorter), at most 64 and 64 KiB.
+func gsoRun(out []engine.Packet) int {
+	seg := len(out[0].Data)
+	total, k := seg, 1
+	for k < len(out) && k < 64 && out[k].To == out[0].To && len(out[k].Data) <= seg && total+len(out[k].Data) <= 65000 {
+		total += len(out[k].Data)
+		k++
+		if len(out[k-1].Data) < seg {
+			break // a shorter one ends the run
+		}
+	}
+	return k
+}
+
+func (n *Node) sendBatch(msgs []ipv4.Message, segs []int) {
+	for len(msgs) > 0 {
+		sent, err := n.pc.WriteBatch(msgs, 0)
+		if err != nil {
+			if n.gso && len(msgs[0].OOB) > 0 && (errors.Is(err, syscall.EIO) || errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOPROTOOPT)) {
+				// The kernel or the device does not do GSO: send this run datagram by
+				// datagram, and stop using GSO.
+				n.log.Info("UDP GSO not available; sending datagrams one by one", zap.Error(err))
+				n.gso = false
+				n.sendSplit(msgs[0], segs[0])
+				msgs, segs = msgs[1:], segs[1:]
+				continue
+			}
+			// A datagram the kernel refuses (e.g. no route) is dropped, as UDP would.
+			n.log.Debug("udp write", zap.Stringer("to", msgs[0].Addr), zap.Error(err))
+			sent = max(sent, 1)
+		}
+		msgs, segs = msgs[sent:], segs[sent:]
+	}
+}
+
+// sendSplit sends a GSO message's datagrams separately.
+func (n *Node) sendSplit(m ipv4.Message, seg int) {
+	data := m.Buffers[0]
+	for len(data) > 0 {
+		k := min(seg, len(data))
+		if _, err := n.conn.WriteTo(data[:k], m.Addr); err != nil {
+			n.log.Debug("udp write", zap.Error(err))
+		}
+		data = data[k:]
 	}
 }
 
@@ -356,4 +457,15 @@ func (n *Node) Store(ctx context.Context, id engine.SwarmID) (engine.Store, erro
 		return nil, derr
 	}
 	return st, err
+}
+
+// OffloadStats says whether UDP segmentation offload is in use and how much it carried.
+type OffloadStats struct {
+	GSO, GRO                         bool
+	GSOSends, GSODatagrams, GROReads uint64
+}
+
+// Offload reports the offload counters; safe from any goroutine.
+func (n *Node) Offload() OffloadStats {
+	return OffloadStats{GSO: n.gso, GRO: n.gro, GSOSends: n.gsoSends.Load(), GSODatagrams: n.gsoDatagrams.Load(), GROReads: n.groReads.Load()}
 }

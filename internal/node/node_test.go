@@ -97,5 +97,6 @@ func TestTransferOverUDP(t *testing.T) {
 	if !bytes.Equal(got, data) {
 		t.Fatal("downloaded file differs")
 	}
+	t.Logf("seeder offload %+v, leecher offload %+v", seeder.Offload(), leecher.Offload())
 	cancel()
 }
