@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/netip"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -46,14 +44,9 @@ Exits 0 only when OUT is complete and verified. Interrupting leaves a checkpoint
 --timeout, it fails with a clear message.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			log, err := newLogger(f.logLevel)
-			if err != nil {
-				return err
-			}
-			defer log.Sync() //nolint:errcheck // stderr
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			return runGet(ctx, cmd, args[0], f, log)
+			return withSignals(cmd, f.logLevel, func(ctx context.Context, log *zap.Logger) error {
+				return runGet(ctx, cmd, args[0], f, log)
+			})
 		},
 	}
 	f.register(cmd.Flags(), "0.0.0.0:0")

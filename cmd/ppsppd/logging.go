@@ -1,7 +1,12 @@
 package main
 
 import (
+	"context"
 	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -17,4 +22,17 @@ func newLogger(level string) (*zap.Logger, error) {
 	enc.EncodeTime = zapcore.ISO8601TimeEncoder
 	core := zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.Lock(os.Stderr), lvl)
 	return zap.New(core), nil
+}
+
+// withSignals runs fn with a logger and a context that ends on SIGINT or SIGTERM, the frame
+// every long-running command shares.
+func withSignals(cmd *cobra.Command, level string, fn func(context.Context, *zap.Logger) error) error {
+	log, err := newLogger(level)
+	if err != nil {
+		return err
+	}
+	defer log.Sync() //nolint:errcheck // stderr
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return fn(ctx, log)
 }

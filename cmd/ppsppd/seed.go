@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,14 +27,9 @@ hash) and a tswift://HOST:PORT/SWARMHEX URL to give to others, then serve the fi
 PPSPP until interrupted. A checkpoint FILE.ppsppd is written beside the file.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			log, err := newLogger(f.logLevel)
-			if err != nil {
-				return err
-			}
-			defer log.Sync() //nolint:errcheck // stderr
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			return runSeed(ctx, cmd, args[0], f, log)
+			return withSignals(cmd, f.logLevel, func(ctx context.Context, log *zap.Logger) error {
+				return runSeed(ctx, cmd, args[0], f, log)
+			})
 		},
 	}
 	f.register(cmd.Flags(), "0.0.0.0:6778")
