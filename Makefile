@@ -6,7 +6,7 @@ FUZZTIME ?= 60s
 FUZZ_TARGETS := ./internal/wire:FuzzDatagram ./internal/wire:FuzzOptions ./internal/engine:FuzzEngine ./internal/hashtree:FuzzPeerInput
 CAPTURE  ?= testdata/interop/vod-1025B-sha1-1024.pcap
 
-.PHONY: build test fmt-check vet bench fuzz run dissect clean
+.PHONY: build test fmt-check vet bench bench-transfer fuzz run dissect clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ppsppd
@@ -23,6 +23,10 @@ vet:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# A 512 MiB transfer between a seeder and a leecher process over loopback.
+bench-transfer: build
+	./$(BIN) bench --size 512
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
