@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ppsppd/ppsppd/internal/hashtree"
@@ -260,3 +262,30 @@ func (e *Engine) unchokeOne(s *swarm) {
 		}
 	}
 }
+
+// SwarmInfo is a read-only view of one swarm, for status pages and metrics.
+type SwarmInfo struct {
+	ID          SwarmID
+	Have, Total uint64 // verified and total chunks (Total 0 while unknown)
+	Peers       int    // established channels
+	Err         error  // storage failure that stopped the swarm
+}
+
+// Swarms lists the swarms, ordered by ID.
+func (e *Engine) Swarms() []SwarmInfo {
+	out := make([]SwarmInfo, 0, len(e.swarms))
+	for id, s := range e.swarms {
+		info := SwarmInfo{ID: id, Have: s.have.count, Total: s.n, Err: s.err}
+		for ch := range s.channels {
+			if ch.state == stateEstablished {
+				info.Peers++
+			}
+		}
+		out = append(out, info)
+	}
+	slices.SortFunc(out, func(a, b SwarmInfo) int { return strings.Compare(string(a.ID), string(b.ID)) })
+	return out
+}
+
+// Channels is the number of open channels, over all swarms.
+func (e *Engine) Channels() int { return len(e.channels) }

@@ -469,3 +469,26 @@ type OffloadStats struct {
 func (n *Node) Offload() OffloadStats {
 	return OffloadStats{GSO: n.gso, GRO: n.gro, GSOSends: n.gsoSends.Load(), GSODatagrams: n.gsoDatagrams.Load(), GROReads: n.groReads.Load()}
 }
+
+// Snapshot is a consistent view of the engine for the STATS gateway.
+type Snapshot struct {
+	Stats    engine.Stats
+	Swarms   []engine.SwarmInfo
+	Channels int
+	Offload  OffloadStats
+	// EventsDropped counts events that slow subscribers missed.
+	EventsDropped uint64
+}
+
+// Snapshot takes a Snapshot on the loop goroutine.
+func (n *Node) Snapshot(ctx context.Context) (Snapshot, error) {
+	var s Snapshot
+	err := n.Do(ctx, func(_ time.Time, e *engine.Engine) {
+		s = Snapshot{Stats: e.Stats(), Swarms: e.Swarms(), Channels: e.Channels()}
+	})
+	s.Offload = n.Offload()
+	n.mu.Lock()
+	s.EventsDropped = n.dropped
+	n.mu.Unlock()
+	return s, err
+}

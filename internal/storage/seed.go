@@ -17,7 +17,9 @@ func Seed(ctx context.Context, opts Options) (*Store, error) {
 	if err := opts.fill(); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(opts.ContentPath, os.O_RDWR, 0)
+	// Read-only: a seeded file is only read (it may sit on read-only storage); the
+	// checkpoint is a separate file.
+	f, err := os.Open(opts.ContentPath)
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
