@@ -217,6 +217,16 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data) {
 	e.announce(s, i)
 	e.emit(Event{Kind: EventChunkVerified, Swarm: s.id, Peer: ch.peer, Chunk: i})
 	if s.have.full() && !s.complete {
+		// A store that gathers writes puts them on disk now, so "complete" means the
+		// content file holds every byte.
+		if f, ok := s.store.(interface{ Flush() error }); ok {
+			if err := f.Flush(); err != nil {
+				e.stats.StorageErrors++
+				s.err = err
+				e.emit(Event{Kind: EventSwarmError, Swarm: s.id, Err: err})
+				return
+			}
+		}
 		s.complete = true
 		e.emit(Event{Kind: EventComplete, Swarm: s.id})
 	}

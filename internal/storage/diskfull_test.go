@@ -58,7 +58,9 @@ func diskFullChild(t *testing.T) {
 			break
 		}
 	}
-	if !errors.Is(firstErr, syscall.EFBIG) || failedAt != limit/1024 {
+	// Writes are gathered (write_behind.go), so the error surfaces when the run that crosses
+	// the limit is flushed: at most one run after the chunk that no longer fits.
+	if !errors.Is(firstErr, syscall.EFBIG) || failedAt <= limit/1024 || failedAt > limit/1024+writeBehindMax/1024 {
 		t.Fatalf("B: first error %v at chunk %d", firstErr, failedAt)
 	}
 	if !errors.Is(b.Err(), syscall.EFBIG) {
@@ -70,8 +72,11 @@ func diskFullChild(t *testing.T) {
 	if err := b.Checkpoint(); !errors.Is(err, syscall.EFBIG) {
 		t.Fatalf("B checkpoint after failure: %v", err)
 	}
-	if got := wB.checkReads(t, b); got != int(failedAt) {
-		t.Fatalf("B: %d chunks readable, want %d", got, failedAt)
+	// The chunks of runs written before the failing one stay verified and readable; those of
+	// the failing run are all dropped (os.File.WriteAt does not report a partial count with
+	// its error, so which of them reached the disk is unknown), never claimed.
+	if got := wB.checkReads(t, b); got > limit/1024 || got < limit/1024-writeBehindMax/1024 {
+		t.Fatalf("B: %d chunks readable, want %d minus at most one run", got, limit/1024)
 	}
 
 	// Store A, same process, same limit, is unaffected.

@@ -32,6 +32,16 @@ func (s *Store) refLocked(c uint64) (chunkRef, error) {
 	if !ref.pending && !s.verified.get(c) {
 		return ref, ErrNotVerified
 	}
+	if s.wb.holds(c) {
+		// Verified but still in the write-behind buffer: write it out, then read it back
+		// and hash it like any other chunk.
+		if err := s.flushLocked(); err != nil {
+			return ref, err
+		}
+		if !s.verified.get(c) {
+			return ref, ErrNotVerified
+		}
+	}
 	l, okLen := s.tree.ChunkLen(c)
 	leaf, okLeaf := s.tree.Hash(bins.Chunk(c))
 	if !okLen || !okLeaf {

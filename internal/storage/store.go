@@ -70,6 +70,7 @@ type Store struct {
 	gen      uint64 // bumped on every change worth a checkpoint
 	saved    uint64 // gen of the last checkpoint written
 	rec      Recovery
+	wb       writeBehind // verified chunks not yet written (see write_behind.go)
 }
 
 // Err is the I/O error that put the store in its error state, or nil.
@@ -213,6 +214,10 @@ func (s *Store) Checkpoint() error {
 		s.mu.Unlock()
 		return err
 	}
+	if err := s.flushLocked(); err != nil {
+		s.mu.Unlock()
+		return err
+	}
 	gen := s.gen
 	n := s.tree.NumChunks()
 	// The frontier holds about one hash per verified chunk plus its uncles.
@@ -247,6 +252,9 @@ func (s *Store) Close() error {
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil
+	}
+	if err := s.flushLocked(); err != nil {
+		errs = append(errs, err)
 	}
 	s.closed = true
 	if err := s.f.Close(); err != nil {

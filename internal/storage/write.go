@@ -52,8 +52,8 @@ func (s *Store) PutBin(b bins.Bin, data []byte, cands []hashtree.NodeHash) error
 	}
 	s.growLocked()
 	off := int64(b.BaseLeft()) * int64(s.opts.Params.ChunkSize)
-	if _, err := s.f.WriteAt(data, off); err != nil {
-		return s.failLocked(fmt.Errorf("writing chunks %v: %w", b, err))
+	if err := s.writeLocked(b, data, off); err != nil {
+		return err
 	}
 	last := min(b.BaseRight(), s.tree.NumChunks()-1)
 	for c := b.BaseLeft(); c <= last; c++ {
