@@ -60,7 +60,7 @@ func DefaultConfig() Config {
 	return Config{
 		MaxDatagram:       1500 - 20 - 8,
 		Window:            4096,
-		RequestWindow:     1024,
+		RequestWindow:     4096,
 		HandshakeRetry:    time.Second,
 		HandshakeAttempts: 6,
 		RequestTimeout:    2 * time.Second,

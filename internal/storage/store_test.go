@@ -380,3 +380,32 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatal("not complete")
 	}
 }
+
+// TestLongReadFindsChangedChunk: a read of many chunks (one system call, hashes checked per
+// chunk) returns the good chunks before one that changed on disk, then the error, and drops
+// only that chunk.
+func TestLongReadFindsChangedChunk(t *testing.T) {
+	w := newSwarm(t, 31, 300*64, 64, hashtree.SHA1)
+	dir := t.TempDir()
+	o := w.opts(dir, int64(len(w.content)))
+	writeFile(t, o.ContentPath, w.content)
+	s, err := Seed(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	buf := make([]byte, 200*64)
+	if n, err := s.ReadAt(buf, 10*64); err != nil || n != len(buf) || !bytes.Equal(buf, w.content[10*64:210*64]) {
+		t.Fatalf("clean long read: %d %v", n, err)
+	}
+	f, _ := os.OpenFile(o.ContentPath, os.O_RDWR, 0)
+	f.WriteAt([]byte{^w.content[150*64+3]}, 150*64+3)
+	f.Close()
+	n, err := s.ReadAt(buf, 10*64)
+	if !errors.Is(err, ErrContentChanged) || n != 140*64 || !bytes.Equal(buf[:n], w.content[10*64:150*64]) {
+		t.Fatalf("read over a changed chunk: %d bytes, %v", n, err)
+	}
+	if s.Verified(150) || !s.Verified(149) || !s.Verified(151) {
+		t.Fatal("only the changed chunk should be dropped")
+	}
+}
