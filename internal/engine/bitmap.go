@@ -10,11 +10,18 @@ import (
 // and for what each peer announced in HAVE messages.
 type bitmap struct {
 	words []uint64
-	n     uint64 // capacity in chunks
-	count uint64 // bits set
+	// summary has bit w set when words[w] is not zero, so anySet over a long range looks at
+	// one bit per 64 chunks. The seeder asks "does the peer have anything under this tree
+	// node" for every uncle of every chunk it sends, over ranges as large as the file.
+	summary []uint64
+	n       uint64 // capacity in chunks
+	count   uint64 // bits set
 }
 
-func newBitmap(n uint64) bitmap { return bitmap{words: make([]uint64, (n+63)/64), n: n} }
+func newBitmap(n uint64) bitmap {
+	w := (n + 63) / 64
+	return bitmap{words: make([]uint64, w), summary: make([]uint64, (w+63)/64), n: n}
+}
 
 func (b *bitmap) has(i uint64) bool { return i < b.n && b.words[i/64]&(1<<(i%64)) != 0 }
 
@@ -24,6 +31,7 @@ func (b *bitmap) set(i uint64) bool {
 		return false
 	}
 	b.words[i/64] |= 1 << (i % 64)
+	b.summary[i/4096] |= 1 << (i / 64 % 64)
 	b.count++
 	return true
 }
@@ -40,6 +48,7 @@ func (b *bitmap) setRange(r bins.ChunkRange) uint64 {
 			w := &b.words[i/64]
 			fresh := 64 - uint64(bits.OnesCount64(*w))
 			*w = ^uint64(0)
+			b.summary[i/4096] |= 1 << (i / 64 % 64)
 			added += fresh
 			b.count += fresh
 			i += 64
@@ -56,6 +65,9 @@ func (b *bitmap) setRange(r bins.ChunkRange) uint64 {
 func (b *bitmap) unset(i uint64) {
 	if b.has(i) {
 		b.words[i/64] &^= 1 << (i % 64)
+		if b.words[i/64] == 0 {
+			b.summary[i/4096] &^= 1 << (i / 64 % 64)
+		}
 		b.count--
 	}
 }
@@ -99,13 +111,21 @@ func (b *bitmap) largestComplete(i uint64) bins.Bin {
 	return cur
 }
 
-// anySet reports whether any chunk of r is in the set, a word at a time.
+// anySet reports whether any chunk of r is in the set: a summary bit per 64 words where the
+// range covers them whole, a word at a time elsewhere.
 func (b *bitmap) anySet(r bins.ChunkRange) bool {
 	if !r.Valid() || r.Start >= b.n {
 		return false
 	}
 	end := min(r.End, b.n-1)
 	for i := r.Start; i <= end; {
+		if i%4096 == 0 && end-i >= 4095 {
+			if b.summary[i/4096] != 0 {
+				return true
+			}
+			i += 4096
+			continue
+		}
 		if i%64 == 0 && end-i >= 63 {
 			if b.words[i/64] != 0 {
 				return true
