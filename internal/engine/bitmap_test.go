@@ -47,3 +47,36 @@ func TestBitmapAnySet(t *testing.T) {
 		}
 	}
 }
+
+// TestAddPeerHaveCounts checks that availability counts follow HAVEs exactly, with repeats,
+// overlaps and ranges past the end.
+func TestAddPeerHaveCounts(t *testing.T) {
+	e, _ := seedingEngine(t, Config{}, testContent(3, 300*testCS))
+	s := firstSwarmOf(e)
+	a := newChannel(1, rawPeer, s, t0)
+	b := newChannel(2, rawPeer2, s, t0)
+	for _, r := range []bins.ChunkRange{{Start: 3, End: 70}, {Start: 0, End: 10}, {Start: 65, End: 299}, {Start: 100, End: 1000}} {
+		e.addPeerHave(a, r)
+	}
+	e.addPeerHave(b, bins.ChunkRange{Start: 50, End: 60})
+	e.addPeerHave(b, bins.ChunkRange{Start: 50, End: 60})
+	for i := range uint64(300) {
+		want := uint16(1)
+		if i >= 50 && i <= 60 {
+			want = 2
+		}
+		if s.avail[i] != want {
+			t.Fatalf("avail[%d] = %d, want %d", i, s.avail[i], want)
+		}
+	}
+	if !a.seeder || b.seeder || a.peerHave.count != 300 || b.peerHave.count != 11 {
+		t.Fatalf("counts %d %d", a.peerHave.count, b.peerHave.count)
+	}
+}
+
+func firstSwarmOf(e *Engine) *swarm {
+	for _, s := range e.swarms {
+		return s
+	}
+	return nil
+}

@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/binary"
 	"errors"
+	"math/bits"
 	"net/netip"
 	"time"
 
@@ -141,10 +142,20 @@ func (e *Engine) addPeerHave(ch *channel, r bins.ChunkRange) {
 		e.stats.BadHaves++
 		r.End = s.n - 1
 	}
-	for i := r.Start; i <= r.End; i++ {
-		if ch.peerHave.set(i) {
-			s.avail[i]++
+	// A word at a time, so that repeated or overlapping HAVEs for large ranges (a seeder
+	// announces the whole file; a peer may repeat it) cost little once the bits are set.
+	for i := r.Start; i <= r.End; {
+		w := i / 64
+		lo, hi := i%64, min(r.End-w*64, 63)
+		mask := (^uint64(0) >> (63 - hi)) &^ (1<<lo - 1)
+		fresh := mask &^ ch.peerHave.words[w]
+		for fresh != 0 {
+			b := uint64(bits.TrailingZeros64(fresh))
+			fresh &= fresh - 1
+			ch.peerHave.set(w*64 + b)
+			s.avail[w*64+b]++
 		}
+		i = (w + 1) * 64
 	}
 	ch.seeder = ch.peerHave.full()
 }
