@@ -9,6 +9,7 @@ import (
 
 	"github.com/ppsppd/ppsppd/internal/capture"
 	"github.com/ppsppd/ppsppd/internal/dissect"
+	"github.com/ppsppd/ppsppd/internal/hashtree"
 	"github.com/ppsppd/ppsppd/internal/wire"
 )
 
@@ -40,11 +41,11 @@ Exits non-zero if any datagram fails to decode, naming the first one and the rea
 			if err != nil {
 				return err
 			}
-			h, err := parseHashFlag(hash)
+			h, err := hashtree.ParseHashFunc(hash)
 			if err != nil {
-				return err
+				return fmt.Errorf("--hash: %w", err)
 			}
-			base.Addressing, base.Hash, base.ChunkSize = a, h, chunkSize
+			base.Addressing, base.Hash, base.ChunkSize = a, h.Wire(), chunkSize
 
 			var recs []capture.Record
 			if args[0] == "-" {
@@ -78,13 +79,4 @@ Exits non-zero if any datagram fails to decode, naming the first one and the rea
 	f.StringVar(&hash, "hash", "sha256", "Merkle hash of channels without a captured handshake: sha1, sha224, sha256, sha384, sha512")
 	f.Uint32Var(&chunkSize, "chunk-size", 0, "fixed chunk size, when the handshake does not carry it (0: unknown, each DATA runs to the end of its datagram)")
 	return cmd
-}
-
-func parseHashFlag(s string) (wire.HashFunc, error) {
-	for h := wire.SHA1; h <= wire.SHA512; h++ {
-		if h.String() == s {
-			return h, nil
-		}
-	}
-	return 0, fmt.Errorf("unknown hash %q (want sha1, sha224, sha256, sha384 or sha512)", s)
 }

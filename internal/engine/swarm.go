@@ -107,7 +107,7 @@ func newSwarm(cfg SwarmConfig, scanSeed uint64) (*swarm, error) {
 		id:         SwarmID(cfg.Store.Root()),
 		store:      cfg.Store,
 		addressing: cfg.Addressing,
-		hash:       wire.HashFunc(cfg.Store.HashFunc()),
+		hash:       cfg.Store.HashFunc().Wire(),
 		chunkSize:  uint32(cfg.Store.ChunkSize()),
 		channels:   make(map[*channel]struct{}),
 		pending:    make(map[uint64]*pendingRequest),

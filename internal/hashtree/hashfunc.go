@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"hash"
 	"strings"
+
+	"github.com/ppsppd/ppsppd/internal/wire"
 )
 
 // HashFunc is a Merkle hash tree function, numbered as in RFC 7574 §7.6 (Table 5), so the
@@ -29,39 +31,15 @@ const MaxHashSize = sha512.Size
 // Valid reports whether h is one of the five functions RFC 7574 defines.
 func (h HashFunc) Valid() bool { return h <= SHA512 }
 
+// Wire is the same function as the codec names it (option 4's value). The codec owns the
+// table of codes, sizes and names; this package adds the hashing.
+func (h HashFunc) Wire() wire.HashFunc { return wire.HashFunc(h) }
+
 // Size is the digest length in bytes, which is also the hash length of INTEGRITY
 // messages (§8.8). It is 0 for an invalid HashFunc.
-func (h HashFunc) Size() int {
-	switch h {
-	case SHA1:
-		return sha1.Size
-	case SHA224:
-		return sha256.Size224
-	case SHA256:
-		return sha256.Size
-	case SHA384:
-		return sha512.Size384
-	case SHA512:
-		return sha512.Size
-	}
-	return 0
-}
+func (h HashFunc) Size() int { return h.Wire().Size() }
 
-func (h HashFunc) String() string {
-	switch h {
-	case SHA1:
-		return "sha1"
-	case SHA224:
-		return "sha224"
-	case SHA256:
-		return "sha256"
-	case SHA384:
-		return "sha384"
-	case SHA512:
-		return "sha512"
-	}
-	return fmt.Sprintf("hashfunc(%d)", uint8(h))
-}
+func (h HashFunc) String() string { return h.Wire().String() }
 
 // New returns a fresh streaming hash. It panics for an invalid HashFunc: callers
 // validate codes taken from the wire with Valid first.
