@@ -11,6 +11,9 @@ import (
 // Protocol version this engine speaks (RFC 7574 §7.2).
 const protocolVersion = 1
 
+// firstHandshakeRetry is the wait before the first retry of an unanswered HANDSHAKE.
+const firstHandshakeRetry = 300 * time.Millisecond
+
 var (
 	errHandshakeUnanswered = errors.New("no answer to HANDSHAKE")
 	errHandshakeMismatch   = errors.New("peer's HANDSHAKE options do not match the swarm")
@@ -60,7 +63,13 @@ func (e *Engine) sendHandshake(now time.Time, ch *channel) {
 		return
 	}
 	ch.hsAttempts++
-	ch.hsNext = now.Add(e.cfg.HandshakeRetry)
+	wait := e.cfg.HandshakeRetry
+	if ch.hsAttempts == 1 && !ch.compat {
+		// libswift ignores the RFC form; the first retry (in its form) comes soon, so a
+		// libswift peer answers in a fraction of a second. Later retries wait longer.
+		wait = min(wait, firstHandshakeRetry)
+	}
+	ch.hsNext = now.Add(wait)
 	e.send(now, ch, b)
 }
 
