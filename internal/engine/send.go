@@ -47,7 +47,7 @@ func (e *Engine) flushChannel(now time.Time, ch *channel) {
 		}
 	}
 	for len(ch.ctrlEnds) > 0 {
-		b := ch.takeCtrl(wire.AppendHeader(nil, ch.remote), e.cfg.MaxDatagram)
+		b := ch.takeCtrl(e.newDatagram(ch, len(ch.ctrl)), e.cfg.MaxDatagram)
 		e.send(now, ch, b)
 	}
 }
@@ -126,13 +126,13 @@ func (e *Engine) serveOne(now time.Time, ch *channel) bool {
 	data := &wire.Data{Spec: specForBin(ch.ctx.Addressing, bins.Chunk(i)), Timestamp: uint64(now.UnixMicro()), Payload: chunk}
 	dataLen := data.Len(&ch.ctx)
 
-	b := wire.AppendHeader(nil, ch.remote)
+	b := e.newDatagram(ch, e.cfg.MaxDatagram)
 	for _, u := range uncles {
 		msg := &wire.Integrity{Spec: specForBin(ch.ctx.Addressing, u.Bin), Hash: u.Hash}
 		if len(b)+msg.Len(&ch.ctx)+dataLen > e.cfg.MaxDatagram && len(b) > wire.HeaderLen {
 			// The hashes do not all fit before the DATA: send them first (§5.3).
 			e.send(now, ch, b)
-			b = wire.AppendHeader(nil, ch.remote)
+			b = e.newDatagram(ch, e.cfg.MaxDatagram)
 		}
 		b, _ = msg.Append(b, &ch.ctx)
 	}
@@ -238,4 +238,11 @@ func (e *Engine) readChunk(ch *channel, i uint64) ([]byte, error) {
 	}
 	rc.swarm, rc.first, rc.count, rc.buf = s, i, count, buf
 	return buf[:min(int(cs), len(buf))], nil
+}
+
+// newDatagram starts a datagram to ch with room for about size bytes, so that appending the
+// messages does not reallocate the buffer again and again (one allocation per datagram).
+func (e *Engine) newDatagram(ch *channel, size int) []byte {
+	size = min(max(size+wire.HeaderLen, 64), max(e.cfg.MaxDatagram, int(ch.swarm.chunkSize)+dataOverhead))
+	return wire.AppendHeader(make([]byte, 0, size), ch.remote)
 }
