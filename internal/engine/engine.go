@@ -82,7 +82,7 @@ func (e *Engine) RemoveSwarm(now time.Time, id SwarmID) error {
 	if !ok {
 		return ErrUnknownSwarm
 	}
-	for ch := range s.channels {
+	for _, ch := range slices.Clone(s.channels) { // closing removes from s.channels
 		e.closeChannel(now, ch, true, nil)
 	}
 	delete(e.swarms, id)
@@ -171,7 +171,7 @@ func (e *Engine) Peers(id SwarmID) []netip.AddrPort {
 		return nil
 	}
 	var out []netip.AddrPort
-	for ch := range s.channels {
+	for _, ch := range s.channels {
 		if ch.state == stateEstablished {
 			out = append(out, ch.peer)
 		}
@@ -217,8 +217,8 @@ func (e *Engine) closeChannel(now time.Time, ch *channel, sendClose bool, reason
 	}
 	wasUploading := ch.state == stateEstablished && !ch.weChoke
 	ch.state = stateClosed
-	delete(s.channels, ch)
-	for c := range s.channels {
+	s.channels = slices.DeleteFunc(s.channels, func(c *channel) bool { return c == ch })
+	for _, c := range s.channels {
 		e.markDirty(c) // its requests were released: someone else may take them
 	}
 	if wasUploading {
@@ -242,7 +242,7 @@ func (e *Engine) send(now time.Time, ch *channel, b []byte) {
 // uploads counts the established channels of s that we do not choke.
 func (s *swarm) uploads() int {
 	n := 0
-	for ch := range s.channels {
+	for _, ch := range s.channels {
 		if ch.state == stateEstablished && !ch.weChoke {
 			n++
 		}
@@ -252,7 +252,7 @@ func (s *swarm) uploads() int {
 
 // unchokeOne gives a freed upload slot to a choked peer.
 func (e *Engine) unchokeOne(s *swarm) {
-	for ch := range s.channels {
+	for _, ch := range s.channels {
 		if ch.state == stateEstablished && ch.weChoke {
 			ch.weChoke = false
 			ch.ignoredReqs = 0
@@ -276,7 +276,7 @@ func (e *Engine) Swarms() []SwarmInfo {
 	out := make([]SwarmInfo, 0, len(e.swarms))
 	for id, s := range e.swarms {
 		info := SwarmInfo{ID: id, Have: s.have.count, Total: s.n, Err: s.err}
-		for ch := range s.channels {
+		for _, ch := range s.channels {
 			if ch.state == stateEstablished {
 				info.Peers++
 			}

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/ppsppd/ppsppd/internal/wire"
@@ -40,7 +41,7 @@ func handshakeOptions(s *swarm, a wire.Addressing, initiator, compat bool) wire.
 
 // connect opens a channel to peer for s, unless one exists.
 func (e *Engine) connect(now time.Time, s *swarm, peer netip.AddrPort) {
-	for ch := range s.channels {
+	for _, ch := range s.channels {
 		if ch.peer == peer {
 			return
 		}
@@ -49,7 +50,7 @@ func (e *Engine) connect(now time.Time, s *swarm, peer netip.AddrPort) {
 	ch.state = stateInitiated
 	ch.compat = e.compat[peer]
 	e.channels[ch.local] = ch
-	s.channels[ch] = struct{}{}
+	s.channels = append(s.channels, ch)
 	e.sendHandshake(now, ch)
 }
 
@@ -192,7 +193,7 @@ func (e *Engine) acceptHandshake(now time.Time, from netip.AddrPort, b []byte) {
 	ch.replyDue = true
 	e.channels[ch.local] = ch
 	e.byRemote[remoteKey{from, ch.remote}] = ch
-	off.swarm.channels[ch] = struct{}{}
+	off.swarm.channels = append(off.swarm.channels, ch)
 	off.swarm.known[from] = now
 	if off.swarm.uploads() > e.cfg.MaxUploads {
 		// Upload slots are full: tell the peer now rather than ignore its requests (§3.9).
@@ -217,7 +218,7 @@ func (e *Engine) acceptHandshake(now time.Time, from netip.AddrPort, b []byte) {
 // apply alike, so exactly one channel remains. A peer with an established channel that opens
 // another has lost its state (restarted): the old channel goes. It reports whether to accept.
 func (e *Engine) resolveCrossing(now time.Time, s *swarm, from netip.AddrPort, theirs wire.ChannelID) bool {
-	for ch := range s.channels {
+	for _, ch := range slices.Clone(s.channels) { // closing removes from s.channels
 		if ch.peer != from {
 			continue
 		}

@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"maps"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/ppsppd/ppsppd/internal/wire"
@@ -18,7 +20,9 @@ func (e *Engine) onPexReq(now time.Time, ch *channel) {
 	s := ch.swarm
 	private := isPrivate(ch.peer.Addr())
 	sent := 0
-	for addr, seen := range s.known {
+	addrs := slices.SortedFunc(maps.Keys(s.known), netip.AddrPort.Compare) // repeatable replies
+	for _, addr := range addrs {
+		seen := s.known[addr]
 		if sent >= pexMaxReply {
 			break
 		}
@@ -42,7 +46,7 @@ func (e *Engine) onPexReq(now time.Time, ch *channel) {
 
 // hasLiveChannel: only peers we still exchange messages with are worth sharing.
 func (e *Engine) hasLiveChannel(s *swarm, addr netip.AddrPort) bool {
-	for c := range s.channels {
+	for _, c := range s.channels {
 		if c.peer == addr && c.state == stateEstablished {
 			return true
 		}

@@ -256,14 +256,14 @@ func (e *Engine) releaseRequests(ch *channel) {
 	ch.requested = 0
 	s.endgame -= len(ch.extra)
 	clear(ch.extra)
-	for c := range s.channels {
+	for _, c := range s.channels {
 		e.markDirty(c)
 	}
 }
 
 // dropAllRequests stops a swarm's downloading (after a storage failure).
 func (e *Engine) dropAllRequests(s *swarm) {
-	for ch := range s.channels {
+	for _, ch := range s.channels {
 		ch.requested = 0
 		clear(ch.extra)
 	}
@@ -282,7 +282,7 @@ func (e *Engine) SetPlayback(id SwarmID, position, window uint64) error {
 		return ErrUnknownSwarm
 	}
 	s.streaming, s.playPos, s.window = window > 0, position, window
-	for ch := range s.channels {
+	for _, ch := range s.channels {
 		e.markDirty(ch)
 	}
 	return nil

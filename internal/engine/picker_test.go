@@ -94,12 +94,12 @@ func TestPickOrder(t *testing.T) {
 	s := lc.swarms[id]
 	ch := newChannel(1, rawPeer, s, t0)
 	ch.state = stateEstablished
-	s.channels[ch] = struct{}{}
+	s.channels = append(s.channels, ch)
 	lc.addPeerHave(ch, rangeOf(0, 63))
 	// Chunks 40-47 are rarer than the rest: every other peer has all but those.
 	other := newChannel(2, rawPeer2, s, t0)
 	other.state = stateEstablished
-	s.channels[other] = struct{}{}
+	s.channels = append(s.channels, other)
 	lc.addPeerHave(other, rangeOf(0, 39))
 	lc.addPeerHave(other, rangeOf(48, 63))
 	s.scanStart = 0

@@ -247,7 +247,7 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data) {
 // download (§3.2, §4.3.1), except those that have everything already.
 func (e *Engine) announce(s *swarm, i uint64) {
 	b := s.have.largestComplete(i)
-	for ch := range s.channels {
+	for _, ch := range s.channels {
 		if ch.state == stateEstablished && !ch.seeder {
 			ch.queueMsg(&wire.Have{Spec: specForBin(ch.ctx.Addressing, b)})
 			e.markDirty(ch)
@@ -268,7 +268,7 @@ func (e *Engine) learnPeaks(ch *channel) {
 		return
 	}
 	s.setSize(s.store.NumChunks())
-	for c := range s.channels {
+	for _, c := range s.channels {
 		c.peerHave = newBitmap(s.n)
 		for _, r := range c.earlyHaves {
 			e.addPeerHave(c, r)
@@ -305,7 +305,7 @@ func (e *Engine) releaseChunk(now time.Time, ch *channel, i uint64) {
 // settleEndgame withdraws the duplicate requests for chunk i once it arrived from ch.
 func (e *Engine) settleEndgame(from *channel, i uint64) {
 	s := from.swarm
-	for c := range s.channels {
+	for _, c := range s.channels {
 		if _, ok := c.extra[i]; !ok {
 			continue
 		}
@@ -346,7 +346,7 @@ func (e *Engine) onAck(now time.Time, ch *channel, m *wire.Ack) {
 			if sent, ok := ch.unacked[i]; ok {
 				delete(ch.unacked, i)
 				acked++
-				rtt = now.Sub(sent)
+				rtt = max(rtt, now.Sub(sent))
 			}
 		}
 	} else {
@@ -354,7 +354,7 @@ func (e *Engine) onAck(now time.Time, ch *channel, m *wire.Ack) {
 			if r.Contains(i) {
 				delete(ch.unacked, i)
 				acked++
-				rtt = now.Sub(sent)
+				rtt = max(rtt, now.Sub(sent)) // the oldest: independent of map order
 			}
 		}
 	}

@@ -65,7 +65,7 @@ type swarm struct {
 	n        uint64 // chunk count; 0 while unknown (leecher before peak hashes)
 	have     bitmap // verified chunks
 	avail    []uint16
-	channels map[*channel]struct{}
+	channels []*channel                 // in the order they were opened, so that runs repeat exactly
 	pending  map[uint64]*pendingRequest // chunk → outstanding request
 	// pendingBits mirrors pending's keys, so the picker scans a word at a time.
 	pendingBits bitmap
@@ -109,7 +109,6 @@ func newSwarm(cfg SwarmConfig, scanSeed uint64) (*swarm, error) {
 		addressing: cfg.Addressing,
 		hash:       cfg.Store.HashFunc().Wire(),
 		chunkSize:  uint32(cfg.Store.ChunkSize()),
-		channels:   make(map[*channel]struct{}),
 		pending:    make(map[uint64]*pendingRequest),
 		avoid:      make(map[uint64]avoidEntry),
 		known:      make(map[netip.AddrPort]time.Time),

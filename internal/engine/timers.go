@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/ppsppd/ppsppd/internal/bins"
@@ -21,7 +23,8 @@ func (e *Engine) runTimers(now time.Time) {
 			e.channelTimers(now, ch)
 		}
 	}
-	for _, s := range e.swarms {
+	for _, id := range slices.Sorted(maps.Keys(e.swarms)) { // sorted: runs repeat exactly
+		s := e.swarms[id]
 		e.requestTimers(now, s)
 		if len(s.pending) > 0 || s.endgame > 0 {
 			e.busy = true
@@ -73,9 +76,17 @@ func (e *Engine) channelTimers(now time.Time, ch *channel) {
 
 // requestTimers re-requests chunks a peer was too slow to deliver, preferably from another.
 func (e *Engine) requestTimers(now time.Time, s *swarm) {
+	var expired []uint64
 	for i, p := range s.pending {
-		if now.Sub(p.sent) < e.cfg.RequestTimeout {
-			continue
+		if now.Sub(p.sent) >= e.cfg.RequestTimeout {
+			expired = append(expired, i)
+		}
+	}
+	slices.Sort(expired) // handle them in chunk order, so runs repeat exactly
+	for _, i := range expired {
+		p := s.pending[i]
+		if p == nil {
+			continue // released by a channel closed earlier in this loop
 		}
 		s.unpend(i)
 		ch := p.ch
@@ -88,7 +99,7 @@ func (e *Engine) requestTimers(now time.Time, s *swarm) {
 		e.stats.RequestTimeouts++
 		s.avoid[i] = avoidEntry{ch: ch, until: now.Add(2 * e.cfg.RequestTimeout)}
 		ch.queueMsg(&wire.Cancel{Spec: specForBin(ch.ctx.Addressing, bins.Chunk(i))})
-		for c := range s.channels {
+		for _, c := range s.channels {
 			e.markDirty(c)
 		}
 		if ch.timeouts >= e.cfg.MaxTimeouts && ch.state == stateEstablished {
@@ -126,11 +137,12 @@ func (e *Engine) NextDeadline() time.Time {
 	return next
 }
 
-// channelList snapshots the channels, since timers close some while iterating.
+// channelList snapshots the channels, since timers close some while iterating, in order of
+// their IDs, so that runs repeat exactly.
 func (e *Engine) channelList() []*channel {
 	list := make([]*channel, 0, len(e.channels))
-	for _, ch := range e.channels {
-		list = append(list, ch)
+	for _, id := range slices.Sorted(maps.Keys(e.channels)) {
+		list = append(list, e.channels[id])
 	}
 	return list
 }
