@@ -212,3 +212,58 @@ func TestHashCommand(t *testing.T) {
 		t.Fatalf("empty file: %s %v", out, err)
 	}
 }
+
+// TestSeedFromLibswiftMhash: a file that libswift seeded (with its .mhash beside it) is
+// seeded without hashing it first, under the swarm ID libswift computed, and downloads
+// byte-identical; a damaged .mhash is ignored and the file hashed instead.
+func TestSeedFromLibswiftMhash(t *testing.T) {
+	for _, damaged := range []bool{false, true} {
+		dir := t.TempDir()
+		content, err := os.ReadFile(filepath.Join("..", "..", "testdata", "interop", "c1025.bin"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mhash, err := os.ReadFile(filepath.Join("..", "..", "testdata", "interop", "c1025.bin.mhash"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if damaged {
+			mhash[3] ^= 0xff // a leaf hash: the file no longer leads to libswift's root
+		}
+		src := filepath.Join(dir, "c1025.bin")
+		_ = os.WriteFile(src, content, 0o644)
+		_ = os.WriteFile(src+".mhash", mhash, 0o644)
+
+		ctx, cancel := context.WithCancel(context.Background())
+		cmd := exec.CommandContext(ctx, binPath, "seed", src, "--listen", fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)))
+		cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+		stdout, _ := cmd.StdoutPipe()
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(stdout)
+		var lines []string
+		for len(lines) < 2 && sc.Scan() {
+			lines = append(lines, sc.Text())
+		}
+		if len(lines) < 2 || lines[0] != "706da5efff5fc145dac4361f970b9bd2afc21861" {
+			cancel()
+			t.Fatalf("damaged=%v: seed printed %q\n%s", damaged, lines, stderr.String())
+		}
+		out, err := exec.Command(binPath, "get", lines[1], "-o", filepath.Join(dir, "copy")).CombinedOutput()
+		cancel()
+		_ = cmd.Wait()
+		if err != nil {
+			t.Fatalf("damaged=%v: get: %v\n%s", damaged, err, out)
+		}
+		if got, _ := os.ReadFile(filepath.Join(dir, "copy")); !bytes.Equal(got, content) {
+			t.Fatalf("damaged=%v: copy differs", damaged)
+		}
+		usedMhash := strings.Contains(stderr.String(), "without rehashing")
+		if usedMhash == damaged {
+			t.Fatalf("damaged=%v: used the .mhash: %v\n%s", damaged, usedMhash, stderr.String())
+		}
+	}
+}

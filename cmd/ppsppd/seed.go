@@ -13,7 +13,6 @@ import (
 	"github.com/ppsppd/ppsppd/internal/engine"
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 	"github.com/ppsppd/ppsppd/internal/node"
-	"github.com/ppsppd/ppsppd/internal/storage"
 	"github.com/ppsppd/ppsppd/internal/swarmurl"
 )
 
@@ -42,10 +41,7 @@ func runSeed(ctx context.Context, cmd *cobra.Command, path string, f contentFlag
 		return err
 	}
 	started := time.Now()
-	store, err := storage.Seed(ctx, storage.Options{
-		ContentPath: path,
-		Params:      hashtree.Params{Hash: hf, ChunkSize: int(f.chunkSize)},
-	})
+	store, err := openSeed(ctx, path, "", hashtree.Params{Hash: hf, ChunkSize: int(f.chunkSize)}, log)
 	if err != nil {
 		if errors.Is(err, hashtree.ErrEmptyContent) {
 			return fmt.Errorf("%s is empty: RFC 7574 defines no swarm ID for empty content", path)
@@ -54,7 +50,7 @@ func runSeed(ctx context.Context, cmd *cobra.Command, path string, f contentFlag
 	}
 	defer store.Close()
 	size, _ := store.Size()
-	log.Info("hashed", zap.String("file", path), zap.Int64("bytes", size), zap.Uint64("chunks", store.NumChunks()),
+	log.Info("ready", zap.String("file", path), zap.Int64("bytes", size), zap.Uint64("chunks", store.NumChunks()),
 		zap.Duration("took", time.Since(started)))
 
 	n, err := node.New(node.Config{Listen: f.listen, Logger: log})

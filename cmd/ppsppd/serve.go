@@ -115,11 +115,8 @@ func seedConfigured(ctx context.Context, n *node.Node, cfg config.Config, log *z
 	for _, path := range expandSeedPaths(cfg.Seed.Paths, log) {
 		abs, _ := filepath.Abs(path)
 		sum := sha1.Sum([]byte(abs))
-		st, err := storage.Seed(ctx, storage.Options{
-			ContentPath:    path,
-			CheckpointPath: filepath.Join(cfg.Node.StateDir, hex.EncodeToString(sum[:8])+".ppsppd"),
-			Params:         hashtree.Params{Hash: hf, ChunkSize: cfg.Seed.ChunkSize},
-		})
+		st, err := openSeed(ctx, path, filepath.Join(cfg.Node.StateDir, hex.EncodeToString(sum[:8])+".ppsppd"),
+			hashtree.Params{Hash: hf, ChunkSize: cfg.Seed.ChunkSize}, log)
 		if err != nil {
 			if errors.Is(err, hashtree.ErrEmptyContent) {
 				err = errors.New("empty file: RFC 7574 defines no swarm ID for it")

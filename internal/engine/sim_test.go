@@ -56,7 +56,7 @@ func (m *memStore) HashFunc() hashtree.HashFunc                 { return m.tree.
 func (m *memStore) ChunkSize() int                              { return m.cs }
 func (m *memStore) NumChunks() uint64                           { return m.tree.NumChunks() }
 func (m *memStore) Size() (int64, bool)                         { return m.tree.Size() }
-func (m *memStore) Verified(i uint64) bool                      { return m.has[i] }
+func (m *memStore) Servable(i uint64) bool                      { return m.has[i] }
 func (m *memStore) AddPeaks(c []hashtree.NodeHash) (int, error) { return m.tree.AddPeaksPrefix(c) }
 
 func (m *memStore) Uncles(dst []hashtree.NodeHash, b bins.Bin, mode hashtree.Mode, p hashtree.Peer) ([]hashtree.NodeHash, error) {

@@ -29,7 +29,9 @@ type Store interface {
 	NumChunks() uint64
 	// Size is the content length, when known.
 	Size() (int64, bool)
-	Verified(i uint64) bool
+	// Servable reports whether chunk i can be served: verified, or held with a known hash
+	// and checked when read (content imported from libswift without rehashing).
+	Servable(i uint64) bool
 	// AddPeaks checks the peak hashes at the start of cands against the root (§5.6).
 	AddPeaks(cands []hashtree.NodeHash) (int, error)
 	// PutChunk verifies chunk i with the candidate hashes, then stores it. Verification
@@ -117,7 +119,7 @@ func newSwarm(cfg SwarmConfig, scanSeed uint64) (*swarm, error) {
 	if n := cfg.Store.NumChunks(); n > 0 {
 		s.setSize(n)
 		for i := range n {
-			if cfg.Store.Verified(i) {
+			if cfg.Store.Servable(i) {
 				s.have.set(i)
 			}
 		}

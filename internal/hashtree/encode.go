@@ -40,10 +40,40 @@ func FromMhash(root []byte, p Params, mhash []byte) (*Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	hl := p.Hash.Size()
-	if len(root) != hl {
+	if len(root) != p.Hash.Size() {
 		return nil, fmt.Errorf("hashtree: root of %d bytes: %w", len(root), ErrBadLength)
 	}
+	t, err := treeFromMhash(p, mhash)
+	if err != nil {
+		return nil, err
+	}
+	if got, _ := t.lookup(t.RootBin()); !bytes.Equal(got, root) {
+		return nil, fmt.Errorf("%w: .mhash leaves do not lead to the root", ErrHashMismatch)
+	}
+	t.root = append([]byte(nil), root...)
+	return t, nil
+}
+
+// MhashRoot computes the root hash (the swarm ID) a complete libswift .mhash leads to, with
+// the same consistency checks as FromMhash. Seeding content that libswift seeded then needs
+// no rehashing: the content is checked chunk by chunk as it is read.
+func MhashRoot(p Params, mhash []byte) ([]byte, error) {
+	p, err := p.normalize()
+	if err != nil {
+		return nil, err
+	}
+	t, err := treeFromMhash(p, mhash)
+	if err != nil {
+		return nil, err
+	}
+	root, _ := t.lookup(t.RootBin())
+	return append([]byte(nil), root...), nil
+}
+
+// treeFromMhash rebuilds a tree from the leaf hashes of a .mhash and checks the inner nodes
+// the file holds against them. The root is left for the caller to check.
+func treeFromMhash(p Params, mhash []byte) (*Tree, error) {
+	hl := p.Hash.Size()
 	if len(mhash) == 0 || len(mhash)%(2*hl) != 0 {
 		return nil, fmt.Errorf("%w: .mhash of %d bytes is not 2·N·%d", ErrCorrupt, len(mhash), hl)
 	}
@@ -55,7 +85,6 @@ func FromMhash(root []byte, p Params, mhash []byte) (*Tree, error) {
 		return nil, fmt.Errorf("%w: .mhash has %d chunks, content %d bytes", ErrCorrupt, n, p.Size)
 	}
 	t := newTree(p, nil, n)
-	t.root = append([]byte(nil), root...)
 	for c := uint64(0); c < n; c++ {
 		s := int(2*c) * hl
 		copy(t.hashes[s:s+hl], mhash[s:s+hl])
@@ -73,9 +102,6 @@ func FromMhash(root []byte, p Params, mhash []byte) (*Tree, error) {
 		if !bytes.Equal(stored, zeroHash[:hl]) && !bytes.Equal(stored, t.slotHash(s)) {
 			return nil, binErr(bins.Bin(s), fmt.Errorf("%w: .mhash inner node disagrees with its leaves", ErrCorrupt))
 		}
-	}
-	if got, _ := t.lookup(t.RootBin()); !bytes.Equal(got, root) {
-		return nil, fmt.Errorf("%w: .mhash leaves do not lead to the root", ErrHashMismatch)
 	}
 	return t, nil
 }

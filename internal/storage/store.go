@@ -146,6 +146,15 @@ func (s *Store) Verified(i uint64) bool {
 	return s.verified.get(i)
 }
 
+// Servable reports whether chunk i can be handed out: verified, or on disk with a known hash
+// (imported from a libswift .mhash) and so checked against that hash when read. Either way
+// ReadAt returns it only if it matches.
+func (s *Store) Servable(i uint64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.verified.get(i) || s.pending.get(i)
+}
+
 // VerifiedCount is the number of verified chunks.
 func (s *Store) VerifiedCount() int {
 	s.mu.Lock()
