@@ -3,6 +3,8 @@ package engine
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
@@ -158,5 +160,40 @@ func TestReplayLibswiftSeeder(t *testing.T) {
 	}
 	if st := e.Stats(); st.BadChunks != 0 || st.ChunksVerified != 2 {
 		t.Fatalf("%+v", st)
+	}
+}
+
+// TestReplayLibswiftSeeder1MiB: every datagram libswift's seeder sent in the 1 MiB session
+// (testdata/interop/vod-1MiB123-sha1-1024.pcap) goes into an engine that knows only the swarm
+// ID: its peaks, uncles and DATA must verify chunk by chunk against the root, and the engine
+// ends with all 1025 chunks (the last one 123 bytes).
+func TestReplayLibswiftSeeder1MiB(t *testing.T) {
+	recs, err := capture.ReadFile(interopFile(t, "vod-1MiB123-sha1-1024.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := hex.DecodeString("f86b2d68d56e7457f1be8d35c7f492a228c3aa45")
+	store := emptyStore(t, root, 0, testCS)
+	e := New(Config{})
+	id, _ := e.AddSwarm(NewSwarmConfig(store))
+	seederAddr := recs[1].Src // the first reply comes from the seeder
+	seeder := netip.MustParseAddrPort(seederAddr)
+	if err := e.Connect(t0, id, seeder); err != nil {
+		t.Fatal(err)
+	}
+	ours := decodeOut(t, e.Outgoing())[0].Messages[0].(*wire.Handshake).Source
+	for _, r := range recs {
+		if r.Src != seederAddr || len(r.Payload) == wire.HeaderLen {
+			continue
+		}
+		e.HandleDatagram(t0.Add(r.Time), seeder, withChannel(r.Payload, ours))
+		_ = e.Outgoing()
+	}
+	have, total, err := e.Progress(id)
+	if err != nil || total != 1025 || have != 1025 {
+		t.Fatalf("have %d/%d (%v), stats %+v", have, total, err, e.Stats())
+	}
+	if st := e.Stats(); st.BadChunks != 0 || st.UnverifiableChunks != 0 || len(store.data) != 1048699 {
+		t.Fatalf("bad %d unverifiable %d size %d", st.BadChunks, st.UnverifiableChunks, len(store.data))
 	}
 }
