@@ -51,7 +51,7 @@ type Node struct {
 	writeBufs [][]byte
 	writeOOB  [][]byte
 	writeSegs []int
-	gsoArena  []byte
+	gsoIOV    [][]byte
 	addrs     map[netip.AddrPort]*net.UDPAddr
 	// UDP segmentation offload: gso is dropped for good after the first send the kernel
 	// refuses; gro is set when the kernel coalesces what we receive.
@@ -253,7 +253,7 @@ func (n *Node) writeOut() {
 	for len(out) > 0 {
 		msgs := n.writeMsgs[:0]
 		segs := n.writeSegs[:0]
-		arena := n.gsoArena[:0]
+		iov := n.gsoIOV[:0]
 		for len(out) > 0 && len(msgs) < batchSize {
 			k := 1
 			if n.gso {
@@ -263,11 +263,12 @@ func (n *Node) writeOut() {
 			if k == 1 {
 				m.Buffers[0] = out[0].Data
 			} else {
-				start := len(arena)
+				// One iovec per datagram: the kernel gathers them, no copy here.
+				start := len(iov)
 				for _, p := range out[:k] {
-					arena = append(arena, p.Data...)
+					iov = append(iov, p.Data)
 				}
-				m.Buffers[0] = arena[start:len(arena):len(arena)]
+				m.Buffers = iov[start:len(iov):len(iov)]
 				m.OOB = gsoControl(n.writeOOB[len(msgs)], len(out[0].Data))
 				n.gsoSends.Add(1)
 				n.gsoDatagrams.Add(uint64(k))
@@ -276,8 +277,9 @@ func (n *Node) writeOut() {
 			segs = append(segs, len(out[0].Data))
 			out = out[k:]
 		}
-		n.gsoArena = arena[:0]
 		n.sendBatch(msgs, segs)
+		clear(iov) // drop references to the sent datagrams
+		n.gsoIOV = iov[:0]
 	}
 }
 
@@ -319,6 +321,14 @@ func (n *Node) sendBatch(msgs []ipv4.Message, segs []int) {
 
 // sendSplit sends a GSO message's datagrams separately.
 func (n *Node) sendSplit(m ipv4.Message, seg int) {
+	if len(m.Buffers) > 1 {
+		for _, d := range m.Buffers {
+			if _, err := n.conn.WriteTo(d, m.Addr); err != nil {
+				n.log.Debug("udp write", zap.Error(err))
+			}
+		}
+		return
+	}
 	data := m.Buffers[0]
 	for len(data) > 0 {
 		k := min(seg, len(data))
