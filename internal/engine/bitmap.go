@@ -80,19 +80,13 @@ func (b *bitmap) allSet(r bins.ChunkRange) bool {
 	if r.End >= b.n {
 		return false
 	}
-	end := r.End
-	for i := r.Start; i <= end; {
-		if i%64 == 0 && end-i >= 63 {
-			if b.words[i/64] != ^uint64(0) {
-				return false
-			}
-			i += 64
-			continue
-		}
-		if !b.has(i) {
+	for i := r.Start; i <= r.End; {
+		w := i / 64
+		m := wordMask(i%64, min(r.End-w*64, 63))
+		if b.words[w]&m != m {
 			return false
 		}
-		i++
+		i = (w + 1) * 64
 	}
 	return true
 }
@@ -111,8 +105,8 @@ func (b *bitmap) largestComplete(i uint64) bins.Bin {
 	return cur
 }
 
-// anySet reports whether any chunk of r is in the set: a summary bit per 64 words where the
-// range covers them whole, a word at a time elsewhere.
+// anySet reports whether any chunk of r is in the set: whole words by mask, and a summary
+// bit per 64 words where the range covers them whole.
 func (b *bitmap) anySet(r bins.ChunkRange) bool {
 	if !r.Valid() || r.Start >= b.n {
 		return false
@@ -126,19 +120,16 @@ func (b *bitmap) anySet(r bins.ChunkRange) bool {
 			i += 4096
 			continue
 		}
-		if i%64 == 0 && end-i >= 63 {
-			if b.words[i/64] != 0 {
-				return true
-			}
-			i += 64
-			continue
-		}
-		if b.has(i) {
+		w := i / 64
+		if b.words[w]&wordMask(i%64, min(end-w*64, 63)) != 0 {
 			return true
 		}
-		i++
+		i = (w + 1) * 64
 	}
 	return false
 }
+
+// wordMask has bits lo..hi (inclusive) set.
+func wordMask(lo, hi uint64) uint64 { return (^uint64(0) >> (63 - hi)) &^ (1<<lo - 1) }
 
 func trailingZeros(x uint64) int { return bits.TrailingZeros64(x) }

@@ -147,7 +147,7 @@ func (e *Engine) addPeerHave(ch *channel, r bins.ChunkRange) {
 	for i := r.Start; i <= r.End; {
 		w := i / 64
 		lo, hi := i%64, min(r.End-w*64, 63)
-		mask := (^uint64(0) >> (63 - hi)) &^ (1<<lo - 1)
+		mask := wordMask(lo, hi)
 		fresh := mask &^ ch.peerHave.words[w]
 		for fresh != 0 {
 			b := uint64(bits.TrailingZeros64(fresh))
