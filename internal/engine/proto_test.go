@@ -247,18 +247,11 @@ func TestHandshakeRetryAlternates(t *testing.T) {
 // TestCompatRemembered: a peer that answers without option 9 is remembered as libswift-like,
 // and the next channel to it starts in that form.
 func TestCompatRemembered(t *testing.T) {
-	e := New(Config{})
-	id, _ := e.AddSwarm(NewSwarmConfig(emptyStore(t, bytes.Repeat([]byte{7}, 20), 0, testCS)))
-	_ = e.Connect(t0, id, rawPeer)
-	first := decodeOut(t, e.Outgoing())[0].Messages[0].(*wire.Handshake)
-	var o wire.Options
-	o.SetVersion(1)
+	e, id, ours := connectingEngine(t)
+	o := replyOptions()
 	o.SetMinVersion(1)
-	o.SetIntegrity(wire.IntegrityMerkle)
-	o.SetHash(wire.SHA1)
-	o.SetAddressing(wire.ChunkRange32)
 	c := wire.DefaultContext()
-	reply, _ := wire.AppendDatagram(nil, first.Source, &c, &wire.Handshake{Source: 0x99, Options: o})
+	reply, _ := wire.AppendDatagram(nil, ours, &c, &wire.Handshake{Source: 0x99, Options: o})
 	e.HandleDatagram(t0, rawPeer, reply)
 	if len(e.Peers(id)) != 1 {
 		t.Fatal("reply not accepted")
@@ -372,19 +365,12 @@ func netipAddr(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
 // TestSupportedMessagesRespected: a peer announcing it does not support PEX (option 8) gets
 // no PEX_REQ from us.
 func TestSupportedMessagesRespected(t *testing.T) {
-	e := New(Config{})
-	id, _ := e.AddSwarm(NewSwarmConfig(emptyStore(t, bytes.Repeat([]byte{7}, 20), 0, testCS)))
-	_ = e.Connect(t0, id, rawPeer)
-	first := decodeOut(t, e.Outgoing())[0].Messages[0].(*wire.Handshake)
-	var o wire.Options
-	o.SetVersion(1)
-	o.SetIntegrity(wire.IntegrityMerkle)
-	o.SetHash(wire.SHA1)
-	o.SetAddressing(wire.ChunkRange32)
+	e, _, ours := connectingEngine(t)
+	o := replyOptions()
 	o.SetSupportedMessages(wire.TypeHandshake, wire.TypeData, wire.TypeAck, wire.TypeHave, wire.TypeIntegrity, wire.TypeRequest)
 	o.SetChunkSize(testCS)
 	c := wire.DefaultContext()
-	reply, _ := wire.AppendDatagram(nil, first.Source, &c, &wire.Handshake{Source: 0x99, Options: o}, &wire.Have{Spec: wire.RangeSpec(0, 3)})
+	reply, _ := wire.AppendDatagram(nil, ours, &c, &wire.Handshake{Source: 0x99, Options: o}, &wire.Have{Spec: wire.RangeSpec(0, 3)})
 	e.HandleDatagram(t0, rawPeer, reply)
 	var types []wire.MsgType
 	for _, dg := range decodeOut(t, e.Outgoing()) {
@@ -457,4 +443,27 @@ func TestTwoSwarmsOneEngine(t *testing.T) {
 	if !bytes.Equal(leech.content.data, d1) || !bytes.Equal(store2.data, d2) {
 		t.Fatal("content differs")
 	}
+}
+
+// connectingEngine is a leecher that has sent its first HANDSHAKE to rawPeer; it returns the
+// engine, the swarm and the channel ID a reply must be addressed to.
+func connectingEngine(t *testing.T) (*Engine, SwarmID, wire.ChannelID) {
+	t.Helper()
+	e := New(Config{})
+	id, _ := e.AddSwarm(NewSwarmConfig(emptyStore(t, bytes.Repeat([]byte{7}, 20), 0, testCS)))
+	if err := e.Connect(t0, id, rawPeer); err != nil {
+		t.Fatal(err)
+	}
+	return e, id, decodeOut(t, e.Outgoing())[0].Messages[0].(*wire.Handshake).Source
+}
+
+// replyOptions are the options of a SHA-1, chunk32 Merkle swarm's reply HANDSHAKE without
+// option 9 (as libswift answers).
+func replyOptions() wire.Options {
+	var o wire.Options
+	o.SetVersion(1)
+	o.SetIntegrity(wire.IntegrityMerkle)
+	o.SetHash(wire.SHA1)
+	o.SetAddressing(wire.ChunkRange32)
+	return o
 }
