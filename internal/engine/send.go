@@ -76,18 +76,18 @@ func (ch *channel) takeCtrl(b []byte, limit int) []byte {
 
 // nextQueued pops the next requested chunk off the peer's queue.
 func (ch *channel) nextQueued() (uint64, bool) {
-	for len(ch.queue) > 0 {
-		r := &ch.queue[0]
-		i := r.Start
-		if r.Start == r.End {
-			ch.queue = ch.queue[1:]
-		} else {
-			r.Start++
-		}
-		ch.queued--
-		return i, true
+	if len(ch.queue) == 0 {
+		return 0, false
 	}
-	return 0, false
+	r := &ch.queue[0]
+	i := r.Start
+	if r.Start == r.End {
+		ch.queue = ch.queue[1:]
+	} else {
+		r.Start++
+	}
+	ch.queued--
+	return i, true
 }
 
 // serveOne sends the next requested chunk we have, preceded by the hashes the peer lacks
