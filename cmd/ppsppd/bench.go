@@ -21,6 +21,7 @@ func newBenchCmd() *cobra.Command {
 		sizeMiB   int
 		chunkSize uint32
 		keep      bool
+		profDir   string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -31,16 +32,17 @@ of each (from the kernel's rusage of the child processes). The copy is compared 
 original byte for byte.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runBench(cmd.OutOrStdout(), sizeMiB, chunkSize, keep)
+			return runBench(cmd.OutOrStdout(), sizeMiB, chunkSize, keep, profDir)
 		},
 	}
 	cmd.Flags().IntVar(&sizeMiB, "size", 512, "file size in MiB")
 	cmd.Flags().Uint32Var(&chunkSize, "chunk-size", 1024, "chunk size in bytes")
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary directory")
+	cmd.Flags().StringVar(&profDir, "profile", "", "write CPU profiles of both processes (seeder.prof, leecher.prof) to this directory")
 	return cmd
 }
 
-func runBench(out io.Writer, sizeMiB int, chunkSize uint32, keep bool) error {
+func runBench(out io.Writer, sizeMiB int, chunkSize uint32, keep bool, profDir string) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -57,7 +59,14 @@ func runBench(out io.Writer, sizeMiB int, chunkSize uint32, keep bool) error {
 		return err
 	}
 	cs := fmt.Sprint(chunkSize)
-	seeder := exec.Command(self, "seed", src, "--listen", "127.0.0.1:0", "--chunk-size", cs, "--log-level", "warn")
+	profile := func(name string) []string {
+		if profDir == "" {
+			return nil
+		}
+		return []string{"--cpuprofile", filepath.Join(profDir, name+".prof")}
+	}
+	seedArgs := append([]string{"seed", src, "--listen", "127.0.0.1:0", "--chunk-size", cs, "--log-level", "warn"}, profile("seeder")...)
+	seeder := exec.Command(self, seedArgs...)
 	stdout, err := seeder.StdoutPipe()
 	if err != nil {
 		return err
@@ -77,7 +86,7 @@ func runBench(out io.Writer, sizeMiB int, chunkSize uint32, keep bool) error {
 		return fmt.Errorf("seeder did not start: %s", seedErr.String())
 	}
 
-	leecher := exec.Command(self, "get", url, "-o", dst, "--log-level", "warn")
+	leecher := exec.Command(self, append([]string{"get", url, "-o", dst, "--log-level", "warn"}, profile("leecher")...)...)
 	var leechOut bytes.Buffer
 	leecher.Stdout, leecher.Stderr = &leechOut, &leechOut
 	start := time.Now()

@@ -72,6 +72,10 @@ type channel struct {
 	queue   []bins.ChunkRange
 	queued  uint64
 	unacked map[uint64]time.Time
+	// flightMark is len(unacked) after the last flush, and cwndLimited tells whether that
+	// flush stopped at LEDBAT's window with requests still queued (see flightBeforeAck).
+	flightMark  int
+	cwndLimited bool
 	// cc is LEDBAT (RFC 6817), which RFC 7574 requires of a sender: it decides how much DATA
 	// may be unacknowledged. mss is one DATA datagram's size in its accounting.
 	cc          *congestion.Ledbat
@@ -193,6 +197,20 @@ func (ch *channel) adaptRequests(now time.Time, latency time.Duration, max int) 
 		ch.reqLimit = maxf(ch.reqLimit*3/4, minRequestLimit)
 		ch.lastShrink = now
 	}
+}
+
+// flightBeforeAck is the flight LEDBAT's growth cap (RFC 6817 §2.4.2: cwnd at most the
+// flight before the ACK plus ALLOWED_INCREASE) measures against. A TCP-like sender refills
+// its window after every ACK, so the flight before each ACK is the window itself; we refill
+// once per flush, after a whole burst of ACKs (a receive batch holds hundreds), so counting
+// unacked DATA at each ACK of the burst would hold the window to what the first ACK allowed.
+// A sender that filled its window at the last flush is window-limited and the cap does not
+// bind; one that ran out of requests is application-limited, and its flight is what it sent.
+func (ch *channel) flightBeforeAck() int {
+	if ch.cwndLimited {
+		return max(len(ch.unacked)*ch.mss, ch.cc.Cwnd())
+	}
+	return max(len(ch.unacked), ch.flightMark) * ch.mss
 }
 
 func maxf(a, b float64) float64 {

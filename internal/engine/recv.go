@@ -338,7 +338,7 @@ func (e *Engine) onAck(now time.Time, ch *channel, m *wire.Ack) {
 		return
 	}
 	r.End = min(r.End, ch.swarm.n-1)
-	flight := len(ch.unacked) * ch.mss
+	flight := ch.flightBeforeAck()
 	acked := 0
 	var rtt time.Duration
 	if r.Len() <= uint64(len(ch.unacked)) {

@@ -46,10 +46,12 @@ func (e *Engine) flushChannel(now time.Time, ch *channel) {
 			break
 		}
 	}
+	ch.cwndLimited = len(ch.queue) > 0 && !ch.cc.CanSend(len(ch.unacked)*ch.mss)
 	for len(ch.ctrlEnds) > 0 {
 		b := ch.takeCtrl(e.newDatagram(ch, len(ch.ctrl)), e.cfg.MaxDatagram)
 		e.send(now, ch, b)
 	}
+	ch.flightMark = len(ch.unacked)
 }
 
 // takeCtrl moves whole queued control messages onto b while b stays within limit. Every
