@@ -53,6 +53,13 @@ type Config struct {
 	MaxUploads int
 	// UncleMode chooses how far up INTEGRITY goes; ToPeak is what libswift expects.
 	UncleMode hashtree.Mode
+	// Transmit, when set, takes datagrams while a flush is still making them, TransmitBatch
+	// at a time, so that the peer can work on the first ones while we make the rest (a
+	// window of DATA is thousands of datagrams). Transmit must be done with the datagrams'
+	// bytes when it returns: the engine reuses the buffers. What is left at the end of a
+	// call is returned by Outgoing as without Transmit.
+	Transmit      func([]Packet)
+	TransmitBatch int
 }
 
 // DefaultConfig returns the defaults.
@@ -75,6 +82,7 @@ func DefaultConfig() Config {
 		MaxQueued:         4096,
 		MaxUploads:        64,
 		UncleMode:         hashtree.ToPeak,
+		TransmitBatch:     64,
 	}
 }
 
@@ -99,6 +107,7 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.MaxPeers, d.MaxPeers)
 	setDefault(&c.MaxQueued, d.MaxQueued)
 	setDefault(&c.MaxUploads, d.MaxUploads)
+	setDefault(&c.TransmitBatch, d.TransmitBatch)
 	return c
 }
 

@@ -37,6 +37,10 @@ type Engine struct {
 	dec   wire.Decoder
 	dirty []*channel // channels with something to send at the next flush
 	out   []Packet
+	// spare holds datagram buffers back from Transmit or Recycle, for newDatagram to reuse.
+	spare [][]byte
+	// maxChunkSize is the largest chunk size of the swarms added: a DATA datagram's size.
+	maxChunkSize uint32
 	// busy: requests or DATA are in flight, so the timers run every timerGranularity.
 	busy       bool
 	lastTimers time.Time
@@ -73,6 +77,7 @@ func (e *Engine) AddSwarm(cfg SwarmConfig) (SwarmID, error) {
 		return "", fmt.Errorf("engine: swarm %v already added", s.id)
 	}
 	e.swarms[s.id] = s
+	e.maxChunkSize = max(e.maxChunkSize, s.chunkSize)
 	return s.id, nil
 }
 
@@ -127,11 +132,36 @@ func (e *Engine) Tick(now time.Time) {
 	e.flush(now)
 }
 
-// Outgoing returns the datagrams to send since the last call; the caller owns them.
+// Outgoing returns the datagrams to send since the last call; the caller owns them. A
+// caller may hand them back with Recycle once sent.
 func (e *Engine) Outgoing() []Packet {
 	out := e.out
 	e.out = nil
 	return out
+}
+
+// maxSpare bounds the datagram buffers kept for reuse: a few windows' worth of GSO batches.
+const maxSpare = 1024
+
+// Recycle gives back datagrams from Outgoing that the caller has sent and no longer
+// references, so that their buffers make the next datagrams without allocating.
+func (e *Engine) Recycle(pkts []Packet) {
+	for i := range pkts {
+		if len(e.spare) < maxSpare && cap(pkts[i].Data) >= e.datagramCap() {
+			e.spare = append(e.spare, pkts[i].Data[:0])
+		}
+		pkts[i] = Packet{}
+	}
+}
+
+// transmit hands the waiting datagrams to Config.Transmit and takes their buffers back.
+func (e *Engine) transmit() {
+	if len(e.out) == 0 {
+		return
+	}
+	e.cfg.Transmit(e.out)
+	e.Recycle(e.out)
+	e.out = e.out[:0]
 }
 
 // Events returns what happened since the last call.
@@ -237,6 +267,9 @@ func (e *Engine) send(now time.Time, ch *channel, b []byte) {
 	e.stats.DatagramsOut++
 	e.stats.BytesOut += uint64(len(b))
 	ch.lastSend = now
+	if e.cfg.Transmit != nil && len(e.out) >= e.cfg.TransmitBatch {
+		e.transmit()
+	}
 }
 
 // uploads counts the established channels of s that we do not choke.

@@ -243,8 +243,24 @@ func (e *Engine) readChunk(ch *channel, i uint64) ([]byte, error) {
 }
 
 // newDatagram starts a datagram to ch with room for about size bytes, so that appending the
-// messages does not reallocate the buffer again and again (one allocation per datagram).
+// messages does not reallocate the buffer again and again: a recycled buffer, or one
+// allocation.
 func (e *Engine) newDatagram(ch *channel, size int) []byte {
-	size = min(max(size+wire.HeaderLen, 64), max(e.cfg.MaxDatagram, int(ch.swarm.chunkSize)+dataOverhead))
+	if n := len(e.spare); n > 0 && cap(e.spare[n-1]) >= e.datagramCap() {
+		b := e.spare[n-1]
+		e.spare[n-1] = nil
+		e.spare = e.spare[:n-1]
+		return wire.AppendHeader(b[:0], ch.remote)
+	}
+	if e.cfg.Transmit != nil {
+		size = e.datagramCap() // it will be reused, maybe for DATA
+	}
+	size = min(max(size+wire.HeaderLen, 64), e.datagramCap())
 	return wire.AppendHeader(make([]byte, 0, size), ch.remote)
+}
+
+// datagramCap is the biggest datagram the engine makes: MaxDatagram, or one DATA of the
+// largest chunk size among the swarms.
+func (e *Engine) datagramCap() int {
+	return max(e.cfg.MaxDatagram, int(e.maxChunkSize)+dataOverhead)
 }

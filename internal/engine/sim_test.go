@@ -115,6 +115,8 @@ type simNode struct {
 	events        []Event
 	// from counts verified chunks by the peer that sent them.
 	from map[netip.AddrPort]int
+	// handed holds copies of what the engine passed to Config.Transmit during a call.
+	handed []Packet
 }
 
 type delivery struct {
@@ -173,7 +175,16 @@ func newSimNet(t testing.TB, seed uint64) *simNet {
 func (n *simNet) addNode(name string, cfg Config, l link) *simNode {
 	cfg.Rand = rand.New(rand.NewPCG(n.rng.Uint64(), n.rng.Uint64()))
 	addr := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, 0, byte(len(n.order) + 1)}), 6778)
-	node := &simNode{name: name, addr: addr, eng: New(cfg), link: l, from: map[netip.AddrPort]int{}}
+	node := &simNode{name: name, addr: addr, link: l, from: map[netip.AddrPort]int{}}
+	// Every node hands datagrams over during flushes, as the UDP node does, and its engine
+	// reuses the buffers: a datagram changed after it was handed over would fail to verify.
+	cfg.Transmit = func(pkts []Packet) {
+		for _, p := range pkts {
+			node.handed = append(node.handed, Packet{To: p.To, Data: bytes.Clone(p.Data)})
+		}
+	}
+	cfg.TransmitBatch = 8
+	node.eng = New(cfg)
 	n.nodes[addr] = node
 	n.order = append(n.order, node)
 	return node
@@ -216,7 +227,14 @@ func (n *simNet) collect(node *simNode) {
 			node.from[ev.Peer]++
 		}
 	}
-	for _, p := range node.eng.Outgoing() {
+	out := node.eng.Outgoing()
+	for _, p := range out {
+		node.handed = append(node.handed, Packet{To: p.To, Data: bytes.Clone(p.Data)})
+	}
+	node.eng.Recycle(out)
+	handed := node.handed
+	node.handed = nil
+	for _, p := range handed {
 		n.sent++
 		to := n.nodes[p.To]
 		l := node.link

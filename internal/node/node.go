@@ -88,7 +88,6 @@ func New(cfg Config) (*Node, error) {
 	}
 	n := &Node{
 		conn:      conn,
-		eng:       engine.New(cfg.Engine),
 		log:       cfg.Logger,
 		now:       cfg.Now,
 		calls:     make(chan func(*engine.Engine)),
@@ -101,6 +100,11 @@ func New(cfg Config) (*Node, error) {
 		gso:       offloadSupported && !cfg.NoOffload,
 		gro:       !cfg.NoOffload && enableGRO(conn),
 	}
+	// The engine hands over datagrams while it makes a window of DATA, so that the peer
+	// starts on them at once; a GSO send takes up to 64 segments.
+	ecfg := cfg.Engine
+	ecfg.Transmit, ecfg.TransmitBatch = n.sendPackets, batchSize
+	n.eng = engine.New(ecfg)
 	n.writeOOB = make([][]byte, batchSize)
 	for i := range n.writeOOB {
 		n.writeOOB[i] = make([]byte, oobSize)
@@ -153,17 +157,11 @@ func (n *Node) Run(ctx context.Context) error {
 		case err := <-readErr:
 			return fmt.Errorf("node: read: %w", err)
 		case b := <-in:
-			// Take every batch already queued before answering, so that the answers to
-			// many datagrams (ACKs, HAVEs) share datagrams.
-			for more := true; more; {
-				n.receive(b)
-				free <- b
-				select {
-				case b = <-in:
-				default:
-					more = false
-				}
-			}
+			// Answer each read batch before taking the next: the answers to its datagrams
+			// (ACKs, requests) share datagrams, and the peer is not kept waiting while we
+			// work through everything that queued up meanwhile.
+			n.receive(b)
+			free <- b
 			n.eng.Flush(n.now())
 		case <-timer.C:
 			n.eng.Tick(n.now())
@@ -245,11 +243,17 @@ func (n *Node) readLoop(in chan<- *batch, free <-chan *batch, errc chan<- error)
 	}
 }
 
-// writeOut sends the engine's datagrams, batchSize messages per system call (sendmmsg on
-// Linux). With GSO, a run of equal-sized datagrams to one peer (DATA mostly) goes as one
-// message that the kernel cuts apart.
+// writeOut sends what the engine left in Outgoing and gives the buffers back.
 func (n *Node) writeOut() {
 	out := n.eng.Outgoing()
+	n.sendPackets(out)
+	n.eng.Recycle(out)
+}
+
+// sendPackets sends datagrams, batchSize messages per system call (sendmmsg on Linux). With
+// GSO, a run of equal-sized datagrams to one peer (DATA mostly) goes as one message that the
+// kernel cuts apart. It keeps no reference to the datagrams.
+func (n *Node) sendPackets(out []engine.Packet) {
 	for len(out) > 0 {
 		msgs := n.writeMsgs[:0]
 		segs := n.writeSegs[:0]
