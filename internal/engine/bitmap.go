@@ -10,17 +10,54 @@ import (
 // and for what each peer announced in HAVE messages.
 type bitmap struct {
 	words []uint64
-	// summary has bit w set when words[w] is not zero, so anySet over a long range looks at
-	// one bit per 64 chunks. The seeder asks "does the peer have anything under this tree
-	// node" for every uncle of every chunk it sends, over ranges as large as the file.
-	summary []uint64
-	n       uint64 // capacity in chunks
-	count   uint64 // bits set
+	// tree answers "is any chunk under this bin set" in one bit test for bins of 64 chunks
+	// and more: a binary tree over the words in bin numbering (RFC 7574 §4.2), the word w
+	// being leaf w, each node set when a word under it is not zero. The seeder asks that
+	// question for every uncle of every chunk it sends (hashtree's Uncles), up to the root.
+	tree []uint64
+	// top is the tree's root layer: the words, rounded up to a power of two, are 2^top.
+	top   uint
+	n     uint64 // capacity in chunks
+	count uint64 // bits set
 }
 
 func newBitmap(n uint64) bitmap {
 	w := (n + 63) / 64
-	return bitmap{words: make([]uint64, w), summary: make([]uint64, (w+63)/64), n: n}
+	top := uint(bits.Len64(max(w, 1) - 1))
+	return bitmap{words: make([]uint64, w), tree: make([]uint64, (uint64(2)<<top+63)/64), top: top, n: n}
+}
+
+// treeIndex is the bit of the tree node at layer l (in words), offset o.
+func treeIndex(l uint, o uint64) uint64 { return o<<(l+1) | (1<<l - 1) }
+
+func (b *bitmap) treeHas(l uint, o uint64) bool {
+	i := treeIndex(l, o)
+	return b.tree[i/64]&(1<<(i%64)) != 0
+}
+
+// wordFilled marks word w's leaf and the nodes above it up to the first already marked.
+func (b *bitmap) wordFilled(w uint64) {
+	for l := uint(0); l <= b.top; l, w = l+1, w/2 {
+		i := treeIndex(l, w)
+		if b.tree[i/64]&(1<<(i%64)) != 0 {
+			return
+		}
+		b.tree[i/64] |= 1 << (i % 64)
+	}
+}
+
+// wordEmptied clears word w's leaf and each node above it whose other half is empty too.
+func (b *bitmap) wordEmptied(w uint64) {
+	i := treeIndex(0, w)
+	b.tree[i/64] &^= 1 << (i % 64)
+	for l := uint(1); l <= b.top; l++ {
+		w /= 2
+		if b.treeHas(l-1, 2*w) || b.treeHas(l-1, 2*w+1) {
+			return
+		}
+		i := treeIndex(l, w)
+		b.tree[i/64] &^= 1 << (i % 64)
+	}
 }
 
 func (b *bitmap) has(i uint64) bool { return i < b.n && b.words[i/64]&(1<<(i%64)) != 0 }
@@ -30,8 +67,10 @@ func (b *bitmap) set(i uint64) bool {
 	if i >= b.n || b.has(i) {
 		return false
 	}
+	if b.words[i/64] == 0 {
+		b.wordFilled(i / 64)
+	}
 	b.words[i/64] |= 1 << (i % 64)
-	b.summary[i/4096] |= 1 << (i / 64 % 64)
 	b.count++
 	return true
 }
@@ -47,8 +86,10 @@ func (b *bitmap) setRange(r bins.ChunkRange) uint64 {
 		if i%64 == 0 && end-i >= 63 {
 			w := &b.words[i/64]
 			fresh := 64 - uint64(bits.OnesCount64(*w))
+			if *w == 0 {
+				b.wordFilled(i / 64)
+			}
 			*w = ^uint64(0)
-			b.summary[i/4096] |= 1 << (i / 64 % 64)
 			added += fresh
 			b.count += fresh
 			i += 64
@@ -66,7 +107,7 @@ func (b *bitmap) unset(i uint64) {
 	if b.has(i) {
 		b.words[i/64] &^= 1 << (i % 64)
 		if b.words[i/64] == 0 {
-			b.summary[i/4096] &^= 1 << (i / 64 % 64)
+			b.wordEmptied(i / 64)
 		}
 		b.count--
 	}
@@ -105,26 +146,38 @@ func (b *bitmap) largestComplete(i uint64) bins.Bin {
 	return cur
 }
 
-// anySet reports whether any chunk of r is in the set: whole words by mask, and a summary
-// bit per 64 words where the range covers them whole.
+// anySet reports whether any chunk of r is in the set. It walks r in the largest aligned
+// blocks that fit: blocks within a word by mask, blocks of whole words by one tree bit, so an
+// aligned bin costs one test and any range O(log) of them.
 func (b *bitmap) anySet(r bins.ChunkRange) bool {
 	if !r.Valid() || r.Start >= b.n {
 		return false
 	}
 	end := min(r.End, b.n-1)
 	for i := r.Start; i <= end; {
-		if i%4096 == 0 && end-i >= 4095 {
-			if b.summary[i/4096] != 0 {
+		// The block at i: as large as i's alignment allows and the rest of the range holds.
+		size := uint64(1) << (bits.Len64(end-i+1) - 1)
+		if i != 0 {
+			size = min(size, i&-i)
+		}
+		if size < 64 {
+			w := i / 64
+			hi := min(end, w*64+63)
+			if b.words[w]&wordMask(i%64, hi%64) != 0 {
 				return true
 			}
-			i += 4096
+			i = hi + 1
 			continue
 		}
-		w := i / 64
-		if b.words[w]&wordMask(i%64, min(end-w*64, 63)) != 0 {
+		l := uint(bits.TrailingZeros64(size)) - 6
+		if l > b.top {
+			// A block larger than the tree starts at 0 (alignment) and covers all of it.
+			return b.treeHas(b.top, 0)
+		}
+		if b.treeHas(l, i>>(l+6)) {
 			return true
 		}
-		i = (w + 1) * 64
+		i += size
 	}
 	return false
 }

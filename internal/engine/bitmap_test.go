@@ -48,6 +48,49 @@ func TestBitmapAnySet(t *testing.T) {
 	}
 }
 
+// TestBitmapTreeSparse: with a few chunks set and then unset again (words that empty), anySet
+// over every aligned bin up to the whole file and over random ranges agrees with a plain
+// loop, so the word tree is cleared as well as marked.
+func TestBitmapTreeSparse(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for round := range 100 {
+		n := uint64(1 + r.IntN(1<<16))
+		b := newBitmap(n)
+		plain := make([]bool, n)
+		var set []uint64
+		for range 1 + r.IntN(8) {
+			i := uint64(r.IntN(int(n)))
+			b.set(i)
+			plain[i] = true
+			set = append(set, i)
+		}
+		if round%2 == 1 {
+			for _, i := range set[:len(set)/2+1] {
+				b.unset(i)
+				plain[i] = false
+			}
+		}
+		check := func(rg bins.ChunkRange) {
+			want := false
+			for i := rg.Start; i <= min(rg.End, n-1); i++ {
+				want = want || plain[i]
+			}
+			if got := b.anySet(rg); got != want {
+				t.Fatalf("round %d n=%d set %v: anySet%v = %v, want %v", round, n, set, rg, got, want)
+			}
+		}
+		for layer := uint(0); layer <= 18; layer++ {
+			for off := uint64(0); off<<layer < n && off < 64; off++ {
+				check(bins.New(layer, off).Range())
+			}
+		}
+		for range 50 {
+			s := uint64(r.IntN(int(n)))
+			check(bins.ChunkRange{Start: s, End: s + uint64(r.IntN(int(n-s)+100))})
+		}
+	}
+}
+
 // TestAddPeerHaveCounts checks that availability counts follow HAVEs exactly, with repeats,
 // overlaps and ranges past the end.
 func TestAddPeerHaveCounts(t *testing.T) {
