@@ -87,6 +87,8 @@ type channel struct {
 	badChunks    int
 	badDatagrams int
 
+	sent sentHashes // uncle hashes recently sent to the peer
+
 	// Outgoing control messages, encoded and waiting for the next flush.
 	ctrl     []byte
 	ctrlEnds []int
@@ -135,9 +137,8 @@ func (ch *channel) HasAny(r bins.ChunkRange) bool {
 	return ch.peerHave.anySet(r)
 }
 
-// treePeer describes the peer's hashes for hashtree.Uncles. It does not use §5.3's option to
-// skip hashes sent in datagrams not yet acknowledged: under loss that leaves chunks the peer
-// cannot verify. The peer's HAVEs and ACKs alone decide.
+// treePeer describes the peer's hashes for hashtree.Uncles: what its HAVEs and ACKs show it
+// verified. Of those uncles, sentHashes.thin then leaves out what we recently sent.
 func (ch *channel) treePeer() hashtree.Peer {
 	p := hashtree.Peer{}
 	if ch.peerHave.count > 0 {
@@ -145,6 +146,92 @@ func (ch *channel) treePeer() hashtree.Peer {
 	}
 	return p
 }
+
+// hashCopies is how many datagrams carry an uncle hash before the hash counts as held by
+// the peer: with one, a single lost datagram would leave every later chunk under the same
+// uncle unverifiable until the loss is detected; with two, both must be lost.
+const hashCopies = 2
+
+// sentHashes is the short memory of §5.3's option to skip hashes already sent and not yet
+// acknowledged. A window of DATA is thousands of chunks, all sent before the first of them
+// is acknowledged; the chunks under one tree node all need that node's sibling, so judging
+// by ACKs alone sends the same hashes with nearly every chunk (a third more bytes than the
+// content on loopback). Per layer it remembers the last uncle sent and in how many
+// datagrams; a hash sent hashCopies times counts as held, until a DATA is lost (then all
+// is forgotten, since the lost datagram may have carried hashes later chunks rely on). Chunks
+// are mostly sent in order, so one uncle per layer is what matters.
+type sentHashes struct {
+	last [bins.MaxLayer + 1]struct {
+		bin    bins.Bin
+		copies uint8
+	}
+}
+
+// Knows implements hashtree.Known.
+func (s *sentHashes) Knows(b bins.Bin) bool {
+	l := b.Layer()
+	return l < uint(len(s.last)) && s.last[l].bin == b && s.last[l].copies >= hashCopies
+}
+
+// note records that the hash of b goes out in one more datagram.
+func (s *sentHashes) note(b bins.Bin) {
+	l := b.Layer()
+	if l >= uint(len(s.last)) {
+		return
+	}
+	if e := &s.last[l]; e.bin == b && e.copies > 0 {
+		e.copies = min(e.copies+1, hashCopies)
+	} else {
+		*e = struct {
+			bin    bins.Bin
+			copies uint8
+		}{b, 1}
+	}
+}
+
+// datagramHashes is how many hashes a DATA datagram carries at least when there are that
+// many the peer has not acknowledged: hashes that sentHashes would leave out fill the room.
+// Equal-sized datagrams go out together in one GSO send and arrive in one GRO read, and the
+// extra copies make a lost datagram still less likely to strand later chunks.
+const datagramHashes = 8
+
+// thin leaves out of uncles (highest layer first, as hashtree.Uncles orders them) the hashes
+// recently sent twice, but keeps up to datagramHashes of them, the lowest layers first, and
+// records what stays as sent. It works in place.
+func (s *sentHashes) thin(uncles []hashtree.NodeHash) []hashtree.NodeHash {
+	const maxKeep = 64 + bins.MaxLayer + 1
+	if len(uncles) <= datagramHashes || len(uncles) > maxKeep {
+		for _, u := range uncles {
+			s.note(u.Bin)
+		}
+		return uncles
+	}
+	var keep [maxKeep]bool
+	kept := 0
+	for k, u := range uncles {
+		if !s.Knows(u.Bin) {
+			keep[k] = true
+			kept++
+		}
+	}
+	for k := len(uncles) - 1; k >= 0 && kept < datagramHashes; k-- {
+		if !keep[k] {
+			keep[k] = true
+			kept++
+		}
+	}
+	out := uncles[:0]
+	for k, u := range uncles {
+		if keep[k] {
+			s.note(u.Bin)
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// forget drops the memory, after a loss.
+func (s *sentHashes) forget() { *s = sentHashes{} }
 
 // addCandidate keeps an INTEGRITY hash until a DATA uses it. The list is bounded: a peer
 // cannot make us hold more than a tree's height of hashes per chunk plus the peaks.

@@ -125,6 +125,7 @@ func (e *Engine) serveOne(now time.Time, ch *channel) bool {
 		return true // skip this chunk; the peer will ask elsewhere
 	}
 	e.uncleBuf = uncles[:0]
+	uncles = ch.sent.thin(uncles)
 	data := &wire.Data{Spec: specForBin(ch.ctx.Addressing, bins.Chunk(i)), Timestamp: uint64(now.UnixMicro()), Payload: chunk}
 	dataLen := data.Len(&ch.ctx)
 

@@ -59,6 +59,7 @@ func (e *Engine) channelTimers(now time.Time, ch *channel) {
 				ch.cc.OnLoss(now)
 			}
 			e.stats.DataLost++
+			ch.sent.forget()
 			e.markDirty(ch)
 		}
 	}

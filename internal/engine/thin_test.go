@@ -1,0 +1,84 @@
+package engine
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/ppsppd/ppsppd/internal/bins"
+	"github.com/ppsppd/ppsppd/internal/hashtree"
+)
+
+// TestHashThinning sends 4096 chunks in order to a peer that acknowledges nothing yet (a
+// window in flight): every hash a chunk needs must have gone out in its own datagram or in
+// hashCopies earlier ones, no datagram may carry fewer hashes than datagramHashes when that
+// many were needed, and the total must stay well below sending every needed hash each time.
+func TestHashThinning(t *testing.T) {
+	const n = 4096
+	tree, err := hashtree.Build(testContent(9, n*testCS), testCS, hashtree.SHA1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent sentHashes
+	copies := map[bins.Bin]int{}
+	full, thinned := 0, 0
+	for i := range uint64(n) {
+		need, err := tree.Uncles(nil, bins.Chunk(i), hashtree.ToPeak, hashtree.Peer{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		full += len(need)
+		kept := sent.thin(append([]hashtree.NodeHash(nil), need...))
+		thinned += len(kept)
+		if len(kept) < min(len(need), datagramHashes) {
+			t.Fatalf("chunk %d: %d hashes kept of %d", i, len(kept), len(need))
+		}
+		here := map[bins.Bin]bool{}
+		for k, u := range kept {
+			here[u.Bin] = true
+			if k > 0 && u.Bin.Layer() >= kept[k-1].Bin.Layer() && u.Bin.Layer() > 0 {
+				t.Fatalf("chunk %d: hashes out of order: %v", i, kept)
+			}
+		}
+		for _, u := range need {
+			if !here[u.Bin] && copies[u.Bin] < hashCopies {
+				t.Fatalf("chunk %d: hash %v left out after only %d copies", i, u.Bin, copies[u.Bin])
+			}
+		}
+		for b := range here {
+			copies[b]++
+		}
+	}
+	t.Logf("%d chunks: %d hashes needed, %d sent", n, full, thinned)
+	if thinned*3 > full*2 { // 13 needed per chunk here, about 8 sent
+
+		t.Fatalf("thinning sent %d of %d hashes", thinned, full)
+	}
+
+	// After a loss the memory is gone: the next chunk carries everything it needs.
+	sent.forget()
+	need, _ := tree.Uncles(nil, bins.Chunk(n-1), hashtree.ToPeak, hashtree.Peer{})
+	if kept := sent.thin(append([]hashtree.NodeHash(nil), need...)); len(kept) != len(need) {
+		t.Fatalf("after forget: %d of %d hashes", len(kept), len(need))
+	}
+}
+
+// TestThinnedTransferUnderLoss: with hashes thinned, a transfer over a lossy, rate-limited
+// link completes with the exact content, and chunks stranded without their hashes stay rare.
+func TestThinnedTransferUnderLoss(t *testing.T) {
+	net := newSimNet(t, 7)
+	data := testContent(5, 3000*testCS)
+	l := link{loss: 0.02, delay: 20 * time.Millisecond, rate: 4e6, buffer: 200 * time.Millisecond}
+	seeder := net.seedNode("seeder", data, testCS, Config{}, l)
+	leech := net.leechNode("leech", []byte(seeder.id), 0, testCS, Config{}, l)
+	net.connect(leech, seeder)
+	if !net.run(10*time.Minute, allComplete(leech)) {
+		t.Fatalf("not complete: %+v", leech.eng.Stats())
+	}
+	if !bytes.Equal(leech.content.data, data) {
+		t.Fatal("content differs")
+	}
+	if st := leech.eng.Stats(); st.UnverifiableChunks > 30 {
+		t.Fatalf("%d chunks arrived without their hashes", st.UnverifiableChunks)
+	}
+}
