@@ -91,6 +91,14 @@ func (t *Tree) Uncles(dst []NodeHash, b bins.Bin, mode Mode, peer Peer) ([]NodeH
 		stop = t.peakOf(b.BaseLeft())
 	}
 	start := len(dst)
+	if k.peaks && stop != t.RootBin() {
+		return t.unclesUnderPeak(dst, start, b, stop, peer)
+	}
+	return t.unclesWalk(dst, start, b, stop, &k)
+}
+
+// unclesWalk climbs from b to stop and collects the siblings the peer lacks.
+func (t *Tree) unclesWalk(dst []NodeHash, start int, b, stop bins.Bin, k *knowledge) ([]NodeHash, error) {
 	for x := b; x != stop && !k.knows(x); x = x.Parent() {
 		s := x.Sibling()
 		if k.knows(s) {
@@ -103,6 +111,33 @@ func (t *Tree) Uncles(dst []NodeHash, b bins.Bin, mode Mode, peer Peer) ([]NodeH
 		dst = append(dst, NodeHash{Bin: s, Hash: h})
 	}
 	slices.Reverse(dst[start:]) // collected bottom-up, sent highest layer first
+	return dst, nil
+}
+
+// unclesUnderPeak is Uncles' walk for the common case of a peer that holds the peaks and a
+// bin b under the peak stop: every node on the way is a real one strictly under the peak, so
+// of knowledge.knows only the peer's chunks and the sent hashes can tell, and a sibling
+// shares its parent, and so the HAVE test, with the node on the path. A seeder runs this
+// for every chunk it sends, so it asks HasAny once per layer instead of twice.
+func (t *Tree) unclesUnderPeak(dst []NodeHash, start int, b, stop bins.Bin, peer Peer) ([]NodeHash, error) {
+	for x := b; x != stop; x = x.Parent() {
+		if peer.Have != nil && peer.Have.HasAny(x.Parent().Range()) {
+			break
+		}
+		if peer.Sent != nil && peer.Sent.Knows(x) {
+			break
+		}
+		s := x.Sibling()
+		if peer.Sent != nil && peer.Sent.Knows(s) {
+			continue
+		}
+		h, ok := t.lookup(s)
+		if !ok {
+			return dst[:start], binErr(s, ErrMissingHash)
+		}
+		dst = append(dst, NodeHash{Bin: s, Hash: h})
+	}
+	slices.Reverse(dst[start:])
 	return dst, nil
 }
 
