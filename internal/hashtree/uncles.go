@@ -87,12 +87,12 @@ func (t *Tree) Uncles(dst []NodeHash, b bins.Bin, mode Mode, peer Peer) ([]NodeH
 	k.sizeKnown = peer.SizeKnown || k.peaks
 
 	stop := t.RootBin()
+	start := len(dst)
 	if mode == ToPeak && b.BaseRight() < t.n {
 		stop = t.peakOf(b.BaseLeft())
-	}
-	start := len(dst)
-	if k.peaks && stop != t.RootBin() {
-		return t.unclesUnderPeak(dst, start, b, stop, peer)
+		if k.peaks {
+			return t.unclesUnderPeak(dst, start, b, stop, peer)
+		}
 	}
 	return t.unclesWalk(dst, start, b, stop, &k)
 }
