@@ -56,6 +56,10 @@ type channel struct {
 	cands     []hashtree.NodeHash
 	candBytes []byte
 	requested int // chunks we have outstanding at this peer
+	// reqOrder lists our requests to this peer in the order sent, which is the order it
+	// serves them; reqSeq numbers them. See detectLosses.
+	reqOrder []requestedChunk
+	reqSeq   uint64
 	// reqLimit is how many chunks we keep requested at this peer: enough to keep its sender
 	// busy, few enough that they do not wait long in its queue (see adaptRequests).
 	reqLimit   float64
@@ -298,6 +302,43 @@ func (ch *channel) flightBeforeAck() int {
 		return max(len(ch.unacked)*ch.mss, ch.cc.Cwnd())
 	}
 	return max(len(ch.unacked), ch.flightMark) * ch.mss
+}
+
+type requestedChunk struct {
+	chunk, seq uint64
+}
+
+// lossReorder is how many chunks requested later must arrive before an outstanding one is
+// taken for lost, in the spirit of TCP's duplicate-ACK threshold (RFC 5681 §3.2) but higher:
+// a paced sender's datagrams jittered by a few milliseconds on a slow link overtake each
+// other by several places (the picker's simulation has that), and a spurious loss costs a
+// duplicate chunk on that link.
+const lossReorder = 8
+
+// detectLosses runs when the chunk with request number seq arrived from ch. A peer serves
+// requests in order (RFC 7574 §3.7), so chunks requested well before it and still missing
+// were lost on the way (the REQUEST or the DATA): they are asked for again at once, instead
+// of after RequestTimeout. The peer is not blamed: loss is the path's doing.
+func (e *Engine) detectLosses(ch *channel, seq uint64) {
+	s := ch.swarm
+	k := 0
+	for ; k < len(ch.reqOrder); k++ {
+		r := ch.reqOrder[k]
+		p, ok := s.pending[r.chunk]
+		if !ok || p.ch != ch || p.seq != r.seq {
+			continue // arrived, released or asked for again since
+		}
+		if r.seq+lossReorder > seq {
+			break
+		}
+		s.unpend(r.chunk)
+		ch.requested--
+		e.stats.RequestsLost++
+		e.markDirty(ch)
+	}
+	// Reslicing walks along the array; append moves what is left to a new one when it
+	// runs out, so each entry is copied a constant number of times on average.
+	ch.reqOrder = ch.reqOrder[k:]
 }
 
 func maxf(a, b float64) float64 {

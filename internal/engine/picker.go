@@ -167,7 +167,17 @@ func (e *Engine) allowed(now time.Time, ch *channel, i uint64) bool {
 		delete(s.avoid, i)
 		return true
 	}
-	return a.ch != ch
+	if a.ch != ch {
+		return true
+	}
+	// Avoid ch only while another peer could serve the chunk: with nobody else, waiting
+	// out the avoidance would only stall the download.
+	for _, c := range s.channels {
+		if c != ch && c.state == stateEstablished && !c.choked && c.peerHave.has(i) {
+			return false
+		}
+	}
+	return true
 }
 
 // pickEndgame asks ch for chunks that are requested elsewhere and that ch has, once every
@@ -218,6 +228,8 @@ func (e *Engine) pickFirst(now time.Time, ch *channel) {
 // request records picks as pending at ch and queues REQUEST messages for them.
 func (e *Engine) request(now time.Time, ch *channel, picks []uint64) {
 	s := ch.swarm
+	// In chunk order, the order the REQUESTs go out in and the peer serves them (§3.7).
+	slices.Sort(picks)
 	for _, i := range picks {
 		s.addPending(i, ch, now)
 	}
@@ -254,6 +266,7 @@ func (e *Engine) releaseRequests(ch *channel) {
 		}
 	}
 	ch.requested = 0
+	ch.reqOrder = ch.reqOrder[:0]
 	s.endgame -= len(ch.extra)
 	clear(ch.extra)
 	for _, c := range s.channels {

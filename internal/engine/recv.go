@@ -210,8 +210,10 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data) {
 	s.have.set(i)
 	e.stats.ChunksVerified++
 	ch.timeouts = 0
+	lostBefore := uint64(0)
 	if p, ok := s.pending[i]; ok && p.ch == ch {
 		ch.adaptRequests(now, now.Sub(p.sent), e.cfg.RequestWindow)
+		lostBefore = p.seq
 	}
 	if owner := s.unpend(i); owner != nil {
 		owner.requested--
@@ -220,6 +222,9 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data) {
 			owner.queueMsg(&wire.Cancel{Spec: specForBin(owner.ctx.Addressing, bins.Chunk(i))})
 			e.markDirty(owner)
 		}
+	}
+	if lostBefore > 0 {
+		e.detectLosses(ch, lostBefore)
 	}
 	if s.endgame > 0 {
 		e.settleEndgame(ch, i)

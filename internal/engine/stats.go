@@ -41,6 +41,7 @@ type Stats struct {
 	UnverifiableChunks uint64
 	UnrequestedData    uint64 // DATA we did not ask for and could not verify
 	RequestTimeouts    uint64 // requests re-issued because a peer was slow or silent
+	RequestsLost       uint64 // requests re-issued because chunks asked for later came first
 	DataLost           uint64 // times sent DATA went unacknowledged for a congestion timeout
 	IgnoredChokes      uint64 // REQUESTs from peers we had choked
 	BadHaves           uint64 // HAVEs for chunks outside the content

@@ -91,6 +91,7 @@ type swarm struct {
 type pendingRequest struct {
 	ch   *channel
 	sent time.Time
+	seq  uint64 // its place in ch's request order (channel.reqOrder)
 }
 
 type avoidEntry struct {
@@ -179,8 +180,10 @@ func specForBin(a wire.Addressing, b bins.Bin) wire.ChunkSpec {
 }
 
 func (s *swarm) addPending(i uint64, ch *channel, now time.Time) {
-	s.pending[i] = &pendingRequest{ch: ch, sent: now}
+	ch.reqSeq++
+	s.pending[i] = &pendingRequest{ch: ch, sent: now, seq: ch.reqSeq}
 	s.pendingBits.set(i)
+	ch.reqOrder = append(ch.reqOrder, requestedChunk{chunk: i, seq: ch.reqSeq})
 }
 
 // unpend forgets the request for chunk i and returns the channel it was at, if any.
