@@ -11,8 +11,9 @@ import (
 )
 
 // dataOverhead is what a DATA datagram carries besides the chunk: channel ID, message type,
-// a 64-bit chunk spec at most, the timestamp, and room for a few INTEGRITY messages.
-const dataOverhead = 4 + 1 + 16 + 8 + 64
+// a 64-bit chunk spec at most, the timestamp, and room for datagramHashes INTEGRITY messages
+// of SHA-256 hashes with 64-bit chunk ranges.
+const dataOverhead = 4 + 1 + 16 + 8 + datagramHashes*(1+16+32)
 
 type channelState uint8
 

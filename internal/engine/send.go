@@ -129,10 +129,17 @@ func (e *Engine) serveOne(now time.Time, ch *channel) bool {
 	data := &wire.Data{Spec: specForBin(ch.ctx.Addressing, bins.Chunk(i)), Timestamp: uint64(now.UnixMicro()), Payload: chunk}
 	dataLen := data.Len(&ch.ctx)
 
+	// A chunk too big for MaxDatagram makes its datagram as big as it must be, with room
+	// for datagramHashes hashes; otherwise each hash would go in a datagram of its own.
+	limit := e.cfg.MaxDatagram
+	if wire.HeaderLen+dataLen > limit && len(uncles) > 0 {
+		one := (&wire.Integrity{Spec: specForBin(ch.ctx.Addressing, uncles[0].Bin), Hash: uncles[0].Hash}).Len(&ch.ctx)
+		limit = wire.HeaderLen + dataLen + datagramHashes*one
+	}
 	b := e.newDatagram(ch, e.cfg.MaxDatagram)
 	for _, u := range uncles {
 		msg := &wire.Integrity{Spec: specForBin(ch.ctx.Addressing, u.Bin), Hash: u.Hash}
-		if len(b)+msg.Len(&ch.ctx)+dataLen > e.cfg.MaxDatagram && len(b) > wire.HeaderLen {
+		if len(b)+msg.Len(&ch.ctx)+dataLen > limit && len(b) > wire.HeaderLen {
 			// The hashes do not all fit before the DATA: send them first (§5.3).
 			e.send(now, ch, b)
 			b = e.newDatagram(ch, e.cfg.MaxDatagram)
@@ -140,7 +147,7 @@ func (e *Engine) serveOne(now time.Time, ch *channel) bool {
 		b, _ = msg.Append(b, &ch.ctx)
 	}
 	// Control messages ride in the room left before the DATA, which must come last (§8.6).
-	b = ch.takeCtrl(b, e.cfg.MaxDatagram-dataLen)
+	b = ch.takeCtrl(b, limit-dataLen)
 	b, err = data.Append(b, &ch.ctx)
 	if err != nil {
 		return false
