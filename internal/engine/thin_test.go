@@ -82,3 +82,24 @@ func TestThinnedTransferUnderLoss(t *testing.T) {
 		t.Fatalf("%d chunks arrived without their hashes", st.UnverifiableChunks)
 	}
 }
+
+// TestBigChunksOneDatagramEach: chunks larger than MaxDatagram go one DATA datagram each with
+// their hashes, not one datagram per hash.
+func TestBigChunksOneDatagramEach(t *testing.T) {
+	const cs = 8192
+	net := newSimNet(t, 3)
+	data := testContent(6, 300*cs)
+	seeder := net.seedNode("seeder", data, cs, Config{}, link{delay: 5 * time.Millisecond})
+	leech := net.leechNode("leech", []byte(seeder.id), 0, cs, Config{}, link{delay: 5 * time.Millisecond})
+	net.connect(leech, seeder)
+	if !net.run(time.Minute, allComplete(leech)) {
+		t.Fatalf("not complete: %+v", leech.eng.Stats())
+	}
+	if !bytes.Equal(leech.content.data, data) {
+		t.Fatal("content differs")
+	}
+	st := seeder.eng.Stats()
+	if st.DatagramsOut > st.ChunksServed+st.ChunksServed/10+10 {
+		t.Fatalf("%d datagrams for %d chunks", st.DatagramsOut, st.ChunksServed)
+	}
+}
