@@ -32,6 +32,7 @@ var (
 	servedDesc     = desc("chunks_served_total", "DATA messages sent.")
 	badDesc        = desc("hash_check_failures_total", "Chunks that failed verification (discarded).")
 	timeoutsDesc   = desc("request_timeouts_total", "Chunk requests that timed out and were asked again.")
+	reqLostDesc    = desc("requests_lost_total", "Chunk requests asked again at once because chunks requested later from the same peer arrived first.")
 	closedDesc     = desc("channels_closed_total", "Channels closed, by cause.", "cause")
 	channelsDesc   = desc("channels", "Open channels.")
 	swarmsDesc     = desc("swarms", "Swarms held.")
@@ -51,7 +52,7 @@ type collector struct {
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{datagramsDesc, bytesDesc, droppedDesc, verifiedDesc, servedDesc, badDesc,
-		timeoutsDesc, closedDesc, channelsDesc, swarmsDesc, chunksDesc, peersDesc, swarmErrDesc, gsoDesc,
+		timeoutsDesc, reqLostDesc, closedDesc, channelsDesc, swarmsDesc, chunksDesc, peersDesc, swarmErrDesc, gsoDesc,
 		scrapeDurDesc, buildInfoDesc, eventsLostDesc} {
 		ch <- d
 	}
@@ -84,6 +85,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter(servedDesc, st.ChunksServed)
 	counter(badDesc, st.BadChunks)
 	counter(timeoutsDesc, st.RequestTimeouts)
+	counter(reqLostDesc, st.RequestsLost)
 	for cause, v := range map[string]uint64{
 		"peer": st.ClosedByPeer, "timeout": st.ClosedTimeout, "bad_data": st.ClosedBadData,
 		"malformed": st.ClosedMalformed, "unresponsive": st.ClosedUnresponsive, "ignored_choke": st.ClosedIgnoredChoke,
