@@ -15,14 +15,15 @@ import (
 // value is also the byte carried by protocol option 4.
 type HashFunc uint8
 
-// The hash functions of RFC 7574 §7.6. SHA-1 and SHA-256 are mandatory to implement (§7.6,
-// §12.5); SHA-256 is the RFC default, while libswift speaks SHA-1 only.
+// The hash functions of RFC 7574 §7.6, numbered as wire numbers them. SHA-1 and SHA-256 are
+// mandatory to implement (§7.6, §12.5); SHA-256 is the RFC default, while libswift speaks
+// SHA-1 only.
 const (
-	SHA1   HashFunc = 0
-	SHA224 HashFunc = 1
-	SHA256 HashFunc = 2
-	SHA384 HashFunc = 3
-	SHA512 HashFunc = 4
+	SHA1   = HashFunc(wire.SHA1)
+	SHA224 = HashFunc(wire.SHA224)
+	SHA256 = HashFunc(wire.SHA256)
+	SHA384 = HashFunc(wire.SHA384)
+	SHA512 = HashFunc(wire.SHA512)
 )
 
 // MaxHashSize is the largest digest any HashFunc produces (SHA-512).
