@@ -166,10 +166,12 @@ const hashCopies = 2
 // is forgotten, since the lost datagram may have carried hashes later chunks rely on). Chunks
 // are mostly sent in order, so one uncle per layer is what matters.
 type sentHashes struct {
-	last [bins.MaxLayer + 1]struct {
-		bin    bins.Bin
-		copies uint8
-	}
+	last [bins.MaxLayer + 1]sentHash
+}
+
+type sentHash struct {
+	bin    bins.Bin
+	copies uint8 // datagrams it went out in, up to hashCopies
 }
 
 // Knows implements hashtree.Known.
@@ -187,10 +189,7 @@ func (s *sentHashes) note(b bins.Bin) {
 	if e := &s.last[l]; e.bin == b && e.copies > 0 {
 		e.copies = min(e.copies+1, hashCopies)
 	} else {
-		*e = struct {
-			bin    bins.Bin
-			copies uint8
-		}{b, 1}
+		*e = sentHash{bin: b, copies: 1}
 	}
 }
 

@@ -337,6 +337,25 @@ func (n *simNet) run(limit time.Duration, done func() bool) bool {
 	return true
 }
 
+// pairTransfer runs one seeder of data and one leecher that knows only the swarm ID, both
+// behind link l, until the leecher completes; it fails the test unless the copy is exact.
+// It returns both nodes and the virtual time the download took.
+func pairTransfer(t *testing.T, seed uint64, data []byte, cs int, l link) (seeder, leech *simNode, took time.Duration) {
+	t.Helper()
+	net := newSimNet(t, seed)
+	seeder = net.seedNode("seeder", data, cs, Config{}, l)
+	leech = net.leechNode("leech", []byte(seeder.id), 0, cs, Config{}, l)
+	net.connect(leech, seeder)
+	start := net.now
+	if !net.run(10*time.Minute, allComplete(leech)) {
+		t.Fatalf("not complete: %+v", leech.eng.Stats())
+	}
+	if !bytes.Equal(leech.content.data, data) {
+		t.Fatal("content differs")
+	}
+	return seeder, leech, net.now.Sub(start)
+}
+
 func (node *simNode) complete() bool {
 	have, total, _ := node.eng.Progress(node.id)
 	return total > 0 && have == total

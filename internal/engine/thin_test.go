@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"testing"
 	"time"
 
@@ -66,18 +65,8 @@ func TestHashThinning(t *testing.T) {
 // TestThinnedTransferUnderLoss: with hashes thinned, a transfer over a lossy, rate-limited
 // link completes with the exact content, and chunks stranded without their hashes stay rare.
 func TestThinnedTransferUnderLoss(t *testing.T) {
-	net := newSimNet(t, 7)
-	data := testContent(5, 3000*testCS)
 	l := link{loss: 0.02, delay: 20 * time.Millisecond, rate: 4e6, buffer: 200 * time.Millisecond}
-	seeder := net.seedNode("seeder", data, testCS, Config{}, l)
-	leech := net.leechNode("leech", []byte(seeder.id), 0, testCS, Config{}, l)
-	net.connect(leech, seeder)
-	if !net.run(10*time.Minute, allComplete(leech)) {
-		t.Fatalf("not complete: %+v", leech.eng.Stats())
-	}
-	if !bytes.Equal(leech.content.data, data) {
-		t.Fatal("content differs")
-	}
+	_, leech, _ := pairTransfer(t, 7, testContent(5, 3000*testCS), testCS, l)
 	if st := leech.eng.Stats(); st.UnverifiableChunks > 30 {
 		t.Fatalf("%d chunks arrived without their hashes", st.UnverifiableChunks)
 	}
@@ -87,17 +76,7 @@ func TestThinnedTransferUnderLoss(t *testing.T) {
 // their hashes, not one datagram per hash.
 func TestBigChunksOneDatagramEach(t *testing.T) {
 	const cs = 8192
-	net := newSimNet(t, 3)
-	data := testContent(6, 300*cs)
-	seeder := net.seedNode("seeder", data, cs, Config{}, link{delay: 5 * time.Millisecond})
-	leech := net.leechNode("leech", []byte(seeder.id), 0, cs, Config{}, link{delay: 5 * time.Millisecond})
-	net.connect(leech, seeder)
-	if !net.run(time.Minute, allComplete(leech)) {
-		t.Fatalf("not complete: %+v", leech.eng.Stats())
-	}
-	if !bytes.Equal(leech.content.data, data) {
-		t.Fatal("content differs")
-	}
+	seeder, _, _ := pairTransfer(t, 3, testContent(6, 300*cs), cs, link{delay: 5 * time.Millisecond})
 	st := seeder.eng.Stats()
 	if st.DatagramsOut > st.ChunksServed+st.ChunksServed/10+10 {
 		t.Fatalf("%d datagrams for %d chunks", st.DatagramsOut, st.ChunksServed)
