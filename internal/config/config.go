@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 
 	"github.com/pelletier/go-toml/v2"
 
@@ -18,16 +19,20 @@ import (
 
 // Config is the whole configuration file.
 type Config struct {
-	Node  Node  `toml:"node"`
-	Log   Log   `toml:"log"`
-	Seed  Seed  `toml:"seed"`
-	Stats Stats `toml:"stats"`
+	Node   Node   `toml:"node"`
+	Log    Log    `toml:"log"`
+	Seed   Seed   `toml:"seed"`
+	Stats  Stats  `toml:"stats"`
+	CMD    CMD    `toml:"cmd"`
+	HTTP   HTTP   `toml:"http"`
+	Limits Limits `toml:"limits"`
 }
 
 // Node is the [node] table.
 type Node struct {
-	Listen   string `toml:"listen"`
-	StateDir string `toml:"state_dir"`
+	Listen     string `toml:"listen"`
+	StateDir   string `toml:"state_dir"`
+	ContentDir string `toml:"content_dir"`
 }
 
 // Log is the [log] table.
@@ -45,6 +50,42 @@ type Seed struct {
 // Stats is the [stats] table.
 type Stats struct {
 	Listen string `toml:"listen"`
+}
+
+// CMD is the [cmd] table: the line-based control gateway.
+type CMD struct {
+	Listen        string `toml:"listen"`
+	AllowShutdown bool   `toml:"allow_shutdown"`
+}
+
+// HTTP is the [http] table: the HTTP gateway that serves swarm content.
+type HTTP struct {
+	Listen string `toml:"listen"`
+}
+
+// Limits is the [limits] table. Each value is a rate string for ParseRate; Rates gives the
+// numbers.
+type Limits struct {
+	Upload        string `toml:"upload"`
+	Download      string `toml:"download"`
+	SwarmUpload   string `toml:"swarm_upload"`
+	SwarmDownload string `toml:"swarm_download"`
+}
+
+// Rates are the [limits] in bytes per second; 0 means no limit.
+type Rates struct {
+	Upload, Download           float64 // all swarms together
+	SwarmUpload, SwarmDownload float64 // each swarm, unless the swarm has its own cap
+}
+
+// Rates parses the [limits] table. Validate has already rejected anything unparsable, so on
+// a validated Config this cannot fail; an unparsable value reads as 0 (no limit).
+func (l Limits) Rates() Rates {
+	parse := func(s string) float64 { r, _ := ParseRate(s); return r }
+	return Rates{
+		Upload: parse(l.Upload), Download: parse(l.Download),
+		SwarmUpload: parse(l.SwarmUpload), SwarmDownload: parse(l.SwarmDownload),
+	}
 }
 
 // Load reads the defaults and then, when path is not empty, the user's file over them.
@@ -74,19 +115,30 @@ func Load(path string) (Config, error) {
 func decode(raw []byte, c *Config) error {
 	d := toml.NewDecoder(bytes.NewReader(raw))
 	d.DisallowUnknownFields()
-	if err := d.Decode(c); err != nil {
-		var sm *toml.StrictMissingError
-		if errors.As(err, &sm) {
-			return fmt.Errorf("unknown key:\n%s", sm.String())
-		}
-		var de *toml.DecodeError
-		if errors.As(err, &de) {
-			row, col := de.Position()
-			return fmt.Errorf("line %d, column %d: %v", row, col, de)
-		}
+	err := d.Decode(c)
+	if err == nil {
+		return nil
+	}
+	var sm *toml.StrictMissingError
+	if errors.As(err, &sm) {
+		return fmt.Errorf("unknown key:\n%s", sm.String())
+	}
+	var de *toml.DecodeError
+	if !errors.As(err, &de) {
 		return err
 	}
-	return nil
+	row, col := de.Position()
+	// The decoder names a wrong type by its Go struct field (config.Seed.ChunkSize), which
+	// means nothing to someone editing the file; a generic decode compared with Config
+	// names the key and the type it wants instead. A syntax error fails the generic decode
+	// too and keeps the decoder's message.
+	var doc map[string]any
+	if toml.Unmarshal(raw, &doc) == nil {
+		if terr := checkTypes(doc, reflect.TypeFor[Config](), ""); terr != nil {
+			return fmt.Errorf("line %d, column %d: %w", row, col, terr)
+		}
+	}
+	return fmt.Errorf("line %d, column %d: %v", row, col, de)
 }
 
 // Validate checks every key and fills derived values (the state directory).
@@ -105,13 +157,47 @@ func (c *Config) Validate() error {
 	if _, err := hashtree.ParseHashFunc(c.Seed.Hash); err != nil {
 		return fmt.Errorf("seed.hash = %q: %w", c.Seed.Hash, err)
 	}
-	if c.Stats.Listen != "" {
-		if _, err := net.ResolveTCPAddr("tcp", c.Stats.Listen); err != nil {
-			return fmt.Errorf("stats.listen = %q: want HOST:PORT or empty", c.Stats.Listen)
+	if err := c.validateTCPListeners(); err != nil {
+		return err
+	}
+	for _, l := range []struct{ key, value string }{
+		{"limits.upload", c.Limits.Upload}, {"limits.download", c.Limits.Download},
+		{"limits.swarm_upload", c.Limits.SwarmUpload}, {"limits.swarm_download", c.Limits.SwarmDownload},
+	} {
+		if _, err := ParseRate(l.value); err != nil {
+			return fmt.Errorf("%s = %q: %w", l.key, l.value, err)
 		}
 	}
 	if c.Node.StateDir == "" {
 		c.Node.StateDir = defaultStateDir()
+	}
+	if c.Node.ContentDir == "" {
+		c.Node.ContentDir = filepath.Join(c.Node.StateDir, "content")
+	}
+	return nil
+}
+
+// validateTCPListeners checks the gateways' addresses, in a fixed order so the same file
+// always gives the same error, and rejects two gateways on one address: only one of them
+// could bind it.
+func (c *Config) validateTCPListeners() error {
+	seen := map[string]string{}
+	for _, key := range tcpListenKeys {
+		addr, _ := c.Listen(key)
+		if addr == "" {
+			continue // disabled
+		}
+		a, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("%s = %q: want HOST:PORT or empty", key, addr)
+		}
+		if a.Port == 0 {
+			continue // the kernel picks a free port each time: no clash
+		}
+		if other, ok := seen[a.String()]; ok {
+			return fmt.Errorf("%s = %q: the same address as %s", key, addr, other)
+		}
+		seen[a.String()] = key
 	}
 	return nil
 }

@@ -1,0 +1,44 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// rateUnits are the suffixes a rate may carry, longest first so that "KiB" is tried before
+// "B". SI prefixes count in thousands, IEC prefixes (Ki, Mi, Gi) in 1024s; the quantity is
+// always bytes, never bits, so "1MB" is 1 000 000 bytes per second.
+var rateUnits = []struct {
+	suffix string
+	factor float64
+}{
+	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30},
+	{"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9},
+	{"B", 1},
+}
+
+// ParseRate reads a rate limit such as "0", "512KiB", "1.5MB" or "1MiB/s" as bytes per second.
+// No suffix means bytes; an optional "/s" is accepted because that is what a rate is. "0" and
+// "" mean no limit and return 0.
+func ParseRate(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	t = strings.TrimSuffix(t, "/s")
+	if t == "" {
+		return 0, nil
+	}
+	factor := 1.0
+	for _, u := range rateUnits {
+		if strings.HasSuffix(t, u.suffix) {
+			factor = u.factor
+			t = strings.TrimSpace(strings.TrimSuffix(t, u.suffix))
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(t, 64)
+	if err != nil || n < 0 || math.IsInf(n, 0) || math.IsNaN(n) {
+		return 0, fmt.Errorf("want bytes per second such as \"0\" (no limit), \"512KiB\" or \"1.5MB\"")
+	}
+	return n * factor, nil
+}
