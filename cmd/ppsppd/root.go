@@ -40,6 +40,6 @@ func newRootCmd() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for performance work)")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
-	root.AddCommand(newVersionCmd(), newDissectCmd(), newHashCmd(), newSeedCmd(), newGetCmd(), newBenchCmd(), newServeCmd())
+	root.AddCommand(newVersionCmd(), newDissectCmd(), newHashCmd(), newSeedCmd(), newGetCmd(), newBenchCmd(), newServeCmd(), newConfigCmd())
 	return root
 }
