@@ -97,6 +97,9 @@ type channel struct {
 	// Outgoing control messages, encoded and waiting for the next flush.
 	ctrl     []byte
 	ctrlEnds []int
+
+	traffic traffic   // bytes sent and received (traffic.go)
+	rate    rateState // its part in the rate limits (ratelimit.go)
 }
 
 func newChannel(local wire.ChannelID, peer netip.AddrPort, s *swarm, now time.Time) *channel {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/ppsppd/ppsppd/internal/hashtree"
@@ -51,6 +50,7 @@ type Engine struct {
 	uncleBuf  []hashtree.NodeHash // scratch for the hashes sent before it
 	events    []Event
 	stats     Stats
+	limits    rateLimits // global upload and download caps (ratelimit.go)
 }
 
 // ErrUnknownSwarm is returned for operations on a swarm the engine does not hold.
@@ -129,6 +129,7 @@ func (e *Engine) Flush(now time.Time) { e.flush(now) }
 // keep-alives, dead-peer detection.
 func (e *Engine) Tick(now time.Time) {
 	e.runTimers(now)
+	e.wakeThrottled(now)
 	e.flush(now)
 }
 
@@ -266,6 +267,7 @@ func (e *Engine) send(now time.Time, ch *channel, b []byte) {
 	e.out = append(e.out, Packet{To: ch.peer, Data: b})
 	e.stats.DatagramsOut++
 	e.stats.BytesOut += uint64(len(b))
+	e.countSent(ch, len(b))
 	ch.lastSend = now
 	if e.cfg.Transmit != nil && len(e.out) >= e.cfg.TransmitBatch {
 		e.transmit()
@@ -294,30 +296,6 @@ func (e *Engine) unchokeOne(s *swarm) {
 			return
 		}
 	}
-}
-
-// SwarmInfo is a read-only view of one swarm, for status pages and metrics.
-type SwarmInfo struct {
-	ID          SwarmID
-	Have, Total uint64 // verified and total chunks (Total 0 while unknown)
-	Peers       int    // established channels
-	Err         error  // storage failure that stopped the swarm
-}
-
-// Swarms lists the swarms, ordered by ID.
-func (e *Engine) Swarms() []SwarmInfo {
-	out := make([]SwarmInfo, 0, len(e.swarms))
-	for id, s := range e.swarms {
-		info := SwarmInfo{ID: id, Have: s.have.count, Total: s.n, Err: s.err}
-		for _, ch := range s.channels {
-			if ch.state == stateEstablished {
-				info.Peers++
-			}
-		}
-		out = append(out, info)
-	}
-	slices.SortFunc(out, func(a, b SwarmInfo) int { return strings.Compare(string(a.ID), string(b.ID)) })
-	return out
 }
 
 // Channels is the number of open channels, over all swarms.

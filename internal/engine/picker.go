@@ -30,12 +30,26 @@ type candidate struct {
 	chunk uint64
 }
 
-// pickFor tops up the requests outstanding at ch (§3.7).
+// pickFor tops up the requests outstanding at ch (§3.7), within the download caps: what
+// it requests (duplicates included) is charged to them.
 func (e *Engine) pickFor(now time.Time, ch *channel) {
 	s := ch.swarm
 	if s.complete || s.err != nil || ch.choked || ch.state != stateEstablished {
 		return
 	}
+	budget := e.downloadBudget(now, ch)
+	if budget == 0 {
+		return // ch waits for download tokens
+	}
+	before := ch.requested + len(ch.extra)
+	e.pickWithin(now, ch, budget)
+	e.spendDownload(now, ch, ch.requested+len(ch.extra)-before)
+}
+
+// pickWithin requests at most about budget chunks at ch (the urgent duplicates of
+// pickUrgent, a few at most, come on top).
+func (e *Engine) pickWithin(now time.Time, ch *channel, budget int) {
+	s := ch.swarm
 	if s.n == 0 {
 		e.pickFirst(now, ch)
 		return
@@ -46,21 +60,22 @@ func (e *Engine) pickFor(now time.Time, ch *channel) {
 	if want <= 0 || ch.peerHave.count == 0 {
 		return
 	}
+	take := min(want, budget)
 	// Chunks the player needs are asked for at once; bulk picks wait until half the
 	// limit is free, so requests go out in batches rather than one per ACK.
 	picks := e.pickBuf[:0]
-	picks = e.pickStreaming(now, ch, picks, want)
+	picks = e.pickStreaming(now, ch, picks, take)
 	// While the player's window still has chunks nobody is fetching, bulk requests would only
 	// queue ahead of them at the peers; they wait until the window is covered.
-	if len(picks) < want && want >= limit/2 && s.windowCovered() {
-		picks = e.pickRarest(now, ch, picks, want)
+	if len(picks) < take && want >= limit/2 && s.windowCovered() {
+		picks = e.pickRarest(now, ch, picks, take)
 	}
 	e.pickBuf = picks[:0]
 	if len(picks) > 0 {
 		e.request(now, ch, picks)
 		return
 	}
-	e.pickEndgame(now, ch, want)
+	e.pickEndgame(now, ch, take)
 }
 
 // wordCandidates is the word of chunks [64w, 64w+64) that ch can give us and nobody fetches.

@@ -44,6 +44,7 @@ func (e *Engine) receive(now time.Time, from netip.AddrPort, b []byte) {
 	ctx := ch.ctx
 	dg, err := e.dec.Decode(b, &ctx)
 	ch.lastRecv = now
+	e.countReceived(ch, len(b))
 	if ch.state == stateEstablished {
 		ch.confirmed = true // the peer echoed our channel ID (§3.1.1 step 7)
 	}
@@ -209,6 +210,7 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data) {
 	}
 	s.have.set(i)
 	e.stats.ChunksVerified++
+	e.countVerified(ch, len(m.Payload))
 	ch.timeouts = 0
 	lostBefore := uint64(0)
 	if p, ok := s.pending[i]; ok && p.ch == ch {

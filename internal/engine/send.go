@@ -29,6 +29,7 @@ func (e *Engine) flush(now time.Time) {
 	}
 	clear(e.dirty)
 	e.dirty = e.dirty[:0]
+	e.endWake()
 }
 
 func (e *Engine) flushChannel(now time.Time, ch *channel) {
@@ -42,7 +43,7 @@ func (e *Engine) flushChannel(now time.Time, ch *channel) {
 	// Heavy payload only once the peer has echoed our channel ID (§3.1.1 step 7).
 	for ch.confirmed && !ch.weChoke && len(ch.queue) > 0 && len(ch.unacked) < e.cfg.Window &&
 		ch.cc.CanSend(len(ch.unacked)*ch.mss) {
-		if !e.serveOne(now, ch) {
+		if !e.uploadAllowed(now, ch) || !e.serveOne(now, ch) {
 			break
 		}
 	}
@@ -153,6 +154,8 @@ func (e *Engine) serveOne(now time.Time, ch *channel) bool {
 		return false
 	}
 	e.send(now, ch, b)
+	e.countServed(ch, len(chunk))
+	e.spendUpload(now, ch, len(chunk))
 	ch.unacked[i] = now
 	e.armTimers(now)
 	e.stats.ChunksServed++

@@ -86,6 +86,10 @@ type swarm struct {
 
 	// known holds peers heard from, for PEX (§8.13: only those of the last 60 s).
 	known map[netip.AddrPort]time.Time
+
+	traffic traffic // bytes sent and received, over all channels past and present
+	// upCap and downCap are the swarm's rate limits (ratelimit.go).
+	upCap, downCap bucket
 }
 
 type pendingRequest struct {

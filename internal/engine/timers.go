@@ -115,8 +115,8 @@ func (e *Engine) requestTimers(now time.Time, s *swarm) {
 // bookkeeping (a deadline per chunk) would cost more per datagram than it saves.
 const timerGranularity = 50 * time.Millisecond
 
-// NextDeadline is when Tick should next run; the zero time when nothing is scheduled.
-func (e *Engine) NextDeadline() time.Time {
+// timerDeadline is when the timers should next run (NextDeadline adds the rate limits').
+func (e *Engine) timerDeadline() time.Time {
 	if e.busy {
 		return e.lastTimers.Add(timerGranularity)
 	}

@@ -54,8 +54,13 @@ type Node struct {
 	gsoIOV    [][]byte
 	addrs     map[netip.AddrPort]*net.UDPAddr
 	// UDP segmentation offload: gso is dropped for good after the first send the kernel
-	// refuses; gro is set when the kernel coalesces what we receive.
-	gso, gro bool
+	// refuses (atomic, as Offload reads it from other goroutines); gro is set when the
+	// kernel coalesces what we receive.
+	gso atomic.Bool
+	gro bool
+	// readBatch and writeBatch are the socket's batch calls (recvmmsg and sendmmsg on
+	// Linux); tests replace them to inject errors.
+	readBatch, writeBatch func([]ipv4.Message, int) (int, error)
 	// Counters of the offload: GSO sends and the datagrams in them, GRO reads that held
 	// more than one datagram. Read with Offload.
 	gsoSends, gsoDatagrams, groReads atomic.Uint64
@@ -97,9 +102,11 @@ func New(cfg Config) (*Node, error) {
 		writeBufs: make([][]byte, batchSize),
 		addrs:     make(map[netip.AddrPort]*net.UDPAddr),
 		subs:      make(map[chan engine.Event]struct{}),
-		gso:       offloadSupported && !cfg.NoOffload,
 		gro:       !cfg.NoOffload && enableGRO(conn),
 	}
+	n.gso.Store(offloadSupported && !cfg.NoOffload)
+	n.writeBatch = n.pc.WriteBatch
+	n.readBatch = ipv4.NewPacketConn(conn).ReadBatch
 	// The engine hands over datagrams while it makes a window of DATA, so that the peer
 	// starts on them at once; a GSO send takes up to 64 segments.
 	ecfg := cfg.Engine
@@ -135,8 +142,9 @@ const (
 // socketBuffer is the UDP receive and send buffer size we ask for.
 const socketBuffer = 4 << 20
 
-// Run reads and processes datagrams until ctx ends, then closes the socket. The engine is
-// touched only here.
+// Run reads and processes datagrams until ctx ends, then closes the socket and returns nil.
+// A socket that keeps failing to read ends it early with the error. The engine is touched
+// only here.
 func (n *Node) Run(ctx context.Context) error {
 	defer close(n.done)
 	in := make(chan *batch, batchesQueued)
@@ -145,8 +153,18 @@ func (n *Node) Run(ctx context.Context) error {
 		free <- n.newBatch()
 	}
 	readErr := make(chan error, 1)
-	go n.readLoop(in, free, readErr)
-	defer n.conn.Close()
+	stopReading := make(chan struct{})
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		n.readLoop(in, free, readErr, stopReading)
+	}()
+	defer func() {
+		// The reader is gone before Run returns: closing the socket ends its read.
+		close(stopReading)
+		n.conn.Close()
+		<-readerDone
+	}()
 
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -215,31 +233,71 @@ func (n *Node) receive(b *batch) {
 }
 
 // readLoop reads datagrams in batches and hands them to the loop; the loop gives the
-// batches back once processed, so buffers are reused and never shared.
-func (n *Node) readLoop(in chan<- *batch, free <-chan *batch, errc chan<- error) {
-	pc := ipv4.NewPacketConn(n.conn)
+// batches back once processed, so buffers are reused and never shared. It returns when stop
+// is closed, or after sending errc the error that makes the socket unusable.
+func (n *Node) readLoop(in chan<- *batch, free <-chan *batch, errc chan<- error, stop <-chan struct{}) {
+	failures := 0 // read errors in a row that are not transient
 	for {
 		var b *batch
 		select {
 		case b = <-free:
-		case <-n.done:
+		case <-stop:
 			return
 		}
-		cnt, err := pc.ReadBatch(b.msgs, 0)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
+		cnt, err := n.readBatch(b.msgs, 0)
+		switch {
+		case err == nil:
+			failures = 0
+		case isStopped(stop):
+			return // Run closed the socket
+		case transientReadError(err):
+			// ICMP errors for earlier sends (port unreachable and the like) surface here on
+			// Linux; they say nothing about the socket.
+			n.log.Debug("udp read", zap.Error(err))
+			cnt = 0
+		default:
+			failures++
+			if errors.Is(err, net.ErrClosed) || failures >= maxReadFailures {
+				errc <- err
 				return
 			}
-			// ICMP port unreachable and similar surface here on Linux; they are not fatal.
-			n.log.Debug("udp read", zap.Error(err))
+			n.log.Warn("udp read", zap.Error(err))
 			cnt = 0
 		}
 		b.n, b.at = cnt, n.now()
 		select {
 		case in <- b:
-		case <-n.done:
+		case <-stop:
 			return
 		}
+	}
+}
+
+// maxReadFailures is how many non-transient read errors in a row end the node: one could be
+// a fluke, but a socket that fails again and again would otherwise spin the reader forever.
+const maxReadFailures = 3
+
+// transientReadError tells the errors a UDP read reports for an earlier send (ICMP errors,
+// RFC 1122 §4.1.3.3) or a passing shortage from those that mean the socket is broken.
+func transientReadError(err error) bool {
+	for _, e := range []error{
+		syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.EHOSTUNREACH, syscall.ENETUNREACH,
+		syscall.EHOSTDOWN, syscall.ENETDOWN, syscall.EMSGSIZE, syscall.EPROTO, syscall.ETIMEDOUT,
+		syscall.EINTR, syscall.EAGAIN, syscall.ENOBUFS, syscall.ENOMEM,
+	} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+func isStopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -260,7 +318,7 @@ func (n *Node) sendPackets(out []engine.Packet) {
 		iov := n.gsoIOV[:0]
 		for len(out) > 0 && len(msgs) < batchSize {
 			k := 1
-			if n.gso {
+			if n.gso.Load() {
 				k = gsoRun(out)
 			}
 			m := ipv4.Message{Addr: n.udpAddr(out[0].To), Buffers: n.writeBufs[len(msgs) : len(msgs)+1]}
@@ -304,13 +362,13 @@ func gsoRun(out []engine.Packet) int {
 
 func (n *Node) sendBatch(msgs []ipv4.Message, segs []int) {
 	for len(msgs) > 0 {
-		sent, err := n.pc.WriteBatch(msgs, 0)
+		sent, err := n.writeBatch(msgs, 0)
 		if err != nil {
-			if n.gso && len(msgs[0].OOB) > 0 && (errors.Is(err, syscall.EIO) || errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOPROTOOPT)) {
+			if n.gso.Load() && len(msgs[0].OOB) > 0 && (errors.Is(err, syscall.EIO) || errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOPROTOOPT)) {
 				// The kernel or the device does not do GSO: send this run datagram by
 				// datagram, and stop using GSO.
 				n.log.Info("UDP GSO not available; sending datagrams one by one", zap.Error(err))
-				n.gso = false
+				n.gso.Store(false)
 				n.sendSplit(msgs[0], segs[0])
 				msgs, segs = msgs[1:], segs[1:]
 				continue
@@ -395,114 +453,4 @@ func (n *Node) Subscribe(buffer int) (<-chan engine.Event, func()) {
 		delete(n.subs, ch)
 		n.mu.Unlock()
 	}
-}
-
-// Do runs fn on the loop goroutine with the engine and waits for it. fn must not block.
-func (n *Node) Do(ctx context.Context, fn func(now time.Time, e *engine.Engine)) error {
-	finished := make(chan struct{})
-	call := func(e *engine.Engine) {
-		defer close(finished)
-		fn(n.now(), e)
-	}
-	select {
-	case n.calls <- call:
-	case <-n.done:
-		return ErrStopped
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	select {
-	case <-finished:
-		return nil
-	case <-n.done:
-		return ErrStopped
-	}
-}
-
-// AddSwarm adds a swarm to the engine.
-func (n *Node) AddSwarm(ctx context.Context, cfg engine.SwarmConfig) (engine.SwarmID, error) {
-	var id engine.SwarmID
-	var err error
-	if derr := n.Do(ctx, func(_ time.Time, e *engine.Engine) { id, err = e.AddSwarm(cfg) }); derr != nil {
-		return "", derr
-	}
-	return id, err
-}
-
-// Connect opens a channel to peer in swarm id.
-func (n *Node) Connect(ctx context.Context, id engine.SwarmID, peer netip.AddrPort) error {
-	var err error
-	if derr := n.Do(ctx, func(now time.Time, e *engine.Engine) { err = e.Connect(now, id, peer) }); derr != nil {
-		return derr
-	}
-	return err
-}
-
-// RemoveSwarm closes a swarm's channels and forgets it.
-func (n *Node) RemoveSwarm(ctx context.Context, id engine.SwarmID) error {
-	var err error
-	if derr := n.Do(ctx, func(now time.Time, e *engine.Engine) { err = e.RemoveSwarm(now, id) }); derr != nil {
-		return derr
-	}
-	return err
-}
-
-// Progress reports verified and total chunks of a swarm and its error state.
-func (n *Node) Progress(ctx context.Context, id engine.SwarmID) (have, total uint64, err error) {
-	if derr := n.Do(ctx, func(_ time.Time, e *engine.Engine) { have, total, err = e.Progress(id) }); derr != nil {
-		return 0, 0, derr
-	}
-	return have, total, err
-}
-
-// Stats returns the engine's counters.
-func (n *Node) Stats(ctx context.Context) (engine.Stats, error) {
-	var st engine.Stats
-	err := n.Do(ctx, func(_ time.Time, e *engine.Engine) { st = e.Stats() })
-	return st, err
-}
-
-// Store returns the store of swarm id. Its ReadAt hands out verified bytes only and is safe
-// to call from any goroutine (gateways read through it).
-func (n *Node) Store(ctx context.Context, id engine.SwarmID) (engine.Store, error) {
-	var st engine.Store
-	var err error
-	if derr := n.Do(ctx, func(_ time.Time, e *engine.Engine) { st, err = e.Store(id) }); derr != nil {
-		return nil, derr
-	}
-	return st, err
-}
-
-// OffloadStats says whether UDP segmentation offload is in use and how much it carried.
-type OffloadStats struct {
-	GSO, GRO                         bool
-	GSOSends, GSODatagrams, GROReads uint64
-}
-
-// Offload reports the offload counters; safe from any goroutine.
-func (n *Node) Offload() OffloadStats {
-	return OffloadStats{GSO: n.gso, GRO: n.gro, GSOSends: n.gsoSends.Load(), GSODatagrams: n.gsoDatagrams.Load(), GROReads: n.groReads.Load()}
-}
-
-// Snapshot is a consistent view of the engine for the STATS gateway.
-type Snapshot struct {
-	Stats    engine.Stats
-	Swarms   []engine.SwarmInfo
-	Channels int
-	Offload  OffloadStats
-	// EventsDropped counts events that slow subscribers missed.
-	EventsDropped uint64
-}
-
-// Snapshot takes a Snapshot on the loop goroutine.
-func (n *Node) Snapshot(ctx context.Context) (Snapshot, error) {
-	var s Snapshot
-	err := n.Do(ctx, func(_ time.Time, e *engine.Engine) {
-		s = Snapshot{Stats: e.Stats(), Swarms: e.Swarms(), Channels: e.Channels()}
-	})
-	s.Offload = n.Offload()
-	n.mu.Lock()
-	s.EventsDropped = n.dropped
-	n.mu.Unlock()
-	return s, err
 }
