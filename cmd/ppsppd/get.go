@@ -4,19 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/netip"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
-	"golang.org/x/term"
 
-	"github.com/ppsppd/ppsppd/internal/engine"
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 	"github.com/ppsppd/ppsppd/internal/node"
-	"github.com/ppsppd/ppsppd/internal/storage"
+	"github.com/ppsppd/ppsppd/internal/swarms"
 	"github.com/ppsppd/ppsppd/internal/swarmurl"
 )
 
@@ -40,8 +35,9 @@ verified against the swarm ID (the Merkle root hash) before it is written. Peers
 the URL and from --peer.
 
 Exits 0 only when OUT is complete and verified. Interrupting leaves a checkpoint
-(OUT.ppsppd), and running the same command again resumes. If no peer answers within
---timeout, it fails with a clear message.`,
+(OUT.ppsppd), and running the same command again resumes. Peers that do not answer are
+tried again with backoff; if no peer answers, or no chunk arrives, for --timeout, it fails
+with a clear message.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withSignals(cmd, f.logLevel, func(ctx context.Context, log *zap.Logger) error {
@@ -60,85 +56,62 @@ Exits 0 only when OUT is complete and verified. Interrupting leaves a checkpoint
 	return cmd
 }
 
+// runGet is a client of a private swarm manager: it adds the one swarm, follows it until
+// it completes, fails or stalls, and stops the manager, which saves the checkpoint.
 func runGet(ctx context.Context, cmd *cobra.Command, target string, f getFlags, log *zap.Logger) error {
-	link, err := swarmurl.Parse(target)
+	spec, err := getSpec(cmd, target, f)
 	if err != nil {
 		return err
 	}
-	peers, err := getPeers(link, f.peers)
+	m, err := swarms.New(swarms.Config{
+		Node:            node.Config{Listen: f.listen, Logger: log},
+		Logger:          log,
+		CheckpointEvery: f.checkpoint,
+	})
 	if err != nil {
 		return err
 	}
-	params, err := getParams(cmd, link, f)
-	if err != nil {
-		return err
-	}
-	store, err := storage.Open(ctx, storage.Options{ContentPath: f.out, Root: link.SwarmID, Params: params})
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	if store.Complete() {
-		fmt.Fprintf(cmd.OutOrStdout(), "%s is already complete and verified\n", f.out)
-		return nil
-	}
-	if n := store.VerifiedCount(); n > 0 {
-		log.Info("resuming", zap.String("file", f.out), zap.Int("verified_chunks", n), zap.String("from", store.Recovery().From))
-	}
-
-	n, err := node.New(node.Config{Listen: f.listen, Logger: log})
-	if err != nil {
-		return err
-	}
-	events, unsubscribe := n.Subscribe(4096)
-	defer unsubscribe()
-	run := startNode(n, log)
-	defer run.stop()
-	id, err := n.AddSwarm(ctx, engine.NewSwarmConfig(store))
-	if err != nil {
-		return err
-	}
-	defer run.closeSwarm(id)
-	for _, p := range peers {
-		if err := n.Connect(ctx, id, p); err != nil {
-			return err
+	// The manager runs in its own context, so that after an interrupt it is still there
+	// to save the checkpoint and close the channels before it stops.
+	runCtx, stop := context.WithCancel(context.Background())
+	runDone := make(chan error, 1)
+	go func() { runDone <- m.Run(runCtx) }()
+	defer func() {
+		stop()
+		if err := <-runDone; err != nil {
+			log.Error("stopping", zap.Error(err))
 		}
-	}
-	err = waitDownload(ctx, n, id, store, events, len(peers), f, cmd.ErrOrStderr())
-	if cerr := store.Checkpoint(); err == nil && cerr != nil {
-		err = fmt.Errorf("saving checkpoint: %w", cerr)
-	}
+	}()
+	events := m.Subscribe(runCtx, 4096)
+	st, err := m.Add(ctx, spec)
 	if err != nil {
 		return err
 	}
-	size, _ := store.Size()
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: %d bytes, complete and verified against %x\n", f.out, size, link.SwarmID)
+	if err := followDownload(ctx, m, st.ID, events, f, cmd); err != nil {
+		return err
+	}
+	final, _ := m.Status(st.ID)
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: %d bytes, complete and verified against %v\n", f.out, final.Size, st.ID)
 	return nil
 }
 
-func getPeers(link swarmurl.Link, flags []string) ([]netip.AddrPort, error) {
-	var peers []netip.AddrPort
-	for _, s := range append([]string{link.Peer}, flags...) {
-		if s == "" {
-			continue
-		}
-		p, err := swarmurl.ResolvePeer(s)
-		if err != nil {
-			return nil, err
-		}
-		peers = append(peers, p)
+// getSpec merges the link's metadata with the flags; a flag the user set wins.
+func getSpec(cmd *cobra.Command, target string, f getFlags) (swarms.AddSpec, error) {
+	link, err := swarmurl.Parse(target)
+	if err != nil {
+		return swarms.AddSpec{}, err
 	}
+	var peers []string
+	if link.Peer != "" {
+		peers = append(peers, link.Peer)
+	}
+	peers = append(peers, f.peers...)
 	if len(peers) == 0 {
-		return nil, errors.New("no peer to download from: give a tswift://HOST:PORT/... URL or --peer IP:PORT")
+		return swarms.AddSpec{}, errors.New("no peer to download from: give a tswift://HOST:PORT/... URL or --peer IP:PORT")
 	}
-	return peers, nil
-}
-
-// getParams merges the link's metadata with the flags; a flag the user set wins.
-func getParams(cmd *cobra.Command, link swarmurl.Link, f getFlags) (hashtree.Params, error) {
 	hf, err := f.hashFunc()
 	if err != nil {
-		return hashtree.Params{}, err
+		return swarms.AddSpec{}, err
 	}
 	if link.Hash >= 0 && !cmd.Flags().Changed("hash") {
 		hf = hashtree.HashFunc(link.Hash)
@@ -152,115 +125,62 @@ func getParams(cmd *cobra.Command, link swarmurl.Link, f getFlags) (hashtree.Par
 		size = link.Size
 	}
 	if size == 0 {
-		return hashtree.Params{}, errors.New("the swarm is empty: RFC 7574 defines no content for it")
+		return swarms.AddSpec{}, errors.New("the swarm is empty: RFC 7574 defines no content for it")
 	}
 	if len(link.SwarmID) != hf.Size() {
-		return hashtree.Params{}, fmt.Errorf("swarm ID has %d bytes, a %v root hash has %d (wrong --hash?)", len(link.SwarmID), hf, hf.Size())
+		return swarms.AddSpec{}, fmt.Errorf("swarm ID has %d bytes, a %v root hash has %d (wrong --hash?)", len(link.SwarmID), hf, hf.Size())
 	}
-	return hashtree.Params{Hash: hf, ChunkSize: int(cs), Size: size}, nil
+	return swarms.AddSpec{
+		ID: swarms.ID(link.SwarmID), Peers: peers, ChunkSize: int(cs), Hash: hf.String(), Size: size,
+		Dest: f.out, Name: link.Filename,
+	}, nil
 }
 
-// waitDownload follows the download until it completes, fails, stalls or is interrupted,
-// showing progress and saving checkpoints on the way.
-func waitDownload(ctx context.Context, n *node.Node, id engine.SwarmID, store *storage.Store, events <-chan engine.Event,
-	npeers int, f getFlags, out io.Writer) error {
-	prog := newProgress(out)
+// followDownload shows progress until the swarm is complete, fails, stalls for
+// f.timeout, or ctx ends.
+func followDownload(ctx context.Context, m *swarms.Manager, id swarms.ID, events <-chan swarms.Event, f getFlags, cmd *cobra.Command) error {
+	prog := newProgress(cmd.ErrOrStderr())
 	defer prog.finish()
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
-	lastCheckpoint, lastChunk := time.Now(), time.Now()
-	connected, unreachable := 0, 0
+	lastChange, lastHave := time.Now(), int64(-1)
+	answered := false
 	for {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("interrupted; checkpoint saved, run the same command again to resume")
-		case ev := <-events:
-			switch ev.Kind {
-			case engine.EventComplete:
-				have, total, _ := n.Progress(ctx, id)
-				prog.update(have, total, store)
-				return nil
-			case engine.EventSwarmError:
-				return fmt.Errorf("download stopped: %w", ev.Err)
-			case engine.EventPeerConnected:
-				connected++
-			case engine.EventPeerUnreachable:
-				unreachable++
-				if connected == 0 && unreachable >= npeers {
-					return fmt.Errorf("no peer answered (tried %d)", npeers)
-				}
-			case engine.EventChunkVerified:
-				lastChunk = time.Now()
+		st, err := m.Status(id)
+		if err != nil {
+			return err
+		}
+		switch st.State {
+		case swarms.StateSeeding:
+			prog.update(st)
+			if st.Downloaded == 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s is already complete and verified\n", f.out)
 			}
-		case now := <-tick.C:
-			have, total, err := n.Progress(ctx, id)
-			if err != nil {
-				return err
-			}
-			prog.update(have, total, store)
-			if connected == 0 && now.Sub(lastChunk) > f.timeout {
+			return nil
+		case swarms.StateError:
+			return fmt.Errorf("download stopped: %s", st.Err)
+		}
+		if st.Peers > 0 {
+			answered = true
+		}
+		if st.Have != lastHave {
+			lastChange, lastHave = time.Now(), st.Have
+		}
+		if stalled := time.Since(lastChange); stalled > f.timeout {
+			if !answered {
 				return fmt.Errorf("no peer answered within %v", f.timeout)
 			}
-			if now.Sub(lastChunk) > f.timeout {
-				return fmt.Errorf("no data for %v from %d connected peer(s); checkpoint saved", f.timeout, connected)
-			}
-			if now.Sub(lastCheckpoint) > f.checkpoint && store.Dirty() {
-				if err := store.Checkpoint(); err != nil {
-					return fmt.Errorf("saving checkpoint: %w", err)
-				}
-				lastCheckpoint = now
-			}
+			return fmt.Errorf("no data for %v from %d connected peer(s); checkpoint saved", f.timeout, st.Peers)
 		}
-	}
-}
-
-// progress draws a bar on a terminal and plain lines every few seconds otherwise.
-type progress struct {
-	w        io.Writer
-	tty      bool
-	started  time.Time
-	lastLine time.Time
-	drawn    bool
-}
-
-func newProgress(w io.Writer) *progress {
-	p := &progress{w: w, started: time.Now()}
-	if f, ok := w.(*os.File); ok {
-		p.tty = term.IsTerminal(int(f.Fd()))
-	}
-	return p
-}
-
-func (p *progress) update(have, total uint64, store *storage.Store) {
-	if total == 0 {
-		return
-	}
-	now := time.Now()
-	bytes := float64(have) * float64(store.ChunkSize())
-	rate := bytes / max(now.Sub(p.started).Seconds(), 1e-3) / 1e6
-	pct := 100 * float64(have) / float64(total)
-	if p.tty {
-		const width = 30
-		filled := int(pct / 100 * width)
-		bar := make([]byte, width)
-		for i := range bar {
-			bar[i] = ' '
-			if i < filled {
-				bar[i] = '='
+		prog.update(st)
+		select {
+		case <-ctx.Done():
+			return errors.New("interrupted; checkpoint saved, run the same command again to resume")
+		case _, ok := <-events:
+			if !ok {
+				return swarms.ErrClosed
 			}
+		case <-tick.C:
 		}
-		fmt.Fprintf(p.w, "\r[%s] %5.1f%%  %d/%d chunks  %.1f MB/s ", bar, pct, have, total, rate)
-		p.drawn = true
-		return
-	}
-	if now.Sub(p.lastLine) >= 2*time.Second || have == total {
-		fmt.Fprintf(p.w, "progress %.1f%% (%d/%d chunks, %.1f MB/s)\n", pct, have, total, rate)
-		p.lastLine = now
-	}
-}
-
-func (p *progress) finish() {
-	if p.drawn {
-		fmt.Fprintln(p.w)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -14,14 +15,20 @@ import (
 
 // newLogger writes human-readable lines to stderr at the given level.
 func newLogger(level string) (*zap.Logger, error) {
-	lvl, err := zapcore.ParseLevel(level)
+	log, _, err := newLeveledLogger(level)
+	return log, err
+}
+
+// newLeveledLogger is newLogger with a level that can change while running (SIGHUP).
+func newLeveledLogger(level string) (*zap.Logger, zap.AtomicLevel, error) {
+	lvl, err := zap.ParseAtomicLevel(level)
 	if err != nil {
-		return nil, err
+		return nil, lvl, fmt.Errorf("log level %q: %w", level, err)
 	}
 	enc := zap.NewDevelopmentEncoderConfig()
 	enc.EncodeTime = zapcore.ISO8601TimeEncoder
 	core := zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.Lock(os.Stderr), lvl)
-	return zap.New(core), nil
+	return zap.New(core), lvl, nil
 }
 
 // withSignals runs fn with a logger and a context that ends on SIGINT or SIGTERM, the frame

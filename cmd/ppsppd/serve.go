@@ -2,24 +2,23 @@ package main
 
 import (
 	"context"
-	"crypto/sha1"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ppsppd/ppsppd/internal/config"
-	"github.com/ppsppd/ppsppd/internal/engine"
 	"github.com/ppsppd/ppsppd/internal/gateway/stats"
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 	"github.com/ppsppd/ppsppd/internal/node"
-	"github.com/ppsppd/ppsppd/internal/storage"
+	"github.com/ppsppd/ppsppd/internal/service"
+	"github.com/ppsppd/ppsppd/internal/swarms"
 	"github.com/ppsppd/ppsppd/internal/swarmurl"
 )
 
@@ -33,111 +32,226 @@ func (e configError) Error() string { return e.err.Error() }
 func (e configError) Unwrap() error { return e.err }
 
 func newServeCmd() *cobra.Command {
-	var cfgPath string
+	var cfgPath, logLevel string
 	cmd := &cobra.Command{
 		Use:   "serve [--config FILE]",
-		Short: "Run the daemon: seed the configured files and serve the STATS gateway",
-		Long: `Run ppsppd as a long-lived peer: seed the files of [seed] paths on one UDP socket and serve
-the STATS gateway (Prometheus /metrics and a status page). The built-in defaults
-(configs/ppsppd.toml) apply; --config FILE changes the keys it sets. Exits 2 on a
-configuration error.`,
+		Short: "Run the daemon: swarms managed at runtime, with the CMD, HTTP and STATS gateways",
+		Long: `Run ppsppd as a long-lived peer on one UDP socket. Swarms are added, removed and limited
+at runtime over the CMD gateway (ppsppd add/ls/rm/limit are its clients) and kept across
+restarts in the state directory; the files of [seed] paths are seeded too. The STATS gateway
+serves Prometheus /metrics and a status page. The built-in defaults (ppsppd config default)
+apply; --config FILE changes the keys it sets. SIGHUP rereads the file (log level and rate
+limits apply at once); SIGTERM saves every checkpoint and exits 0. Exits 2 on a
+configuration error, including a port that is already in use.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := config.Load(cfgPath)
 			if err != nil {
 				return configError{err}
 			}
-			return withSignals(cmd, cfg.Log.Level, func(ctx context.Context, log *zap.Logger) error {
-				return runServe(ctx, cmd, cfg, log)
-			})
+			if logLevel != "" {
+				cfg.Log.Level = logLevel
+				if err := cfg.Validate(); err != nil {
+					return configError{fmt.Errorf("--log-level: %w", err)}
+				}
+			}
+			return runServe(cmd, cfg, cfgPath)
 		},
 	}
 	cmd.Flags().StringVar(&cfgPath, "config", "", "configuration file (TOML), read over the built-in defaults")
+	cmd.Flags().StringVar(&logLevel, "log-level", "", "log level: debug, info, warn, error (overrides log.level)")
 	return cmd
 }
 
-func runServe(ctx context.Context, cmd *cobra.Command, cfg config.Config, log *zap.Logger) error {
+// listeners are the gateways' TCP sockets, bound before anything starts so a busy port
+// fails at once, naming its config key.
+type listeners struct {
+	cmd, http, stats net.Listener
+}
+
+func bindListeners(cfg config.Config) (listeners, error) {
+	var ls listeners
+	for _, b := range []struct {
+		key string
+		dst *net.Listener
+	}{{"cmd.listen", &ls.cmd}, {"http.listen", &ls.http}, {"stats.listen", &ls.stats}} {
+		addr, ok := cfg.Listen(b.key)
+		if !ok || addr == "" {
+			continue
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			ls.close()
+			return listeners{}, configError{&config.BindError{Key: b.key, Addr: addr, Err: err}}
+		}
+		*b.dst = ln
+	}
+	return ls, nil
+}
+
+func (ls listeners) close() {
+	for _, l := range []net.Listener{ls.cmd, ls.http, ls.stats} {
+		if l != nil {
+			l.Close()
+		}
+	}
+}
+
+func runServe(cmd *cobra.Command, cfg config.Config, cfgPath string) error {
+	log, level, err := newLeveledLogger(cfg.Log.Level)
+	if err != nil {
+		return configError{err}
+	}
+	defer log.Sync() //nolint:errcheck // stderr
+	ctx, hup, stopSignals := service.Signals(cmd.Context())
+	defer stopSignals()
+
 	if err := os.MkdirAll(cfg.Node.StateDir, 0o750); err != nil {
 		return fmt.Errorf("state directory: %w", err)
 	}
-	n, err := node.New(node.Config{Listen: cfg.Node.Listen, Logger: log})
+	ls, err := bindListeners(cfg)
 	if err != nil {
 		return err
 	}
-	var statsLn net.Listener
-	if cfg.Stats.Listen != "" {
-		if statsLn, err = net.Listen("tcp", cfg.Stats.Listen); err != nil {
-			return fmt.Errorf("stats gateway: %w", err)
-		}
+	defer ls.close()
+	rates := cfg.Limits.Rates()
+	m, err := swarms.New(swarms.Config{
+		Node:        node.Config{Listen: cfg.Node.Listen, Logger: log},
+		StateDir:    cfg.Node.StateDir,
+		ContentDir:  cfg.Node.ContentDir,
+		Limits:      swarms.Limits{Up: rates.Upload, Down: rates.Download},
+		SwarmLimits: swarms.Limits{Up: rates.SwarmUpload, Down: rates.SwarmDownload},
+		Logger:      log,
+	})
+	if err != nil {
+		return configError{&config.BindError{Key: "node.listen", Addr: cfg.Node.Listen, Err: err}}
 	}
-	run := startNode(n, log)
-	defer run.stop()
-	log.Info("ppsppd serving", zap.Stringer("udp", n.LocalAddr()), zap.String("state_dir", cfg.Node.StateDir),
-		zap.String("version", buildVersion()))
+	if ls.cmd != nil && !cfg.ListenerIsLoopback("cmd.listen") {
+		log.Warn("the CMD gateway listens beyond loopback: anyone who reaches it controls this daemon",
+			zap.String("cmd.listen", cfg.CMD.Listen))
+	}
+	log.Info("ppsppd serving", zap.Stringer("udp", m.LocalAddr()), zap.String("state_dir", cfg.Node.StateDir),
+		zap.String("content_dir", cfg.Node.ContentDir), zap.String("version", buildVersion()))
 
-	ids, stores := seedConfigured(ctx, n, cfg, log)
+	// The manager runs until everything else has stopped, so that it saves the checkpoints
+	// and closes the channels last.
+	mctx, stopManager := context.WithCancel(context.Background())
+	managerDone := make(chan error, 1)
+	go func() { managerDone <- m.Run(mctx) }()
 	defer func() {
-		for _, id := range ids {
-			run.closeSwarm(id) // explicit closes to the peers (RFC 7574 §8.4)
-		}
-		for _, st := range stores {
-			if err := st.Close(); err != nil {
-				log.Warn("closing store", zap.Error(err))
-			}
+		_ = service.Stopping()
+		stopManager()
+		if err := <-managerDone; err != nil {
+			log.Error("swarm manager", zap.Error(err))
 		}
 	}()
+	select {
+	case <-m.Ready():
+	case <-ctx.Done():
+		return nil
+	}
+	seedConfigured(ctx, m, cfg, log)
 
 	g, gctx := errgroup.WithContext(ctx)
-	if statsLn != nil {
-		log.Info("stats gateway", zap.String("url", "http://"+statsLn.Addr().String()+"/"))
-		fmt.Fprintf(cmd.OutOrStdout(), "stats http://%s/\n", statsLn.Addr())
-		g.Go(func() error { return stats.New(n, buildVersion(), log).Run(gctx, statsLn) })
-	}
+	startGateways(gctx, g, cmd, m, cfg, ls, log, stopSignals)
 	g.Go(func() error {
 		select {
-		case <-gctx.Done():
-		case <-run.done:
-			if run.err != nil {
-				return run.err
+		case err := <-managerDone:
+			managerDone <- err // for the deferred wait
+			if err != nil {
+				return err
 			}
+			return errors.New("swarm manager stopped")
+		case <-gctx.Done():
+			return nil
 		}
+	})
+	g.Go(func() error { return service.RunWatchdog(gctx, m.Ping, log) })
+	g.Go(func() error {
+		reportStatus(gctx, m, hup, cfgPath, &cfg, level, log)
 		return nil
 	})
+	if err := service.Ready(); err != nil {
+		log.Warn("sd_notify READY", zap.Error(err))
+	}
+	if len(m.List()) == 0 {
+		log.Info("nothing to seed or download yet: add a swarm with `ppsppd add FILE|URL|SWARMID`, or list files under [seed] paths")
+	}
 	return g.Wait()
 }
 
-// seedConfigured hashes and adds every configured file. A file that cannot be seeded is
-// logged and skipped; the daemon serves the rest.
-func seedConfigured(ctx context.Context, n *node.Node, cfg config.Config, log *zap.Logger) ([]engine.SwarmID, []*storage.Store) {
-	hf, _ := hashtree.ParseHashFunc(cfg.Seed.Hash) // validated with the config
-	var ids []engine.SwarmID
-	var stores []*storage.Store
-	for _, path := range expandSeedPaths(cfg.Seed.Paths, log) {
-		abs, _ := filepath.Abs(path)
-		sum := sha1.Sum([]byte(abs))
-		st, err := openSeed(ctx, path, filepath.Join(cfg.Node.StateDir, hex.EncodeToString(sum[:8])+".ppsppd"),
-			hashtree.Params{Hash: hf, ChunkSize: cfg.Seed.ChunkSize}, log)
-		if err != nil {
-			if errors.Is(err, hashtree.ErrEmptyContent) {
-				err = errors.New("empty file: RFC 7574 defines no swarm ID for it")
+// reportStatus sends systemd a STATUS line every few seconds and applies SIGHUP reloads.
+func reportStatus(ctx context.Context, m *swarms.Manager, hup <-chan struct{}, cfgPath string, cfg *config.Config,
+	level zap.AtomicLevel, log *zap.Logger) {
+	tick := time.NewTicker(5 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			list := m.List()
+			var down, up float64
+			for _, s := range list {
+				down, up = down+s.DownRate, up+s.UpRate
 			}
-			log.Error("cannot seed", zap.String("file", path), zap.Error(err))
+			_ = service.Status(service.StatusLine(len(list), down, up))
+		case <-hup:
+			_ = service.Reloading()
+			reload(ctx, m, cfgPath, cfg, level, log)
+			_ = service.Ready()
+		}
+	}
+}
+
+// reload rereads the config file and applies what can change while running: the log
+// level and the rate limits. Everything else is logged as needing a restart.
+func reload(ctx context.Context, m *swarms.Manager, cfgPath string, cfg *config.Config, level zap.AtomicLevel, log *zap.Logger) {
+	if cfgPath == "" {
+		log.Info("SIGHUP: no --config file to reread")
+		return
+	}
+	r, err := config.ReloadFile(cfgPath, *cfg)
+	if err != nil {
+		log.Error("SIGHUP: keeping the running configuration", zap.Error(err))
+		return
+	}
+	*cfg = r.Config
+	if err := level.UnmarshalText([]byte(cfg.Log.Level)); err != nil {
+		log.Error("SIGHUP: log level", zap.Error(err))
+	}
+	rates := cfg.Limits.Rates()
+	if err := m.SetLimits(ctx, "", swarms.Limits{Up: rates.Upload, Down: rates.Download}); err != nil {
+		log.Error("SIGHUP: global rate limits", zap.Error(err))
+	}
+	m.SetDefaultSwarmLimits(swarms.Limits{Up: rates.SwarmUpload, Down: rates.SwarmDownload})
+	log.Info("SIGHUP: configuration reread", zap.Strings("applied", r.Applied), zap.Strings("needs_restart", r.NotReloaded))
+}
+
+// seedConfigured seeds every file of [seed] paths. A file that cannot be seeded is logged
+// and skipped; the daemon serves the rest.
+func seedConfigured(ctx context.Context, m *swarms.Manager, cfg config.Config, log *zap.Logger) {
+	for _, path := range expandSeedPaths(cfg.Seed.Paths, log) {
+		st, err := m.Seed(ctx, swarms.SeedSpec{Path: path, ChunkSize: cfg.Seed.ChunkSize, Hash: cfg.Seed.Hash})
+		if errors.Is(err, swarms.ErrExists) {
 			continue
 		}
-		id, err := n.AddSwarm(ctx, engine.NewSwarmConfig(st))
 		if err != nil {
 			log.Error("cannot seed", zap.String("file", path), zap.Error(err))
-			st.Close()
 			continue
 		}
-		link := swarmurl.Link{Peer: advertised(n.LocalAddr()).String(), SwarmID: []byte(id), ChunkSize: uint32(cfg.Seed.ChunkSize), Size: -1, Hash: -1}
-		if hf != hashtree.SHA1 {
-			link.Hash = int(hf)
-		}
-		log.Info("seeding", zap.String("file", path), zap.Stringer("swarm", id), zap.Stringer("url", link))
-		ids, stores = append(ids, id), append(stores, st)
+		log.Info("seeding", zap.String("file", path), zap.Stringer("swarm", st.ID), zap.Stringer("url", swarmLink(m, st)))
 	}
-	return ids, stores
+}
+
+// swarmLink is the tswift URL that names a swarm and this daemon as its peer.
+func swarmLink(m *swarms.Manager, st swarms.Status) swarmurl.Link {
+	link := swarmurl.Link{Peer: advertised(m.LocalAddr()).String(), SwarmID: []byte(st.ID), ChunkSize: uint32(st.ChunkSize),
+		Size: -1, Hash: -1}
+	if hf, err := hashtree.ParseHashFunc(st.Hash); err == nil && hf != hashtree.SHA1 {
+		link.Hash = int(hf) // libswift's links never name SHA-1, its only hash
+	}
+	return link
 }
 
 // expandSeedPaths turns directories into the regular files directly inside them.
@@ -165,4 +279,21 @@ func expandSeedPaths(paths []string, log *zap.Logger) []string {
 		}
 	}
 	return out
+}
+
+// startGateways runs the STATS gateway (and, once merged, CMD and HTTP) in g.
+func startGateways(ctx context.Context, g *errgroup.Group, cmd *cobra.Command, m *swarms.Manager, cfg config.Config,
+	ls listeners, log *zap.Logger, shutdown func()) {
+	if ls.stats != nil {
+		log.Info("stats gateway", zap.String("url", "http://"+ls.stats.Addr().String()+"/"))
+		fmt.Fprintf(cmd.OutOrStdout(), "stats http://%s/\n", ls.stats.Addr())
+		g.Go(func() error { return stats.New(nodeSnapshots{m}, buildVersion(), log).Run(ctx, ls.stats) })
+	}
+}
+
+// nodeSnapshots lets the STATS gateway read the node's counters through the manager.
+type nodeSnapshots struct{ m *swarms.Manager }
+
+func (n nodeSnapshots) Snapshot(ctx context.Context) (node.Snapshot, error) {
+	return n.m.NodeSnapshot(ctx)
 }

@@ -45,8 +45,9 @@ func TestServeSeedsAndExportsMetrics(t *testing.T) {
 	}
 	udp, statsPort := freeUDPPort(t), freeTCPPort(t)
 	cfg := filepath.Join(dir, "ppsppd.toml")
-	body := fmt.Sprintf("[node]\nlisten = \"127.0.0.1:%d\"\nstate_dir = %q\n[seed]\npaths = [%q]\n[stats]\nlisten = \"127.0.0.1:%d\"\n",
-		udp, filepath.Join(dir, "state"), content, statsPort)
+	body := fmt.Sprintf("[node]\nlisten = \"127.0.0.1:%d\"\nstate_dir = %q\n[seed]\npaths = [%q]\n[stats]\nlisten = \"127.0.0.1:%d\"\n"+
+		"[cmd]\nlisten = \"127.0.0.1:%d\"\n[http]\nlisten = \"\"\n",
+		udp, filepath.Join(dir, "state"), content, statsPort, freeTCPPort(t))
 	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}

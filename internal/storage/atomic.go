@@ -6,17 +6,17 @@ import (
 	"path/filepath"
 )
 
-// writeFileAtomic replaces path with data so that after a crash the file holds either the
+// WriteFileAtomic replaces path with data so that after a crash the file holds either the
 // old or the new bytes: temporary file in the same directory (rename is atomic only within
 // one file system), fsync, rename, then fsync the directory so the rename itself is durable.
-func writeFileAtomic(path string, data []byte) (err error) {
+func WriteFileAtomic(path string, data []byte) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
 	tmp, err := os.CreateTemp(dir, base+".tmp*")
 	if err != nil {
-		return fmt.Errorf("creating temporary checkpoint: %w", err)
+		return fmt.Errorf("creating temporary file: %w", err)
 	}
 	renamed := false
 	defer func() {
@@ -35,7 +35,7 @@ func writeFileAtomic(path string, data []byte) (err error) {
 		return fmt.Errorf("closing %s: %w", tmp.Name(), err)
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("renaming checkpoint into place: %w", err)
+		return fmt.Errorf("renaming %s into place: %w", base, err)
 	}
 	renamed = true
 	d, err := os.Open(dir)

@@ -8,6 +8,9 @@ var (
 	// ErrContentChanged: a verified chunk no longer matches its hash on disk; it is now
 	// marked missing.
 	ErrContentChanged = errors.New("storage: content on disk does not match its hash")
+	// ErrIncompleteSeed: a file opened read-only to be seeded is not complete (it
+	// changed since its checkpoint, or the checkpoint is for a download).
+	ErrIncompleteSeed = errors.New("storage: content to seed is not complete")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("storage: store closed")
 	// ErrCheckpoint: the checkpoint file is unusable (bad magic, version, checksum, shape

@@ -30,7 +30,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if _, err := hashtree.NewFromRoot(opts.Root, probe); err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
-	f, err := os.OpenFile(opts.ContentPath, os.O_RDWR|os.O_CREATE, 0o644)
+	flags := os.O_RDWR | os.O_CREATE
+	if opts.ReadOnly {
+		flags = os.O_RDONLY
+	}
+	f, err := os.OpenFile(opts.ContentPath, flags, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
@@ -43,6 +47,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := s.recover(ctx, fi.Size()); err != nil {
 		f.Close()
 		return nil, err
+	}
+	if opts.ReadOnly && !s.completeLocked() {
+		f.Close()
+		return nil, fmt.Errorf("storage: %s: %w", opts.ContentPath, ErrIncompleteSeed)
 	}
 	if err := s.preallocate(fi.Size()); err != nil {
 		f.Close()
@@ -62,6 +70,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 // preallocate extends the content file to the content size as a sparse file (ftruncate
 // allocates no blocks), so chunks can be written in any order.
 func (s *Store) preallocate(fileLen int64) error {
+	if s.opts.ReadOnly {
+		return nil
+	}
 	size, ok := s.tree.Size()
 	if !ok || fileLen >= size {
 		return nil

@@ -23,6 +23,9 @@ type Options struct {
 	Root []byte
 	// Params: hash function, chunk size, content size (-1 when unknown) and limits.
 	Params hashtree.Params
+	// ReadOnly opens the content file for reading only, to seed it again from its
+	// checkpoint (or .mhash) without rehashing; the content must then be complete.
+	ReadOnly bool
 }
 
 func (o *Options) fill() error {
@@ -237,7 +240,7 @@ func (s *Store) Checkpoint() error {
 	if err := s.f.Sync(); err != nil {
 		return s.fail(fmt.Errorf("syncing content before checkpoint: %w", err))
 	}
-	if err := writeFileAtomic(s.opts.CheckpointPath, buf); err != nil {
+	if err := WriteFileAtomic(s.opts.CheckpointPath, buf); err != nil {
 		return s.fail(fmt.Errorf("checkpoint: %w", err))
 	}
 	s.mu.Lock()
@@ -270,4 +273,11 @@ func (s *Store) Close() error {
 		errs = append(errs, fmt.Errorf("storage: closing %s: %w", s.opts.ContentPath, err))
 	}
 	return errors.Join(errs...)
+}
+
+// completeLocked reports whether every chunk is verified or held with a known hash and
+// checked on first read (content imported from libswift's .mhash).
+func (s *Store) completeLocked() bool {
+	n := s.tree.NumChunks()
+	return n > 0 && uint64(s.verified.count()+s.pending.count()) == n
 }

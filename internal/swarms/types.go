@@ -57,7 +57,8 @@ func (s State) String() string {
 
 // Limits are rate caps in bytes per second; 0 means no cap.
 type Limits struct {
-	Up, Down float64
+	Up   float64 `json:"up,omitempty"`
+	Down float64 `json:"down,omitempty"`
 }
 
 // Status is a snapshot of one swarm, for gateways and the CLI.

@@ -1,0 +1,108 @@
+package swarms
+
+import (
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"time"
+
+	"github.com/ppsppd/ppsppd/internal/storage"
+)
+
+// entry is one swarm the manager holds. Its fields are guarded by Manager.mu.
+type entry struct {
+	id  ID
+	rec record // what is persisted
+
+	state State
+	err   string
+	store *storage.Store
+	// inNode: the swarm is added to the node (serving and, while incomplete, fetching).
+	inNode bool
+	// opening: a goroutine is opening its storage; gen tells a stale opener (the swarm
+	// was removed or restarted meanwhile) to give up.
+	opening bool
+	gen     uint64
+
+	peers []netip.AddrPort // known peers, retried while none is connected
+
+	// From the node, sampled every tick.
+	have, total               uint64
+	size                      int64
+	npeers, seeders, leechers int
+	down, up                  uint64
+	rates                     rateSampler
+
+	// Retrying: next attempt and the current backoff; attempts since a peer last answered.
+	retryAt  time.Time
+	backoff  time.Duration
+	attempts int
+
+	// readers counts open Readers; changed, when a reader waits, is closed (and cleared)
+	// at the next chunk verified or state change.
+	readers int
+	changed chan struct{}
+
+	progressed   bool // chunks verified since the last progress event
+	lastCkpt     time.Time
+	lastProgress time.Time
+}
+
+func (e *entry) status() Status {
+	s := Status{
+		ID:          e.id,
+		State:       e.state,
+		Err:         e.err,
+		Path:        e.rec.Path,
+		Name:        e.rec.Name,
+		ChunkSize:   e.rec.ChunkSize,
+		Hash:        e.rec.Hash,
+		Size:        e.size,
+		HaveChunks:  e.have,
+		TotalChunks: e.total,
+		Downloaded:  e.down,
+		Uploaded:    e.up,
+		Peers:       e.npeers,
+		Seeders:     e.seeders,
+		Leechers:    e.leechers,
+		Limits:      e.rec.Limits,
+		Added:       e.rec.Added,
+	}
+	if s.Name == "" {
+		s.Name = filepath.Base(e.rec.Path)
+	}
+	s.DownRate, s.UpRate = e.rates.rates()
+	s.Have = int64(e.have) * int64(e.rec.ChunkSize)
+	if e.size >= 0 && s.Have > e.size {
+		s.Have = e.size // the last chunk is short
+	}
+	if e.state == StateDownloading && e.npeers == 0 && e.attempts > 1 {
+		s.Waiting = true
+		if s.Err == "" {
+			wait := time.Until(e.retryAt).Round(time.Second)
+			s.Err = fmt.Sprintf("no peer answered (%d known); retrying in %v", len(e.peers), max(wait, 0))
+			if len(e.peers) == 0 {
+				s.Err = "no peer known: add one (PEERADDR, ppsppd add --peer)"
+			}
+		}
+	}
+	return s
+}
+
+// setState changes the state and reports whether it changed.
+func (e *entry) setState(s State, err string) bool {
+	changed := e.state != s || e.err != err
+	e.state, e.err = s, err
+	if changed {
+		e.wake()
+	}
+	return changed
+}
+
+// wake releases the readers waiting for a change; m.mu must be held.
+func (e *entry) wake() {
+	if e.changed != nil {
+		close(e.changed)
+		e.changed = nil
+	}
+}

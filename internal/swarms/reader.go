@@ -1,0 +1,174 @@
+package swarms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/ppsppd/ppsppd/internal/storage"
+)
+
+// playbackWindow is how many chunks ahead of a reader the picker fetches first and in order.
+const playbackWindow = 256
+
+// Reader reads a swarm's content for a player while it downloads: a read waits until
+// the chunks it covers are verified, and moves the swarm's playback position there so
+// the picker fetches them first. Bytes come only from verified storage. A Reader is for
+// one goroutine (an HTTP request); the context given to OpenReader bounds its waits.
+type Reader struct {
+	m   *Manager
+	e   *entry
+	ctx context.Context
+	pos int64
+
+	closeOnce sync.Once
+}
+
+// OpenReader returns a reader of swarm id. Close it to drop its playback window.
+func (m *Manager) OpenReader(ctx context.Context, id ID) (*Reader, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.swarms[id]
+	if !ok {
+		return nil, fmt.Errorf("%w %v", ErrUnknown, id)
+	}
+	if e.state == StateStopped || e.state == StateError {
+		return nil, fmt.Errorf("swarm %v is %v", id, e.state)
+	}
+	e.readers++
+	return &Reader{m: m, e: e, ctx: ctx}, nil
+}
+
+// Size waits until the content size is known (a download learns it from the peak hashes,
+// RFC 7574 §5.6) and returns it.
+func (r *Reader) Size() (int64, error) {
+	for {
+		r.m.mu.Lock()
+		size, st := r.e.size, r.e.store
+		if st != nil {
+			if s, ok := st.Size(); ok {
+				size = s
+			}
+		}
+		wait := r.waitLocked()
+		r.m.mu.Unlock()
+		if size >= 0 {
+			return size, nil
+		}
+		if err := r.block(wait); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// ReadAt reads verified bytes at off, waiting for the first chunk it covers; it returns
+// fewer bytes than asked (and no error) when a later chunk is not there yet.
+func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	moved := false
+	for {
+		r.m.mu.Lock()
+		st, cs := r.e.store, int64(r.e.rec.ChunkSize)
+		wait := r.waitLocked()
+		r.m.mu.Unlock()
+		if st != nil {
+			n, err := st.ReadAt(p, off)
+			if n > 0 {
+				return n, nil
+			}
+			if err == nil || errors.Is(err, io.EOF) {
+				return n, err
+			}
+			if !errors.Is(err, storage.ErrNotVerified) && !errors.Is(err, storage.ErrContentChanged) {
+				return n, err
+			}
+			if !moved && cs > 0 {
+				// Not there yet: have the picker fetch from here on, in order.
+				moved = true
+				_ = r.m.SetPlayback(r.ctx, r.e.id, uint64(off/cs), playbackWindow)
+			}
+		}
+		if err := r.block(wait); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// Read implements io.Reader.
+func (r *Reader) Read(p []byte) (int, error) {
+	n, err := r.ReadAt(p, r.pos)
+	r.pos += int64(n)
+	return n, err
+}
+
+// Seek implements io.Seeker (http.ServeContent seeks to the end to learn the size).
+func (r *Reader) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		offset += r.pos
+	case io.SeekEnd:
+		size, err := r.Size()
+		if err != nil {
+			return 0, err
+		}
+		offset += size
+	default:
+		return 0, errors.New("seek: bad whence")
+	}
+	if offset < 0 {
+		return 0, errors.New("seek: negative position")
+	}
+	r.pos = offset
+	return offset, nil
+}
+
+// Close drops the reader's playback window once no other reader of the swarm remains.
+func (r *Reader) Close() error {
+	r.closeOnce.Do(func() {
+		r.m.mu.Lock()
+		r.e.readers--
+		last := r.e.readers == 0 && r.e.inNode
+		r.m.mu.Unlock()
+		if last {
+			ctx, cancel := context.WithTimeout(context.Background(), playbackResetTimeout)
+			defer cancel()
+			_ = r.m.SetPlayback(ctx, r.e.id, 0, 0)
+		}
+	})
+	return nil
+}
+
+// waitLocked returns a channel closed at the swarm's next change (chunks verified, state
+// changed); m.mu must be held.
+func (r *Reader) waitLocked() <-chan struct{} {
+	if r.e.changed == nil {
+		r.e.changed = make(chan struct{})
+	}
+	return r.e.changed
+}
+
+func (r *Reader) block(wait <-chan struct{}) error {
+	select {
+	case <-wait:
+		r.m.mu.Lock()
+		state := r.e.state
+		removed := r.m.swarms[r.e.id] != r.e
+		r.m.mu.Unlock()
+		if removed {
+			return fmt.Errorf("swarm %v was removed", r.e.id)
+		}
+		if state == StateError || state == StateStopped {
+			return fmt.Errorf("swarm %v is %v", r.e.id, state)
+		}
+		return nil
+	case <-r.ctx.Done():
+		return r.ctx.Err()
+	case <-r.m.base.Done():
+		return ErrClosed
+	}
+}
