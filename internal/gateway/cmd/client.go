@@ -73,11 +73,7 @@ func (c *Client) Do(ctx context.Context, line string) ([]string, error) {
 	if strings.ContainsAny(line, "\r\n") {
 		return nil, errors.New("cmd gateway: a command is one line")
 	}
-	stop := context.AfterFunc(ctx, func() { _ = c.nc.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = c.nc.SetDeadline(dl)
-	}
+	defer c.bound(ctx)()
 	if _, err := c.nc.Write([]byte(line + "\r\n")); err != nil {
 		return nil, c.ioError(ctx, err)
 	}
@@ -99,6 +95,39 @@ func (c *Client) Do(ctx context.Context, line string) ([]string, error) {
 		default:
 			reply = append(reply, l)
 		}
+	}
+}
+
+// Send sends one of libswift's commands, which answer nothing on success (REMOVE,
+// MAXSPEED, CHECKPOINT, SETMOREINFO, PEERADDR). An ERROR it causes is what the next Do
+// returns.
+func (c *Client) Send(ctx context.Context, line string) error {
+	if strings.ContainsAny(line, "\r\n") {
+		return errors.New("cmd gateway: a command is one line")
+	}
+	defer c.bound(ctx)()
+	if _, err := c.nc.Write([]byte(line + "\r\n")); err != nil {
+		return c.ioError(ctx, err)
+	}
+	return nil
+}
+
+// bound makes ctx's deadline and cancellation end blocked I/O on the connection until
+// the returned function is called.
+func (c *Client) bound(ctx context.Context) func() {
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.nc.SetDeadline(dl)
+	}
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		_ = c.nc.SetDeadline(time.Unix(1, 0))
+		close(fired)
+	})
+	return func() {
+		if !stop() {
+			<-fired // let it finish, or it could undo the reset below
+		}
+		_ = c.nc.SetDeadline(time.Time{})
 	}
 }
 

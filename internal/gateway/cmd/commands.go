@@ -152,6 +152,12 @@ func (c *conn) start(ctx context.Context, cmd Start) {
 	spec := addSpec(cmd.Link, cmd.Dest)
 	if _, err := c.s.m.Status(spec.ID); errors.Is(err, swarms.ErrUnknown) {
 		c.send(HashCheckingInfoLine(spec.ID))
+		// At once, as libswift does: adding may take a while (checking content
+		// already on disk).
+		if err := c.flush(); err != nil {
+			c.done = true
+			return
+		}
 	}
 	st, err := c.s.m.Add(ctx, spec)
 	if err != nil && !errors.Is(err, swarms.ErrExists) {
