@@ -1,0 +1,64 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	cmdgw "github.com/ppsppd/ppsppd/internal/gateway/cmd"
+)
+
+func newAddCmd() *cobra.Command {
+	var (
+		peers []string
+		dest  string
+	)
+	cmd := &cobra.Command{
+		Use:   "add URL-or-ID",
+		Short: "Ask the running daemon to download (then seed) a swarm",
+		Long: `Ask the running daemon (over its CMD gateway) to download a swarm given as a tswift: URL
+or a swarm ID in hex, and to seed it once complete. Peers to contact come from the URL and
+from --peer. --dest places the content inside the daemon's content directory (paths
+that lead outside it are refused by the daemon).`,
+		Example: `  ppsppd add tswift://127.0.0.1:6778/f86b2d68d56e7457f1be8d35c7f492a228c3aa45
+  ppsppd add f86b2d68d56e7457f1be8d35c7f492a228c3aa45 --peer 127.0.0.1:6778 --dest videos/`,
+		Args: cobra.ExactArgs(1),
+	}
+	addr := addCmdFlag(cmd)
+	cmd.Flags().StringArrayVar(&peers, "peer", nil, "a peer to contact, HOST:PORT (repeatable)")
+	cmd.Flags().StringVar(&dest, "dest", "", "where the content goes, inside the daemon's content directory")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := oneToken("swarm", args[0]); err != nil {
+			return err
+		}
+		line := []string{"ADD", args[0]}
+		for _, p := range peers {
+			if err := oneToken("--peer", p); err != nil {
+				return err
+			}
+			line = append(line, "peer="+p)
+		}
+		if dest != "" {
+			if err := oneToken("--dest", dest); err != nil {
+				return err
+			}
+			line = append(line, "dest="+dest)
+		}
+		reply, err := callDaemon(cmd.Context(), *addr, strings.Join(line, " "))
+		if err != nil {
+			return err
+		}
+		for _, l := range reply {
+			s, err := cmdgw.ParseSwarmLine(l)
+			if err != nil {
+				return fmt.Errorf("daemon at %s: %w", *addr, err)
+			}
+			if _, err := fmt.Fprintf(cmd.OutOrStdout(), "%s %s %s\n", s.ID, s.State, swarmProgress(s)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return cmd
+}
