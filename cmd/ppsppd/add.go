@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,13 +17,17 @@ func newAddCmd() *cobra.Command {
 		dest  string
 	)
 	cmd := &cobra.Command{
-		Use:   "add URL-or-ID",
-		Short: "Ask the running daemon to download (then seed) a swarm",
-		Long: `Ask the running daemon (over its CMD gateway) to download a swarm given as a tswift: URL
-or a swarm ID in hex, and to seed it once complete. Peers to contact come from the URL and
-from --peer. --dest places the content inside the daemon's content directory (paths
-that lead outside it are refused by the daemon).`,
-		Example: `  ppsppd add tswift://127.0.0.1:6778/f86b2d68d56e7457f1be8d35c7f492a228c3aa45
+		Use:   "add FILE|URL|ID",
+		Short: "Ask the running daemon to seed a file, or to download (then seed) a swarm",
+		Long: `Ask the running daemon (over its CMD gateway) to seed a local FILE, or to download a swarm
+given as a tswift: URL or a swarm ID in hex and to seed it once complete.
+
+A FILE must lie inside the daemon's content directory or one of its [seed] paths (so that
+no client of the CMD port can make the daemon publish other files it can read).
+Peers to contact come from the URL and from --peer. --dest places downloaded content
+inside the daemon's content directory (paths that lead outside it are refused).`,
+		Example: `  ppsppd add ~/.local/state/ppsppd/content/movie.mp4
+  ppsppd add tswift://127.0.0.1:6778/f86b2d68d56e7457f1be8d35c7f492a228c3aa45
   ppsppd add f86b2d68d56e7457f1be8d35c7f492a228c3aa45 --peer 127.0.0.1:6778 --dest videos/`,
 		Args: cobra.ExactArgs(1),
 	}
@@ -33,6 +39,16 @@ that lead outside it are refused by the daemon).`,
 			return err
 		}
 		line := []string{"ADD", args[0]}
+		if fi, err := os.Stat(args[0]); err == nil && fi.Mode().IsRegular() {
+			abs, err := filepath.Abs(args[0])
+			if err != nil {
+				return err
+			}
+			if err := oneToken("file", abs); err != nil {
+				return err
+			}
+			line = []string{"SEED", abs}
+		}
 		for _, p := range peers {
 			if err := oneToken("--peer", p); err != nil {
 				return err

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ppsppd/ppsppd/internal/config"
+	cmdgw "github.com/ppsppd/ppsppd/internal/gateway/cmd"
 	"github.com/ppsppd/ppsppd/internal/gateway/stats"
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 	"github.com/ppsppd/ppsppd/internal/node"
@@ -105,9 +106,14 @@ func runServe(cmd *cobra.Command, cfg config.Config, cfgPath string) error {
 	defer log.Sync() //nolint:errcheck // stderr
 	ctx, hup, stopSignals := service.Signals(cmd.Context())
 	defer stopSignals()
+	ctx, shutdown := context.WithCancel(ctx) // SHUTDOWN over CMD, where allowed
+	defer shutdown()
 
 	if err := os.MkdirAll(cfg.Node.StateDir, 0o750); err != nil {
 		return fmt.Errorf("state directory: %w", err)
+	}
+	if err := os.MkdirAll(cfg.Node.ContentDir, 0o755); err != nil {
+		return fmt.Errorf("content directory: %w", err)
 	}
 	ls, err := bindListeners(cfg)
 	if err != nil {
@@ -153,7 +159,7 @@ func runServe(cmd *cobra.Command, cfg config.Config, cfgPath string) error {
 	seedConfigured(ctx, m, cfg, log)
 
 	g, gctx := errgroup.WithContext(ctx)
-	startGateways(gctx, g, cmd, m, cfg, ls, log, stopSignals)
+	startGateways(gctx, g, cmd, m, cfg, ls, log, shutdown)
 	g.Go(func() error {
 		select {
 		case err := <-managerDone:
@@ -281,9 +287,22 @@ func expandSeedPaths(paths []string, log *zap.Logger) []string {
 	return out
 }
 
-// startGateways runs the STATS gateway (and, once merged, CMD and HTTP) in g.
+// startGateways runs the CMD and STATS gateways (and, once built, HTTP) in g.
 func startGateways(ctx context.Context, g *errgroup.Group, cmd *cobra.Command, m *swarms.Manager, cfg config.Config,
 	ls listeners, log *zap.Logger, shutdown func()) {
+	if ls.cmd != nil {
+		log.Info("CMD gateway", zap.Stringer("addr", ls.cmd.Addr()), zap.Bool("allow_shutdown", cfg.CMD.AllowShutdown))
+		fmt.Fprintf(cmd.OutOrStdout(), "cmd %s\n", ls.cmd.Addr())
+		gw := cmdgw.New(m, cmdgw.Options{
+			AllowShutdown:   cfg.CMD.AllowShutdown,
+			Shutdown:        shutdown,
+			ShutdownRefusal: "SHUTDOWN is off in this daemon's config (cmd.allow_shutdown = false)",
+			SeedRoots:       append([]string{cfg.Node.ContentDir}, cfg.Seed.Paths...),
+			Version:         buildVersion(),
+			Log:             log,
+		})
+		g.Go(func() error { return gw.Run(ctx, ls.cmd) })
+	}
 	if ls.stats != nil {
 		log.Info("stats gateway", zap.String("url", "http://"+ls.stats.Addr().String()+"/"))
 		fmt.Fprintf(cmd.OutOrStdout(), "stats http://%s/\n", ls.stats.Addr())

@@ -108,6 +108,8 @@ func (c *conn) run(ctx context.Context, cmd Command) {
 			c.send(SwarmLine(st))
 			c.send(OKLine)
 		}
+	case Seed:
+		c.seed(ctx, cmd)
 	case Rm:
 		del := swarms.RemoveOptions{DeleteState: cmd.Delete, DeleteContent: cmd.Delete}
 		if err := m.Remove(ctx, cmd.ID, del); err != nil {
@@ -123,6 +125,28 @@ func (c *conn) run(ctx context.Context, cmd Command) {
 		c.send(OKLine)
 	case Version:
 		c.send(VersionLine(c.s.opts.Version))
+		c.send(OKLine)
+	}
+}
+
+// seed seeds a local file. Only files inside the content directory or a configured seed
+// path may be seeded from here: a CMD client must not be able to publish whatever the
+// daemon can read (its state, a user's keys).
+func (c *conn) seed(ctx context.Context, cmd Seed) {
+	path, err := c.s.seedable(cmd.Path)
+	if err != nil {
+		c.send(ErrorLine("", BadParameter.String()+": "+err.Error()))
+		return
+	}
+	st, err := c.s.m.Seed(ctx, swarms.SeedSpec{Path: path})
+	switch {
+	case errors.Is(err, swarms.ErrExists):
+		c.send(SwarmLine(st))
+		c.send(OKLine + " already added")
+	case err != nil:
+		c.send(ErrorLine("", "bad parameter: "+err.Error()))
+	default:
+		c.send(SwarmLine(st))
 		c.send(OKLine)
 	}
 }
@@ -215,6 +239,7 @@ LIST [<hex>]                                  SWARM <hex> <state> <have>/<size> 
 PEERS <hex>                                   PEER <ip:port> seeder|leecher <have-chunks> <up> <down> <raw-up> <raw-down>
 LIMIT [<hex>|global] [up=<rate>] [down=<rate>] LIMIT <hex>|global up=<B/s> down=<B/s>; rate: bytes/s, k/m/g suffix, 0 = no cap
 ADD <url|hex> [peer=<host:port>]... [dest=<path>] SWARM line (OK already added if held)
+SEED <absolute-path>                          seed a file inside the content directory or a [seed] path
 RM <hex> [delete]                             remove; delete also removes content and state
 HELP, VERSION
 `

@@ -3,6 +3,7 @@ package cmdgw
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -72,6 +73,11 @@ type (
 		Peers []string
 		Dest  string
 	}
+	// Seed is SEED <absolute path>: seed a local file, which must lie inside the content
+	// directory or a configured seed path (Options.SeedRoots).
+	Seed struct {
+		Path string
+	}
 	// Rm is RM <hex> [delete]: REMOVE with a definite reply; delete removes the content
 	// and its state files.
 	Rm struct {
@@ -96,6 +102,7 @@ func (Peers) name() string       { return "PEERS" }
 func (Limit) name() string       { return "LIMIT" }
 func (Add) name() string         { return "ADD" }
 func (Rm) name() string          { return "RM" }
+func (Seed) name() string        { return "SEED" }
 func (Help) name() string        { return "HELP" }
 func (Version) name() string     { return "VERSION" }
 
@@ -188,6 +195,7 @@ var parsers = map[string]func([]string) (Command, error){
 	"LIMIT":       parseLimit,
 	"ADD":         parseAdd,
 	"RM":          parseRm,
+	"SEED":        parseSeed,
 	"HELP":        noArgs(Help{}),
 	"VERSION":     noArgs(Version{}),
 }
@@ -479,6 +487,16 @@ func parseAdd(args []string) (Command, error) {
 		}
 	}
 	return c, nil
+}
+
+func parseSeed(args []string) (Command, error) {
+	if err := want(args, 1, 1, "SEED <absolute-path>"); err != nil {
+		return nil, err
+	}
+	if !filepath.IsAbs(args[0]) {
+		return nil, perr(BadParameter, "%s: SEED takes an absolute path", quote(args[0]))
+	}
+	return Seed{Path: filepath.Clean(args[0])}, nil
 }
 
 func parseRm(args []string) (Command, error) {

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/ppsppd/ppsppd/internal/swarms"
 )
 
 // Options configure a Server. Zero values mean the defaults given.
@@ -33,6 +36,9 @@ type Options struct {
 	// WriteTimeout bounds each write to a client (default 10s); a client that does not
 	// read for that long is disconnected so it cannot stall its connection's goroutine.
 	WriteTimeout time.Duration
+	// SeedRoots are the directories (or files) SEED may seed from: the content directory
+	// and the configured seed paths. Empty: SEED is refused.
+	SeedRoots []string
 	// Version is what VERSION reports.
 	Version string
 	Log     *zap.Logger
@@ -144,4 +150,22 @@ func (s *Server) refuse(nc net.Conn) {
 		zap.Stringer("remote", nc.RemoteAddr()))
 	_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
 	_, _ = nc.Write([]byte(ErrorLine("", fmt.Sprintf("too many clients (at most %d); try again later", s.opts.MaxClients)) + "\r\n"))
+}
+
+// seedable checks that path lies inside one of the seed roots (after following links) and
+// returns the resolved path.
+func (s *Server) seedable(path string) (string, error) {
+	for _, root := range s.opts.SeedRoots {
+		if root == path {
+			return path, nil // a configured seed file itself
+		}
+		if p, err := swarms.ResolveInside(root, path); err == nil {
+			return p, nil
+		}
+	}
+	if len(s.opts.SeedRoots) == 0 {
+		return "", fmt.Errorf("%s: this daemon seeds no local files over CMD", path)
+	}
+	return "", fmt.Errorf("%s is outside the content directory and the [seed] paths (%s): copy it there, or add its directory to [seed] paths",
+		path, strings.Join(s.opts.SeedRoots, ", "))
 }
