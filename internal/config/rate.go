@@ -37,7 +37,9 @@ func ParseRate(s string) (float64, error) {
 		}
 	}
 	n, err := strconv.ParseFloat(t, 64)
-	if err != nil || n < 0 || math.IsInf(n, 0) || math.IsNaN(n) {
+	// The product is checked too: "1e308GiB" is a finite number of GiB but no finite number
+	// of bytes, and an infinite rate would reach the limiters (and their burst sizes).
+	if err != nil || n < 0 || math.IsInf(n*factor, 0) || math.IsNaN(n) {
 		return 0, fmt.Errorf("want bytes per second such as \"0\" (no limit), \"512KiB\" or \"1.5MB\"")
 	}
 	return n * factor, nil

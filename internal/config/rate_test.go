@@ -13,7 +13,7 @@ func TestParseRate(t *testing.T) {
 			t.Errorf("ParseRate(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"fast", "-1", "1Mb", "1 MiB/h", "NaN", "Inf", "1e400", "MiB", "1,5MB"} {
+	for _, in := range []string{"fast", "-1", "1Mb", "1 MiB/h", "NaN", "Inf", "1e400", "1e308GiB", "MiB", "1,5MB"} {
 		if got, err := ParseRate(in); err == nil {
 			t.Errorf("ParseRate(%q) = %v, want an error", in, got)
 		}

@@ -171,8 +171,11 @@ func (e *Engine) acceptHandshake(now time.Time, from netip.AddrPort, b []byte) {
 		return // a close for a channel that does not exist yet: nothing to do
 	}
 	if ch := e.byRemote[remoteKey{from, h.Source}]; ch != nil {
-		// A resent HANDSHAKE: our reply was lost. Answer again, on the same channel.
+		// A resent HANDSHAKE: our reply was lost, and with it the HAVEs that rode along.
+		// Answer again, on the same channel, with the HAVEs again: a peer that never
+		// learns what we have never requests, and nothing else would resend them.
 		ch.replyDue = true
+		e.queueHaves(ch)
 		e.markDirty(ch)
 		return
 	}

@@ -3,7 +3,9 @@ package engine
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -130,7 +132,8 @@ func TestHandshakeSilence(t *testing.T) {
 	}
 }
 
-// TestDuplicateHandshake: a resent HANDSHAKE is answered again on the same channel.
+// TestDuplicateHandshake: a resent HANDSHAKE is answered again on the same channel, and the
+// answer carries our HAVEs again, since they rode in the reply that was lost.
 func TestDuplicateHandshake(t *testing.T) {
 	e, id := seedingEngine(t, Config{}, testContent(6, 3*testCS))
 	hs := initiate(t, 0x1234, id, false, nil)
@@ -145,6 +148,19 @@ func TestDuplicateHandshake(t *testing.T) {
 	s2 := second[0].Messages[0].(*wire.Handshake).Source
 	if s1 != s2 || len(e.channels) != 1 {
 		t.Fatalf("second channel opened: %x %x, %d channels", s1, s2, len(e.channels))
+	}
+	haves := func(dg wire.Datagram) []string {
+		var out []string
+		for _, m := range dg.Messages[1:] {
+			if h, ok := m.(*wire.Have); ok {
+				out = append(out, fmt.Sprint(h.Spec))
+			}
+		}
+		return out
+	}
+	h1, h2 := haves(first[0]), haves(second[0])
+	if len(h1) == 0 || !slices.Equal(h1, h2) {
+		t.Fatalf("HAVEs with the first reply %v, with the second %v; want the same, not none", h1, h2)
 	}
 }
 

@@ -7,7 +7,9 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -330,12 +332,20 @@ func TestClosed(t *testing.T) {
 }
 
 // TestConcurrentUse runs a writer, checkpoints and readers at once (meant for -race):
-// every byte read must be right.
+// every byte read must be right. A read may stop early only at a chunk not yet verified
+// (ErrNotVerified) or at the end of the content (io.EOF); any other error fails. So that the
+// readers do compare bytes while chunks are still being written, the writer waits at each
+// checkpoint until the readers have compared more bytes than at the one before.
 func TestConcurrentUse(t *testing.T) {
-	w := newSwarm(t, 7, 200*64+3, 64, hashtree.SHA1)
+	const chunkSize = 64
+	w := newSwarm(t, 7, 200*chunkSize+3, chunkSize, hashtree.SHA1)
 	s := open(t, w.opts(t.TempDir(), int64(len(w.content))))
 	defer closeStore(t, s)
-	var wg sync.WaitGroup
+	var (
+		wg              sync.WaitGroup
+		compared        atomic.Int64 // bytes read and found equal, by all readers
+		comparedWriting atomic.Int64 // of those, bytes compared before the writer finished
+	)
 	done := make(chan struct{})
 	wg.Add(1)
 	go func() {
@@ -351,6 +361,10 @@ func TestConcurrentUse(t *testing.T) {
 				if err := s.Checkpoint(); err != nil {
 					t.Error(err)
 				}
+				before := compared.Load()
+				for compared.Load() == before && !t.Failed() {
+					runtime.Gosched()
+				}
 			}
 		}
 	}()
@@ -361,24 +375,58 @@ func TestConcurrentUse(t *testing.T) {
 			rnd := rand.New(rand.NewPCG(uint64(r), 2))
 			p := make([]byte, 300)
 			for {
+				writing := true
 				select {
 				case <-done:
-					return
+					writing = false
 				default:
 				}
 				off := rnd.IntN(len(w.content))
-				n, _ := s.ReadAt(p, int64(off))
+				n, err := s.ReadAt(p, int64(off))
+				switch {
+				case err == nil:
+					if n != len(p) {
+						t.Errorf("read at %d: %d bytes and no error, want %d", off, n, len(p))
+						return
+					}
+				case errors.Is(err, io.EOF):
+					if off+n != len(w.content) {
+						t.Errorf("read at %d: io.EOF after %d bytes, before the end (%d)", off, n, len(w.content))
+						return
+					}
+				case errors.Is(err, ErrNotVerified):
+					if n > 0 && (off+n)%chunkSize != 0 {
+						t.Errorf("read at %d: stopped at %d, not at a chunk boundary: %v", off, off+n, err)
+						return
+					}
+				default:
+					t.Errorf("read at %d: %v", off, err)
+					return
+				}
 				if !bytes.Equal(p[:n], w.content[off:off+n]) {
-					t.Error("wrong bytes under concurrency")
+					t.Errorf("read at %d: wrong bytes under concurrency", off)
+					return
+				}
+				compared.Add(int64(n))
+				if writing {
+					comparedWriting.Add(int64(n))
+				} else {
 					return
 				}
 			}
 		}()
 	}
 	wg.Wait()
+	if t.Failed() {
+		return
+	}
 	if !s.Complete() {
 		t.Fatal("not complete")
 	}
+	if comparedWriting.Load() == 0 {
+		t.Fatal("the readers compared no bytes while the writer ran")
+	}
+	t.Logf("%d bytes compared, %d of them while chunks were being written", compared.Load(), comparedWriting.Load())
 }
 
 // TestLongReadFindsChangedChunk: a read of many chunks (one system call, hashes checked per

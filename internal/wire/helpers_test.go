@@ -65,7 +65,9 @@ func roundTrip(t testing.TB, b []byte, c Context) Datagram {
 	for _, m := range dg.Messages {
 		n += m.Len(&lenCtx)
 		if h, ok := m.(*Handshake); ok {
-			_ = lenCtx.Apply(&h.Options)
+			if err := lenCtx.Apply(&h.Options); err != nil {
+				t.Fatalf("apply HANDSHAKE options: %v", err)
+			}
 		}
 	}
 	if n != len(b) {

@@ -224,10 +224,14 @@ func TestContextApply(t *testing.T) {
 	c = DefaultContext()
 	o = Options{}
 	o.SetHash(SHA256)
-	_ = c.Apply(&o)
+	if err := c.Apply(&o); err != nil {
+		t.Fatal(err)
+	}
 	o = Options{}
 	o.SetIntegrity(IntegrityUnifiedMHT)
-	_ = c.Apply(&o)
+	if err := c.Apply(&o); err != nil {
+		t.Fatal(err)
+	}
 	if c.Hash != SHA256 {
 		t.Fatalf("explicit hash reset to %v", c.Hash)
 	}
@@ -238,7 +242,9 @@ func TestContextApply(t *testing.T) {
 	o.SetSwarmID(key)
 	o.SetIntegrity(IntegritySignAll)
 	o.SetSigAlg(AlgRSASHA256)
-	_ = c.Apply(&o)
+	if err := c.Apply(&o); err != nil {
+		t.Fatal(err)
+	}
 	if c.SignatureSize() != 256 {
 		t.Fatalf("RSA-2048 signature size %d", c.SignatureSize())
 	}

@@ -28,18 +28,17 @@ func TestVectorsRoundTrip(t *testing.T) {
 	}
 }
 
-// TestVectorFields checks decoded field values against what datagrams.json documents.
+// TestVectorFields checks decoded field values against what datagrams.json documents. Each
+// vector must be present and decode without error: a vector that fails to decode fails here.
 func TestVectorFields(t *testing.T) {
 	vs := map[string][]byte{}
 	for _, v := range loadDatagramVectors(t) {
 		vs[v.Name] = unhex(t, v.Hex)
 	}
+
 	c := DefaultContext()
-	dg, err := DecodeDatagram(vs["handshake_initiate"], &c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := dg.Messages[0].(*Handshake)
+	dg := decodeVector(t, vs, "handshake_initiate", &c, 1)
+	h := messageAs[*Handshake](t, dg, 0)
 	if dg.Channel != 0 || h.Source != 0x1A2B3C4D || h.Options.Version != 1 || h.Options.MinVersion != 1 ||
 		len(h.Options.SwarmID) != 20 || h.Options.Hash != SHA1 || h.Options.Addressing != ChunkRange32 ||
 		h.Options.ChunkSize != 1024 || !h.Options.Has(OptChunkSize) || h.Options.Has(OptSigAlg) {
@@ -51,37 +50,62 @@ func TestVectorFields(t *testing.T) {
 
 	c = DefaultContext()
 	c.Hash = SHA1
-	dg, err = DecodeDatagram(vs["integrity_and_data_first_chunk"], &c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(dg.Messages) != 6 {
-		t.Fatalf("%d messages", len(dg.Messages))
-	}
-	d := dg.Messages[5].(*Data)
+	dg = decodeVector(t, vs, "integrity_and_data_first_chunk", &c, 6)
+	d := messageAs[*Data](t, dg, 5)
 	if d.Spec != RangeSpec(0, 0) || len(d.Payload) != 1024 || d.Payload[1] != 1 {
 		t.Fatalf("data %+v", d.Spec)
 	}
 
 	c = DefaultContext()
-	dg, _ = DecodeDatagram(vs["pex_res_v6"], &c)
-	if got := dg.Messages[0].(*PexResV6).Addr; got != netip.MustParseAddrPort("[2001:db8::7]:6778") {
+	dg = decodeVector(t, vs, "pex_res_v6", &c, 1)
+	if got := messageAs[*PexResV6](t, dg, 0).Addr; got != netip.MustParseAddrPort("[2001:db8::7]:6778") {
 		t.Fatalf("pex v6 %v", got)
 	}
+
 	c = DefaultContext()
 	c.Addressing = Bin32
-	dg, _ = DecodeDatagram(vs["have_bin32"], &c)
-	if got := dg.Messages[0].(*Have).Spec.Bin; got != bins.Bin(3) {
+	dg = decodeVector(t, vs, "have_bin32", &c, 1)
+	if got := messageAs[*Have](t, dg, 0).Spec.Bin; got != bins.Bin(3) {
 		t.Fatalf("have bin32 %v", got)
 	}
+
 	c = DefaultContext()
-	dg, _ = DecodeDatagram(vs["close_channel"], &c)
-	if !dg.Messages[0].(*Handshake).IsClose() || !dg.Messages[0].(*Handshake).Options.Empty() {
+	dg = decodeVector(t, vs, "close_channel", &c, 1)
+	if closing := messageAs[*Handshake](t, dg, 0); !closing.IsClose() || !closing.Options.Empty() {
 		t.Fatal("close not recognised")
 	}
+
 	c = DefaultContext()
-	dg, _ = DecodeDatagram(vs["keepalive"], &c)
-	if len(dg.Messages) != 0 || dg.Channel != 0x5E6F7081 {
+	dg = decodeVector(t, vs, "keepalive", &c, 0)
+	if dg.Channel != 0x5E6F7081 {
 		t.Fatalf("keepalive %+v", dg)
 	}
+}
+
+// decodeVector decodes the named vector with c and requires that it exists, decodes without
+// error and holds exactly messages messages.
+func decodeVector(t *testing.T, vs map[string][]byte, name string, c *Context, messages int) Datagram {
+	t.Helper()
+	b, ok := vs[name]
+	if !ok {
+		t.Fatalf("vector %q missing from datagrams.json", name)
+	}
+	dg, err := DecodeDatagram(b, c)
+	if err != nil {
+		t.Fatalf("vector %q: decode: %v", name, err)
+	}
+	if len(dg.Messages) != messages {
+		t.Fatalf("vector %q: %d messages, want %d", name, len(dg.Messages), messages)
+	}
+	return dg
+}
+
+// messageAs returns message i of dg as an M, failing the test if it is of another type.
+func messageAs[M Message](t *testing.T, dg Datagram, i int) M {
+	t.Helper()
+	m, ok := dg.Messages[i].(M)
+	if !ok {
+		t.Fatalf("message %d is %T, want %T", i, dg.Messages[i], m)
+	}
+	return m
 }
