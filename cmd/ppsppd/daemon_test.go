@@ -26,7 +26,7 @@ type daemon struct {
 
 // startDaemon runs `ppsppd serve` on free loopback ports with its state in stateDir and a
 // real unixgram NOTIFY_SOCKET, as systemd provides, and waits for READY=1.
-func startDaemon(t *testing.T, stateDir, extra string) *daemon {
+func startDaemon(t testing.TB, stateDir, extra string) *daemon {
 	t.Helper()
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "notify.sock")
@@ -82,7 +82,7 @@ func (b *lockedBuffer) String() string {
 }
 
 // expectNotify reads notify datagrams until one holds want.
-func (d *daemon) expectNotify(t *testing.T, want string) string {
+func (d *daemon) expectNotify(t testing.TB, want string) string {
 	t.Helper()
 	buf := make([]byte, 4096)
 	_ = d.notify.SetReadDeadline(time.Now().Add(30 * time.Second))
@@ -105,7 +105,7 @@ func (d *daemon) ctl(t *testing.T, args ...string) (string, error) {
 }
 
 // stop sends SIGTERM and checks for STOPPING=1 and exit status 0.
-func (d *daemon) stop(t *testing.T) {
+func (d *daemon) stop(t testing.TB) {
 	t.Helper()
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -241,4 +241,3 @@ func cmdLine(t *testing.T, addr, line string) string {
 	}
 	return strings.TrimSpace(reply)
 }
-

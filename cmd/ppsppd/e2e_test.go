@@ -56,7 +56,7 @@ func writeContent(t *testing.T, path string, size int, seed uint64) []byte {
 }
 
 // freeUDPPort finds a port nothing listens on right now.
-func freeUDPPort(t *testing.T) int {
+func freeUDPPort(t testing.TB) int {
 	t.Helper()
 	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"net/netip"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -40,6 +43,13 @@ func runSeed(ctx context.Context, cmd *cobra.Command, path string, f contentFlag
 		return err
 	}
 	m, err := swarms.New(swarms.Config{Node: node.Config{Listen: f.listen, Logger: log}, Logger: log})
+	if errors.Is(err, syscall.EADDRINUSE) && !cmd.Flags().Changed("listen") {
+		// Most likely a `ppsppd serve` on the default port: take any free port (the URL
+		// printed below names it) rather than fail.
+		log.Warn("the default port is in use (a running ppsppd serve?); listening on a free port instead — or let the daemon seed it: ppsppd add FILE",
+			zap.String("port_in_use", f.listen))
+		m, err = swarms.New(swarms.Config{Node: node.Config{Listen: anyPort(f.listen), Logger: log}, Logger: log})
+	}
 	if err != nil {
 		return err
 	}
@@ -68,6 +78,15 @@ func runSeed(ctx context.Context, cmd *cobra.Command, path string, f contentFlag
 	fmt.Fprintf(cmd.OutOrStdout(), "%s\n%s\n", st.ID, link)
 	<-ctx.Done()
 	return nil
+}
+
+// anyPort is listen with port 0 (any free port).
+func anyPort(listen string) string {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return ":0"
+	}
+	return net.JoinHostPort(host, "0")
 }
 
 // advertised is the address to put in a URL: the bound one, or loopback when bound to all

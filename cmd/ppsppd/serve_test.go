@@ -19,7 +19,7 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-func freeTCPPort(t *testing.T) int {
+func freeTCPPort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
