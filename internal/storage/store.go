@@ -10,6 +10,15 @@ import (
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 )
 
+// CheckpointExt is added to the content file's name to name its checkpoint by default.
+const CheckpointExt = ".ppsppd"
+
+// libswift's files beside the content: its hashes, and its map of the chunks it holds.
+const (
+	mhashExt   = ".mhash"
+	mbinmapExt = ".mbinmap"
+)
+
 // Options name a swarm's files and describe its tree.
 type Options struct {
 	// ContentPath is the content file; created when missing.
@@ -39,10 +48,10 @@ func (o *Options) fill() error {
 		return errors.New("storage: no content path")
 	}
 	if o.CheckpointPath == "" {
-		o.CheckpointPath = o.ContentPath + ".ppsppd"
+		o.CheckpointPath = o.ContentPath + CheckpointExt
 	}
 	if o.MhashPath == "" {
-		o.MhashPath = o.ContentPath + ".mhash"
+		o.MhashPath = o.ContentPath + mhashExt
 	}
 	if o.Params.ChunkSize == 0 {
 		o.Params.ChunkSize = hashtree.DefaultChunkSize
