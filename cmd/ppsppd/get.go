@@ -27,6 +27,7 @@ type getFlags struct {
 	size       int64
 	timeout    time.Duration
 	checkpoint time.Duration
+	force      bool
 }
 
 func newGetCmd() *cobra.Command {
@@ -41,7 +42,12 @@ the URL and from --peer.
 
 Exits 0 only when OUT is complete and verified. Interrupting leaves a checkpoint
 (OUT.ppsppd), and running the same command again resumes. If no peer answers within
---timeout, it fails with a clear message.`,
+--timeout, it fails with a clear message.
+
+An existing OUT is written into only when it is this swarm's: empty, with this swarm's
+checkpoint (a download to resume) or libswift .mhash beside it, or already exactly the
+content. Any other file, including another swarm's download, is refused unless --force.
+The finished OUT is exactly the content.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withSignals(cmd, f.logLevel, func(ctx context.Context, log *zap.Logger) error {
@@ -56,6 +62,7 @@ Exits 0 only when OUT is complete and verified. Interrupting leaves a checkpoint
 	fl.Int64Var(&f.size, "size", -1, "content length in bytes, if known (otherwise learned from the peak hashes)")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up when no peer has answered, or no chunk has arrived, for this long")
 	fl.DurationVar(&f.checkpoint, "checkpoint-every", 5*time.Second, "how often to save the checkpoint while downloading")
+	fl.BoolVar(&f.force, "force", false, "overwrite OUT even if it is not this swarm's download (another file, or another swarm's)")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }
@@ -73,7 +80,10 @@ func runGet(ctx context.Context, cmd *cobra.Command, target string, f getFlags, 
 	if err != nil {
 		return err
 	}
-	store, err := storage.Open(ctx, storage.Options{ContentPath: f.out, Root: link.SwarmID, Params: params})
+	store, err := storage.Open(ctx, storage.Options{ContentPath: f.out, Root: link.SwarmID, Params: params, Force: f.force})
+	if errors.Is(err, storage.ErrNotOurs) {
+		return fmt.Errorf("%w; --force overwrites it", err)
+	}
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,8 @@ func openFromMhash(ctx context.Context, path, checkpoint string, p hashtree.Para
 		log.Info("ignoring libswift .mhash; hashing the file", zap.String("file", path), zap.Error(err))
 		return nil
 	}
-	st, err := storage.Open(ctx, storage.Options{ContentPath: path, CheckpointPath: checkpoint, Root: root, Params: p})
+	// Read-only: a seeded file is never resized or written, even if it grew since p.Size.
+	st, err := storage.Open(ctx, storage.Options{ContentPath: path, CheckpointPath: checkpoint, Root: root, Params: p, ReadOnly: true})
 	if err != nil {
 		log.Info("cannot use libswift .mhash; hashing the file", zap.String("file", path), zap.Error(err))
 		return nil
