@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -151,10 +152,11 @@ func TestGetResumesAfterKill(t *testing.T) {
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Kill it as soon as a checkpoint exists.
+	// Kill it as soon as a checkpoint records verified chunks (a new download writes one
+	// with none at once). The count is a big-endian uint64 at offset 32 (storage/doc.go).
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if _, err := os.Stat(dst + ".ppsppd"); err == nil {
+		if ck, err := os.ReadFile(dst + ".ppsppd"); err == nil && len(ck) >= 40 && binary.BigEndian.Uint64(ck[32:]) > 0 {
 			break
 		}
 		if time.Now().After(deadline) {

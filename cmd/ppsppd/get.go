@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,6 +23,7 @@ type getFlags struct {
 	size       int64
 	timeout    time.Duration
 	checkpoint time.Duration
+	force      bool
 }
 
 func newGetCmd() *cobra.Command {
@@ -37,7 +39,12 @@ the URL and from --peer.
 Exits 0 only when OUT is complete and verified. Interrupting leaves a checkpoint
 (OUT.ppsppd), and running the same command again resumes. Peers that do not answer are
 tried again with backoff; if no peer answers, or no chunk arrives, for --timeout, it fails
-with a clear message.`,
+with a clear message.
+
+An existing OUT is written into only when it is this swarm's: empty, with this swarm's
+checkpoint (a download to resume) or libswift .mhash beside it, or already exactly the
+content. Any other file, including another swarm's download, is refused unless --force.
+The finished OUT is exactly the content.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withSignals(cmd, f.logLevel, func(ctx context.Context, log *zap.Logger) error {
@@ -52,6 +59,7 @@ with a clear message.`,
 	fl.Int64Var(&f.size, "size", -1, "content length in bytes, if known (otherwise learned from the peak hashes)")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up when no peer has answered, or no chunk has arrived, for this long")
 	fl.DurationVar(&f.checkpoint, "checkpoint-every", 5*time.Second, "how often to save the checkpoint while downloading")
+	fl.BoolVar(&f.force, "force", false, "overwrite OUT even if it is not this swarm's download (another file, or another swarm's)")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }
@@ -132,7 +140,7 @@ func getSpec(cmd *cobra.Command, target string, f getFlags) (swarms.AddSpec, err
 	}
 	return swarms.AddSpec{
 		ID: swarms.ID(link.SwarmID), Peers: peers, ChunkSize: int(cs), Hash: hf.String(), Size: size,
-		Dest: f.out, Name: link.Filename,
+		Dest: f.out, Name: link.Filename, Force: f.force,
 	}, nil
 }
 
@@ -158,6 +166,9 @@ func followDownload(ctx context.Context, m *swarms.Manager, id swarms.ID, events
 			}
 			return nil
 		case swarms.StateError:
+			if strings.Contains(st.Err, "not this swarm's download") {
+				return fmt.Errorf("%s; --force overwrites it", st.Err)
+			}
 			return fmt.Errorf("download stopped: %s", st.Err)
 		}
 		if st.Peers > 0 {

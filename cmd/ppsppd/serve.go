@@ -260,9 +260,18 @@ func swarmLink(m *swarms.Manager, st swarms.Status) swarmurl.Link {
 	return link
 }
 
-// expandSeedPaths turns directories into the regular files directly inside them.
+// expandSeedPaths turns directories into the regular files directly inside them, and
+// leaves out files that are not content (checkpoints, libswift's files, downloads still in
+// progress: swarms.SeedCandidate), saying so in the log.
 func expandSeedPaths(paths []string, log *zap.Logger) []string {
 	var out []string
+	add := func(p string) {
+		if ok, why := swarms.SeedCandidate(p); !ok {
+			log.Info("not seeding", zap.String("file", p), zap.String("reason", why))
+			return
+		}
+		out = append(out, p)
+	}
 	for _, p := range paths {
 		fi, err := os.Stat(p)
 		if err != nil {
@@ -270,7 +279,7 @@ func expandSeedPaths(paths []string, log *zap.Logger) []string {
 			continue
 		}
 		if !fi.IsDir() {
-			out = append(out, p)
+			add(p)
 			continue
 		}
 		entries, err := os.ReadDir(p)
@@ -280,7 +289,7 @@ func expandSeedPaths(paths []string, log *zap.Logger) []string {
 		}
 		for _, e := range entries {
 			if e.Type().IsRegular() {
-				out = append(out, filepath.Join(p, e.Name()))
+				add(filepath.Join(p, e.Name()))
 			}
 		}
 	}

@@ -63,3 +63,24 @@ func TestFrontierRoundTrip(t *testing.T) {
 		t.Fatalf("size-unknown tree: %v", err)
 	}
 }
+
+// TestFrontierRestoreRootOnly: a tree whose chunk count is not a power of two, saved before
+// any chunk arrived (a download that just started), restores: the padding past the end is
+// known to be zero, its unknown sibling is simply unknown.
+func TestFrontierRestoreRootOnly(t *testing.T) {
+	const cs = 16
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{1, 2, 3, 5, 9, 12, 13} {
+		content := randomContent(r, (n-1)*cs+7)
+		seeder, _ := Build(content, cs, SHA1)
+		ps := Params{Hash: SHA1, ChunkSize: cs, Size: int64(len(content))}
+		recv, _ := NewFromRoot(seeder.Root(), ps)
+		got, err := Restore(recv.Root(), ps, recv.NumChunks(), recv.AppendFrontier(nil))
+		if err != nil {
+			t.Fatalf("%d chunks: %v", n, err)
+		}
+		if !sameKnown(knownBins(got), knownBins(recv)) {
+			t.Fatalf("%d chunks: restored tree knows different hashes", n)
+		}
+	}
+}

@@ -6,6 +6,10 @@ import (
 	"path/filepath"
 )
 
+// tempInfix joins a file's name and the random digits os.CreateTemp adds, in the name of
+// the temporary file WriteFileAtomic writes (seedfilter.go recognises them).
+const tempInfix = ".tmp"
+
 // WriteFileAtomic replaces path with data so that after a crash the file holds either the
 // old or the new bytes: temporary file in the same directory (rename is atomic only within
 // one file system), fsync, rename, then fsync the directory so the rename itself is durable.
@@ -14,7 +18,7 @@ func WriteFileAtomic(path string, data []byte) (err error) {
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, base+".tmp*")
+	tmp, err := os.CreateTemp(dir, base+tempInfix+"*")
 	if err != nil {
 		return fmt.Errorf("creating temporary file: %w", err)
 	}

@@ -3,7 +3,10 @@
 //
 // # Files
 //
-//   - the content file (Options.ContentPath), preallocated sparse when the size is known;
+//   - the content file (Options.ContentPath), preallocated sparse when the size is known
+//     and never longer than the content (length.go); Open writes into an existing one only
+//     when it is provably this swarm's, or with Options.Force (ownership.go); a read-only
+//     store (Seed, Options.ReadOnly) never changes it;
 //   - our checkpoint (Options.CheckpointPath, default ContentPath + ".ppsppd"): which
 //     chunks are verified, plus the hashes learned, in the format below;
 //   - libswift's NAME.mhash (Options.MhashPath, default ContentPath + ".mhash"), read only,
@@ -30,7 +33,9 @@
 //     Chunks still unchecked are not recorded in the checkpoint, so the next Open
 //     verifies them like any other unrecorded content (once, on all cores).
 //   - Without a usable checkpoint or .mhash, Open rehashes the content file (all cores) and
-//     accepts it only if it reproduces the root hash; otherwise it starts empty.
+//     accepts it only if it reproduces the root hash; otherwise it starts empty, which for
+//     a non-empty file needs Options.Force unless our checkpoint names this swarm
+//     (ownership.go). A download that starts empty writes its checkpoint at once.
 //   - Chunks enter only through PutChunk, which verifies them with the hash tree first.
 //
 // # Checkpoint format, version 1

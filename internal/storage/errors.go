@@ -19,3 +19,11 @@ var (
 	// ErrCheckpointVersion: a checkpoint written by a format version we do not read.
 	ErrCheckpointVersion = errors.New("storage: unsupported checkpoint version")
 )
+
+var (
+	// ErrNotOurs: Open refused to write into a content file that already exists and is not
+	// provably this swarm's download (see ownership.go); Options.Force takes it over.
+	ErrNotOurs = errors.New("storage: refusing to write into a file that is not this swarm's download")
+	// ErrReadOnly: a chunk was offered to a store opened read-only (seeding).
+	ErrReadOnly = errors.New("storage: store is read-only")
+)

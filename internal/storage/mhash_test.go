@@ -87,8 +87,14 @@ func TestMhashImport(t *testing.T) {
 	}
 	closeStore(t, s)
 
-	// Both damaged: nothing is trusted.
-	s = open(t, libswiftDir(t, bad, badHash))
+	// Both damaged: nothing vouches for the file, so it is not ours to write into; taken
+	// over with Force, nothing in it is trusted.
+	o = libswiftDir(t, bad, badHash)
+	if _, err := Open(context.Background(), o); !errors.Is(err, ErrNotOurs) {
+		t.Fatalf("bad .mhash and content, no Force: %v", err)
+	}
+	o.Force = true
+	s = open(t, o)
 	if rec := s.Recovery(); rec.From != "empty" || w.checkReads(t, s) != 0 {
 		t.Fatalf("bad .mhash and content: %+v", rec)
 	}

@@ -15,8 +15,13 @@ import (
 // Open opens (creating if needed) a swarm's content file and recovers what was verified:
 // from our checkpoint, else from libswift's .mhash, else by rehashing the content file,
 // else starting empty (see doc.go). Chunks that are in the content file but not in the
-// checkpoint are re-verified here when their hashes are known. When the size is known the
-// content file is preallocated sparse.
+// checkpoint are re-verified here when their hashes are known.
+//
+// A content file that exists, is not empty and none of those sources vouches for is not
+// ours: Open refuses it with ErrNotOurs unless opts.Force is set (ownership.go). A new
+// download writes its checkpoint at once, so that it is recognised after a crash. The
+// content file is then cut to the content's length when longer and, when the size is
+// known, preallocated sparse (length.go). With opts.ReadOnly none of this touches the file.
 func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := opts.fill(); err != nil {
 		return nil, err
@@ -30,11 +35,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if _, err := hashtree.NewFromRoot(opts.Root, probe); err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
-	flags := os.O_RDWR | os.O_CREATE
-	if opts.ReadOnly {
-		flags = os.O_RDONLY
-	}
-	f, err := os.OpenFile(opts.ContentPath, flags, 0o644)
+	f, err := openContent(opts)
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
@@ -52,9 +53,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		f.Close()
 		return nil, fmt.Errorf("storage: %s: %w", opts.ContentPath, ErrIncompleteSeed)
 	}
-	if err := s.preallocate(fi.Size()); err != nil {
-		f.Close()
-		return nil, err
+	if !opts.ReadOnly {
+		if err := s.settle(fi.Size()); err != nil {
+			f.Close()
+			return nil, err
+		}
 	}
 	if s.rec.From == "checkpoint" {
 		n, err := s.verifyPending(ctx)
@@ -67,20 +70,24 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// preallocate extends the content file to the content size as a sparse file (ftruncate
-// allocates no blocks), so chunks can be written in any order.
-func (s *Store) preallocate(fileLen int64) error {
-	if s.opts.ReadOnly {
-		return nil
+func openContent(opts Options) (*os.File, error) {
+	if opts.ReadOnly {
+		return os.Open(opts.ContentPath)
 	}
-	size, ok := s.tree.Size()
-	if !ok || fileLen >= size {
-		return nil
+	return os.OpenFile(opts.ContentPath, os.O_RDWR|os.O_CREATE, 0o644)
+}
+
+// settle makes the content file a download's before anything is written to it. A download
+// that starts empty (a new file, or one taken over with Force) gets its checkpoint first:
+// a crash before the first periodic checkpoint then leaves a file the next Open recognises
+// as ours instead of refusing it. Then the file gets the content's length.
+func (s *Store) settle(fileLen int64) error {
+	if s.rec.From == "empty" {
+		if err := s.Checkpoint(); err != nil {
+			return err
+		}
 	}
-	if err := s.f.Truncate(size); err != nil {
-		return fmt.Errorf("storage: preallocating %s to %d bytes: %w", s.opts.ContentPath, size, err)
-	}
-	return nil
+	return s.fitOpened(fileLen)
 }
 
 // state is what one recovery source yields; it is adopted only as a whole.
@@ -112,10 +119,11 @@ func (s *Store) recover(ctx context.Context, fileLen int64) error {
 }
 
 func (s *Store) pickState(ctx context.Context, fileLen int64) (*state, string, error) {
+	named := false // our checkpoint names this swarm: the file is ours (ownership.go)
 	raw, err := os.ReadFile(s.opts.CheckpointPath)
 	if err == nil {
 		var st *state
-		if st, err = s.fromCheckpoint(raw, fileLen); err == nil {
+		if st, named, err = s.fromCheckpoint(raw, fileLen); err == nil {
 			return st, "checkpoint", nil
 		}
 	}
@@ -134,7 +142,7 @@ func (s *Store) pickState(ctx context.Context, fileLen int64) (*state, string, e
 		s.rec.MhashErr = err
 	}
 
-	if fileLen > 0 {
+	if fileLen > 0 && s.mayRehash(fileLen) {
 		st, err := s.fromContent(ctx, fileLen)
 		if err == nil {
 			return st, "rehash", nil
@@ -144,6 +152,9 @@ func (s *Store) pickState(ctx context.Context, fileLen int64) (*state, string, e
 		}
 		s.rec.RehashErr = err
 	}
+	if fileLen > 0 && !named && !s.opts.Force && !s.opts.ReadOnly {
+		return nil, "", s.notOurs(fileLen)
+	}
 	empty, err := hashtree.NewFromRoot(s.opts.Root, s.opts.Params)
 	if err != nil {
 		return nil, "", fmt.Errorf("storage: %w", err)
@@ -152,17 +163,25 @@ func (s *Store) pickState(ctx context.Context, fileLen int64) (*state, string, e
 }
 
 // fromCheckpoint adopts a checkpoint whose framing, parameters and hashes all check out.
-func (s *Store) fromCheckpoint(raw []byte, fileLen int64) (*state, error) {
+// named reports whether it is a sound checkpoint file (magic, version, CRC) for this swarm
+// ID, even when its contents are then not adopted: that alone makes the content file ours.
+func (s *Store) fromCheckpoint(raw []byte, fileLen int64) (st *state, named bool, err error) {
 	c, err := decodeCheckpoint(raw)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
+	if !bytes.Equal(c.root, s.opts.Root) {
+		return nil, false, &foreignCheckpointError{root: c.root}
+	}
+	st, err = s.adoptCheckpoint(c, fileLen)
+	return st, true, err
+}
+
+func (s *Store) adoptCheckpoint(c *checkpoint, fileLen int64) (*state, error) {
 	p := s.opts.Params
 	switch {
 	case c.hf != p.Hash || c.chunkSize != p.ChunkSize:
 		return nil, fmt.Errorf("%w: written for %v/%d-byte chunks, swarm uses %v/%d", ErrCheckpoint, c.hf, c.chunkSize, p.Hash, p.ChunkSize)
-	case !bytes.Equal(c.root, s.opts.Root):
-		return nil, fmt.Errorf("%w: written for another swarm (root %x)", ErrCheckpoint, c.root)
 	case p.Size > 0 && c.size > 0 && p.Size != c.size:
 		return nil, fmt.Errorf("%w: content size %d, swarm says %d", ErrCheckpoint, c.size, p.Size)
 	}

@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
@@ -48,6 +50,10 @@ func newFixture(t *testing.T) *fixture {
 	closeStore(t, s)
 	fx.ckptP = readFile(t, fx.partial.CheckpointPath)
 	fx.ckptC = readFile(t, fx.complete.CheckpointPath)
+	// With its checkpoint damaged nothing proves the partial file ours, and Open would
+	// refuse it (TestNotOursRefused). These tests are about what Open trusts once it may
+	// write the file, so they take it over.
+	fx.partial.Force = true
 	return fx
 }
 
@@ -162,12 +168,22 @@ func TestCheckpointResigned(t *testing.T) {
 	}
 }
 
-// TestWrongRoot: the files of one swarm opened as another are not trusted at all.
+// TestWrongRoot: the files of one swarm opened as another are refused and left as they
+// were; taken over with Force, they are not trusted at all.
 func TestWrongRoot(t *testing.T) {
 	fx := newFixture(t)
 	for _, o := range []Options{fx.partial, fx.complete} {
 		o.Root = append([]byte(nil), o.Root...)
 		o.Root[0] ^= 1
+		o.Force = false
+		content, ckpt := readFile(t, o.ContentPath), readFile(t, o.CheckpointPath)
+		if _, err := Open(context.Background(), o); !errors.Is(err, ErrNotOurs) {
+			t.Fatalf("wrong root without Force: %v", err)
+		}
+		if !bytes.Equal(readFile(t, o.ContentPath), content) || !bytes.Equal(readFile(t, o.CheckpointPath), ckpt) {
+			t.Fatal("refused Open changed the files")
+		}
+		o.Force = true
 		s := open(t, o)
 		rec := s.Recovery()
 		if rec.From != "empty" || !errors.Is(rec.CheckpointErr, ErrCheckpoint) || s.VerifiedCount() != 0 {

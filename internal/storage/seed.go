@@ -17,8 +17,9 @@ func Seed(ctx context.Context, opts Options) (*Store, error) {
 	if err := opts.fill(); err != nil {
 		return nil, err
 	}
-	// Read-only: a seeded file is only read (it may sit on read-only storage); the
-	// checkpoint is a separate file.
+	// Read-only: a seeded file is only read (it may sit on read-only storage) and never
+	// resized; the checkpoint is a separate file.
+	opts.ReadOnly = true
 	f, err := os.Open(opts.ContentPath)
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)

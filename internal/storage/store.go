@@ -10,6 +10,15 @@ import (
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 )
 
+// CheckpointExt is added to the content file's name to name its checkpoint by default.
+const CheckpointExt = ".ppsppd"
+
+// libswift's files beside the content: its hashes, and its map of the chunks it holds.
+const (
+	mhashExt   = ".mhash"
+	mbinmapExt = ".mbinmap"
+)
+
 // Options name a swarm's files and describe its tree.
 type Options struct {
 	// ContentPath is the content file; created when missing.
@@ -23,8 +32,14 @@ type Options struct {
 	Root []byte
 	// Params: hash function, chunk size, content size (-1 when unknown) and limits.
 	Params hashtree.Params
-	// ReadOnly opens the content file for reading only, to seed it again from its
-	// checkpoint (or .mhash) without rehashing; the content must then be complete.
+	// Force lets Open take over a content file that exists and is not provably this
+	// swarm's (no checkpoint or .mhash for this root, content not hashing to it): a
+	// download then overwrites it. Without it Open refuses such a file with ErrNotOurs
+	// (see ownership.go).
+	Force bool
+	// ReadOnly opens the content file for reading only, as for seeding: it must exist,
+	// and Open never creates, extends, cuts or claims it. PutChunk fails with ErrReadOnly.
+	// The checkpoint is still written (it is a separate file). Seed sets it.
 	ReadOnly bool
 }
 
@@ -33,10 +48,10 @@ func (o *Options) fill() error {
 		return errors.New("storage: no content path")
 	}
 	if o.CheckpointPath == "" {
-		o.CheckpointPath = o.ContentPath + ".ppsppd"
+		o.CheckpointPath = o.ContentPath + CheckpointExt
 	}
 	if o.MhashPath == "" {
-		o.MhashPath = o.ContentPath + ".mhash"
+		o.MhashPath = o.ContentPath + mhashExt
 	}
 	if o.Params.ChunkSize == 0 {
 		o.Params.ChunkSize = hashtree.DefaultChunkSize
@@ -73,6 +88,7 @@ type Store struct {
 	gen      uint64 // bumped on every change worth a checkpoint
 	saved    uint64 // gen of the last checkpoint written
 	rec      Recovery
+	trimmed  int64       // the length bound last enforced on the content file (length.go)
 	wb       writeBehind // verified chunks not yet written (see write_behind.go)
 }
 
@@ -172,12 +188,22 @@ func (s *Store) PendingCount() int {
 	return s.pending.count()
 }
 
-// Complete reports whether every chunk is verified.
+// Complete reports whether every chunk is verified and, for a store that writes its
+// content file, whether that file is exactly the content: chunks gathered by write-behind
+// are written out first, and a file of another length (cut or extended behind our back) is
+// not complete. A read-only (seeded) file that grew since it was hashed stays complete: its
+// first Size bytes are the content, and every read checks them.
 func (s *Store) Complete() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.tree.NumChunks()
-	return n > 0 && uint64(s.verified.count()) == n
+	if n == 0 || uint64(s.verified.count()) != n {
+		return false
+	}
+	if s.opts.ReadOnly || s.closed {
+		return true
+	}
+	return s.flushLocked() == nil && s.exactLengthLocked() == nil
 }
 
 // VerifiedRanges lists the verified chunks as maximal ranges, e.g. for HAVE messages.

@@ -23,6 +23,9 @@ func (s *Store) AddPeaks(cands []hashtree.NodeHash) (int, error) {
 	}
 	s.growLocked()
 	s.gen++
+	if err := s.trimLocked(); err != nil { // the chunk count bounds the length
+		return 0, err
+	}
 	return np, nil
 }
 
@@ -47,10 +50,16 @@ func (s *Store) PutBin(b bins.Bin, data []byte, cands []hashtree.NodeHash) error
 	if s.holdsLocked(b) {
 		return nil // a duplicate DATA (§8.2: messages may be resent)
 	}
+	if s.opts.ReadOnly {
+		return fmt.Errorf("storage: chunks %v: %w", b, ErrReadOnly)
+	}
 	if err := s.tree.VerifyBin(b, data, cands); err != nil {
 		return fmt.Errorf("storage: chunks %v: %w", b, err)
 	}
 	s.growLocked()
+	if err := s.trimLocked(); err != nil { // the last chunk tells the exact size
+		return err
+	}
 	off := int64(b.BaseLeft()) * int64(s.opts.Params.ChunkSize)
 	if err := s.writeLocked(b, data, off); err != nil {
 		return err

@@ -77,12 +77,20 @@ func (s *Store) flushLocked() error {
 }
 
 // Flush writes out the chunks gathered by write-behind, so that the content file holds every
-// verified chunk (the engine calls it when a download completes).
+// verified chunk (the engine calls it when a download completes). Once every chunk is
+// verified it also checks that the file is exactly the content (length.go), so that a
+// download is never reported complete with bytes past its end.
 func (s *Store) Flush() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.writableLocked(); err != nil {
 		return err
 	}
-	return s.flushLocked()
+	if err := s.flushLocked(); err != nil {
+		return err
+	}
+	if n := s.tree.NumChunks(); s.opts.ReadOnly || n == 0 || uint64(s.verified.count()) != n {
+		return nil
+	}
+	return s.exactLengthLocked()
 }

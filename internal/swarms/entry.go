@@ -25,6 +25,8 @@ type entry struct {
 	gen     uint64
 
 	peers []netip.AddrPort // known peers, retried while none is connected
+	// force: the first open may take over a destination that is not ours (AddSpec.Force).
+	force bool
 
 	// From the node, sampled every tick.
 	have, total               uint64

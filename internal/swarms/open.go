@@ -23,7 +23,8 @@ func (m *Manager) startOpen(e *entry, wg *sync.WaitGroup) {
 		return
 	}
 	e.gen++
-	gen, rec := e.gen, e.rec
+	gen, rec, force := e.gen, e.rec, e.force
+	e.force = false // once: a later reopen finds the file ours
 	e.opening = true
 	m.openers.Add(1)
 	if wg != nil {
@@ -35,7 +36,7 @@ func (m *Manager) startOpen(e *entry, wg *sync.WaitGroup) {
 		if wg != nil {
 			defer wg.Done()
 		}
-		m.open(e, gen, rec)
+		m.open(e, gen, rec, force)
 	}()
 }
 
@@ -45,8 +46,8 @@ func (m *Manager) currentLocked(e *entry, gen uint64) bool {
 	return !m.closed && e.gen == gen && m.swarms[e.id] == e
 }
 
-func (m *Manager) open(e *entry, gen uint64, rec record) {
-	st, err := m.openStore(e, gen, rec)
+func (m *Manager) open(e *entry, gen uint64, rec record, force bool) {
+	st, err := m.openStore(e, gen, rec, force)
 	if err != nil {
 		m.mu.Lock()
 		current := m.currentLocked(e, gen)
@@ -134,7 +135,7 @@ func (m *Manager) unloadStore(id ID, st *storage.Store, inNode bool) {
 
 // openStore opens a record's storage, moving the entry through allocating and
 // hash-checking as it goes.
-func (m *Manager) openStore(e *entry, gen uint64, rec record) (*storage.Store, error) {
+func (m *Manager) openStore(e *entry, gen uint64, rec record, force bool) (*storage.Store, error) {
 	p, err := recordParams(rec)
 	if err != nil {
 		return nil, err
@@ -147,7 +148,8 @@ func (m *Manager) openStore(e *entry, gen uint64, rec record) (*storage.Store, e
 			m.setStateIfCurrent(e, gen, StateHashChecking)
 		}
 	}
-	return storage.Open(m.base, storage.Options{ContentPath: rec.Path, CheckpointPath: rec.Checkpoint, Root: []byte(e.id), Params: p})
+	return storage.Open(m.base, storage.Options{ContentPath: rec.Path, CheckpointPath: rec.Checkpoint, Root: []byte(e.id), Params: p,
+		Force: force})
 }
 
 // openSeedRecord reopens a seeded file from its checkpoint (or libswift's .mhash) without

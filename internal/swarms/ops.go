@@ -91,7 +91,7 @@ func (m *Manager) Add(_ context.Context, spec AddSpec) (Status, error) {
 		ID: spec.ID.String(), Kind: kindDownload, Path: path, Checkpoint: ckpt, ChunkSize: cs,
 		Hash: hf.String(), Size: max(spec.Size, 0), Limits: spec.Limits, Name: spec.Name, Added: time.Now().UTC(),
 	}
-	e := &entry{id: spec.ID, rec: rec, state: StateAllocating, size: -1}
+	e := &entry{id: spec.ID, rec: rec, state: StateAllocating, size: -1, force: spec.Force}
 	m.mu.Lock()
 	if e.rec.Limits == (Limits{}) {
 		e.rec.Limits = m.swarmDefault
@@ -166,6 +166,9 @@ func (m *Manager) Seed(ctx context.Context, spec SeedSpec) (Status, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		return Status{}, fmt.Errorf("seed: %s is not a regular file", path)
+	}
+	if ok, why := SeedCandidate(path); !ok {
+		return Status{}, fmt.Errorf("seed: not seeding %s: %s", path, why)
 	}
 	if st, ok := m.seededPath(path, cs, hf); ok {
 		return st, fmt.Errorf("%w: %v", ErrExists, st.ID)

@@ -3,6 +3,7 @@ package swarms
 import (
 	"errors"
 	"fmt"
+	"github.com/ppsppd/ppsppd/internal/storage"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -93,3 +94,8 @@ func within(root, p string) bool {
 	}
 	return rel == "." || (rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel))
 }
+
+// SeedCandidate says whether a local file is content that may be seeded, and why not:
+// checkpoints, libswift's hash and bitmap files, and downloads still in progress are not
+// (the rule lives in storage, which knows its own files).
+func SeedCandidate(path string) (ok bool, reason string) { return storage.SeedCandidate(path) }

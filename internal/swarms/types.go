@@ -158,6 +158,9 @@ type AddSpec struct {
 	Dest   string
 	Name   string // display name (e.g. from the link's file name)
 	Limits Limits
+	// Force takes over a destination file that is not this swarm's download (see
+	// storage.Options.Force); it applies to this Add only and is not persisted.
+	Force bool
 }
 
 // SeedSpec says what local file to seed.
