@@ -159,16 +159,19 @@ func TestReadOnlyNeverTouchesFile(t *testing.T) {
 		t.Fatal("read-only store changed the file")
 	}
 
-	// A read-only store that holds nothing refuses chunks instead of writing them.
+	// A read-only Open of content that is not complete is refused (there is nothing to
+	// seed), and the file is left as it was.
 	o2.ContentPath += ".other"
 	o2.CheckpointPath, o2.MhashPath = "", ""
 	_ = o2.fill()
-	writeFile(t, o2.ContentPath, bytes.Repeat([]byte{1}, len(w.content)))
-	s = open(t, o2)
-	if err := s.PutChunk(0, w.chunk(0), nil); !errors.Is(err, ErrReadOnly) {
-		t.Fatalf("put into a read-only store: %v", err)
+	other := bytes.Repeat([]byte{1}, len(w.content))
+	writeFile(t, o2.ContentPath, other)
+	if _, err := Open(context.Background(), o2); !errors.Is(err, ErrIncompleteSeed) {
+		t.Fatalf("read-only Open of foreign content: %v, want ErrIncompleteSeed", err)
 	}
-	closeStore(t, s)
+	if !bytes.Equal(readFile(t, o2.ContentPath), other) {
+		t.Fatal("refused read-only Open changed the file")
+	}
 
 	// A read-only Open does not create the file.
 	o3 := w.opts(t.TempDir(), int64(len(w.content)))
