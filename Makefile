@@ -3,10 +3,10 @@ GO       ?= go
 BIN      ?= bin/ppsppd
 FUZZTIME ?= 60s
 # Each fuzz target as package:Name; `make fuzz` runs each for FUZZTIME.
-FUZZ_TARGETS := ./internal/wire:FuzzDatagram ./internal/wire:FuzzOptions ./internal/engine:FuzzEngine ./internal/hashtree:FuzzPeerInput ./internal/capture:FuzzRead ./internal/swarmurl:FuzzParse ./internal/storage:FuzzCheckpoint ./internal/config:FuzzDecode
+FUZZ_TARGETS := ./internal/wire:FuzzDatagram ./internal/wire:FuzzOptions ./internal/engine:FuzzEngine ./internal/hashtree:FuzzPeerInput ./internal/capture:FuzzRead ./internal/swarmurl:FuzzParse ./internal/storage:FuzzCheckpoint ./internal/config:FuzzDecode ./internal/gateway/cmd:FuzzParseLine
 CAPTURE  ?= testdata/interop/vod-1025B-sha1-1024.pcap
 
-.PHONY: build test fmt-check vet bench bench-transfer fuzz run dissect clean
+.PHONY: build test fmt-check vet bench bench-transfer bench-daemon fuzz run demo dissect clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ppsppd
@@ -35,10 +35,18 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
-# Until `ppsppd serve` exists, the main job is shown end to end: seed a generated file,
-# download it with a second process over loopback UDP, compare.
+# The daemon on its built-in default configuration (ppsppd config default prints it).
 run: build
+	./$(BIN) serve
+
+# Two processes end to end: seed a generated file, download it with a second process over
+# loopback UDP, compare.
+demo: build
 	BIN=$(BIN) ./scripts/demo.sh
+
+# 1,000 swarms added over the CMD port of a real daemon, then a restart (times, RSS, LIST).
+bench-daemon:
+	$(GO) test -run '^$$' -bench Daemon1000 -benchtime 1x ./cmd/ppsppd
 
 dissect: build
 	./$(BIN) dissect $(CAPTURE)

@@ -17,7 +17,7 @@ func newLimitCmd() *cobra.Command {
 		Short: "Show or set the running daemon's rate limits (global or per swarm)",
 		Long: `Show the upload and download caps of the daemon (global, the default) or of one swarm,
 or change them with --up and --down. Rates are bytes per second with an optional k, m or g
-suffix (KiB/s, MiB/s, GiB/s); 0 removes the cap.`,
+suffix (KiB/s, MiB/s, GiB/s) or a unit (512KiB, 1.5MB); 0 removes the cap.`,
 		Example: `  ppsppd limit --down 2m
   ppsppd limit f86b2d68d56e7457f1be8d35c7f492a228c3aa45 --up 512k`,
 		Args: cobra.MaximumNArgs(1),

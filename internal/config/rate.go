@@ -17,6 +17,9 @@ var rateUnits = []struct {
 	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30},
 	{"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9},
 	{"B", 1},
+	// A lone k, m or g is the binary unit (KiB, MiB, GiB), as in the CMD gateway's LIMIT
+	// and in curl's --limit-rate.
+	{"k", 1 << 10}, {"K", 1 << 10}, {"m", 1 << 20}, {"M", 1 << 20}, {"g", 1 << 30}, {"G", 1 << 30},
 }
 
 // ParseRate reads a rate limit such as "0", "512KiB", "1.5MB" or "1MiB/s" as bytes per second.
@@ -40,7 +43,7 @@ func ParseRate(s string) (float64, error) {
 	// The product is checked too: "1e308GiB" is a finite number of GiB but no finite number
 	// of bytes, and an infinite rate would reach the limiters (and their burst sizes).
 	if err != nil || n < 0 || math.IsInf(n*factor, 0) || math.IsNaN(n) {
-		return 0, fmt.Errorf("want bytes per second such as \"0\" (no limit), \"512KiB\" or \"1.5MB\"")
+		return 0, fmt.Errorf("rate %q: want bytes per second such as \"0\" (no limit), \"512KiB\", \"2m\" or \"1.5MB\"", s)
 	}
 	return n * factor, nil
 }

@@ -2,6 +2,7 @@ package cmdgw
 
 import (
 	"fmt"
+	"github.com/ppsppd/ppsppd/internal/config"
 	"math"
 	"path/filepath"
 	"strconv"
@@ -435,26 +436,17 @@ func parseLimit(args []string) (Command, error) {
 	return c, nil
 }
 
-// ParseRate reads a rate in bytes/s: a number with an optional k, m or g suffix (KiB/s,
-// MiB/s, GiB/s, any case); 0 means no cap.
+// ParseRate reads a rate in bytes/s, with config's units (512KiB, 1.5MB, 2m = 2 MiB; 0 =
+// no cap): one syntax for the config file, the CLI and the CMD port.
 func ParseRate(s string) (float64, error) {
-	mult := 1.0
-	switch {
-	case strings.HasSuffix(s, "k"), strings.HasSuffix(s, "K"):
-		mult = 1 << 10
-	case strings.HasSuffix(s, "m"), strings.HasSuffix(s, "M"):
-		mult = 1 << 20
-	case strings.HasSuffix(s, "g"), strings.HasSuffix(s, "G"):
-		mult = 1 << 30
+	if strings.TrimSpace(s) == "" {
+		return 0, perr(BadParameter, "empty rate: want bytes/s such as 0, 512KiB or 2m")
 	}
-	if mult != 1 {
-		s = s[:len(s)-1]
+	r, err := config.ParseRate(s)
+	if err != nil {
+		return 0, perr(BadParameter, "%v", err)
 	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
-		return 0, fmt.Errorf("rate %s: want a number >= 0 (bytes/s, optional k/m/g suffix)", quote(s))
-	}
-	return v * mult, nil
+	return r, nil
 }
 
 const addUsage = "ADD <tswift-url|swarm-id-hex> [peer=<host:port>]... [dest=<path>]"
