@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -116,29 +117,37 @@ func (m *Manager) Add(_ context.Context, spec AddSpec) (Status, error) {
 	return st, nil
 }
 
-// destination is the content file of a new download.
+// destination is the content file of a new download. A Dest that names a directory (one
+// that exists, or any path ending in "/", as libswift's START destdir) gets the file
+// named after the swarm ID inside it.
 func (m *Manager) destination(spec AddSpec) (string, error) {
 	name := spec.ID.String()
-	if m.cfg.ContentDir == "" {
-		if spec.Dest == "" {
-			return "", errors.New("no destination file given")
+	wantDir := strings.HasSuffix(spec.Dest, "/")
+	var p string
+	switch {
+	case m.cfg.ContentDir == "" && spec.Dest == "":
+		return "", errors.New("no destination file given")
+	case m.cfg.ContentDir == "":
+		abs, err := filepath.Abs(spec.Dest)
+		if err != nil {
+			return "", err
 		}
-		if fi, err := os.Stat(spec.Dest); err == nil && fi.IsDir() {
-			return filepath.Join(spec.Dest, name), nil
+		p = abs
+	default:
+		if err := os.MkdirAll(m.cfg.ContentDir, 0o755); err != nil {
+			return "", fmt.Errorf("content directory: %w", err)
 		}
-		return filepath.Abs(spec.Dest)
+		dest := spec.Dest
+		if dest == "" {
+			dest, wantDir = ".", true
+		}
+		resolved, err := ResolveInside(m.cfg.ContentDir, dest)
+		if err != nil {
+			return "", err
+		}
+		p = resolved
 	}
-	if err := os.MkdirAll(m.cfg.ContentDir, 0o755); err != nil {
-		return "", fmt.Errorf("content directory: %w", err)
-	}
-	if spec.Dest == "" {
-		return ResolveInside(m.cfg.ContentDir, name)
-	}
-	p, err := ResolveInside(m.cfg.ContentDir, spec.Dest)
-	if err != nil {
-		return "", err
-	}
-	if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+	if fi, err := os.Stat(p); wantDir || (err == nil && fi.IsDir()) {
 		return filepath.Join(p, name), nil
 	}
 	return p, nil

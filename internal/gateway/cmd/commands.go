@@ -173,7 +173,11 @@ func addSpec(l swarmurl.Link, dest string) swarms.AddSpec {
 // second from then on, on this connection. A swarm already held is adopted, not refused
 // (libswift answers a second START for a hash with an ERROR and closes the connection).
 func (c *conn) start(ctx context.Context, cmd Start) {
-	spec := addSpec(cmd.Link, cmd.Dest)
+	dest := cmd.Dest
+	if dest != "" && !strings.HasSuffix(dest, "/") {
+		dest += "/" // START's argument is a directory (libswift's destdir)
+	}
+	spec := addSpec(cmd.Link, dest)
 	if _, err := c.s.m.Status(spec.ID); errors.Is(err, swarms.ErrUnknown) {
 		c.send(HashCheckingInfoLine(spec.ID))
 		// At once, as libswift does: adding may take a while (checking content

@@ -117,7 +117,7 @@ func checkManagerCalls(t *testing.T, session string, calls []string) {
 	const id = "f86b2d68d56e7457f1be8d35c7f492a228c3aa45"
 	want := map[string][]string{
 		"Session 1": {
-			"add " + id + " peers=[127.0.0.1:20051] dest=dl cs=1024 size=-1",
+			"add " + id + " peers=[127.0.0.1:20051] dest=dl/ cs=1024 size=-1",
 			"limits " + id + " up=0 down=524288",
 			"limits " + id + " up=262144 down=524288",
 			"checkpoint " + id,
@@ -125,7 +125,7 @@ func checkManagerCalls(t *testing.T, session string, calls []string) {
 			"add cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd peers=[] dest= cs=1024 size=-1",
 		},
 		"Session 3": {"remove " + id + " state=false content=false"},
-		"Session 5": {"remove " + id + " state=true content=true", "add " + id + " peers=[] dest=dl cs=1024 size=-1"},
+		"Session 5": {"remove " + id + " state=true content=true", "add " + id + " peers=[] dest=dl/ cs=1024 size=-1"},
 	}[session]
 	for _, w := range want {
 		if !slices.Contains(calls, w) {
