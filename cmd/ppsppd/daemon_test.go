@@ -22,6 +22,7 @@ type daemon struct {
 	udp     string
 	stderr  *lockedBuffer
 	notify  *net.UnixConn
+	config  string // the config file it runs with
 }
 
 // startDaemon runs `ppsppd serve` on free loopback ports with its state in stateDir and a
@@ -37,6 +38,7 @@ func startDaemon(t testing.TB, stateDir, extra string) *daemon {
 	d := &daemon{cmdAddr: fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t)), udp: fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)),
 		stderr: new(lockedBuffer), notify: notify}
 	cfg := filepath.Join(dir, "ppsppd.toml")
+	d.config = cfg
 	// extra goes into the [cmd] table.
 	body := fmt.Sprintf("[node]\nlisten = %q\nstate_dir = %q\n[http]\nlisten = \"\"\n[stats]\nlisten = \"\"\n[cmd]\nlisten = %q\n%s",
 		d.udp, stateDir, d.cmdAddr, extra)
@@ -240,4 +242,37 @@ func cmdLine(t *testing.T, addr, line string) string {
 		t.Fatal(err)
 	}
 	return strings.TrimSpace(reply)
+}
+
+// TestDaemonReloadOnSIGHUP: SIGHUP rereads the config file: new rate limits and log level
+// apply at once (LIMIT shows them), a changed key that needs a restart is named in the log,
+// and systemd hears RELOADING=1 then READY=1.
+func TestDaemonReloadOnSIGHUP(t *testing.T) {
+	d := startDaemon(t, t.TempDir(), "")
+	raw, err := os.ReadFile(d.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(string(raw), "[http]", "[limits]\ndownload = \"2MiB\"\nupload = \"512KiB\"\n[log]\nlevel = \"debug\"\n[http]", 1)
+	changed = strings.Replace(changed, fmt.Sprintf("listen = %q", d.udp), `listen = "127.0.0.1:1"`, 1)
+	if err := os.WriteFile(d.config, []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	d.expectNotify(t, "RELOADING=1")
+	d.expectNotify(t, "READY=1")
+	out, err := d.ctl(t, "limit")
+	if err != nil || !strings.Contains(out, "up 512.0 KiB/s") || !strings.Contains(out, "down 2.0 MiB/s") {
+		t.Fatalf("limits after SIGHUP: %v\n%s", err, out)
+	}
+	log := d.stderr.String()
+	if !strings.Contains(log, "configuration reread") || !strings.Contains(log, "node.listen") {
+		t.Fatalf("reload not logged with the key that needs a restart:\n%s", log)
+	}
+	if !strings.Contains(log, "DEBUG") {
+		t.Fatalf("log level debug not applied:\n%s", log)
+	}
+	d.stop(t)
 }
