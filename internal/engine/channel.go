@@ -89,8 +89,15 @@ type channel struct {
 	weChoke     bool
 	ignoredReqs int
 
-	badChunks    int
-	badDatagrams int
+	// Peer policy (peerscore.go): the score offences raise and good chunks lower, as of
+	// scoreAt; good and bad chunks so far; probation after a ban; requests paused after
+	// timeouts.
+	score       float64
+	scoreAt     time.Time
+	goodChunks  int
+	badChunks   int
+	probation   bool
+	pausedUntil time.Time
 
 	sent sentHashes // uncle hashes recently sent to the peer
 

@@ -272,7 +272,7 @@ func TestCompatRemembered(t *testing.T) {
 // TestChokedPeerThatKeepsRequesting: with one upload slot, the second peer is choked; when it
 // keeps sending REQUESTs it is disconnected.
 func TestChokedPeerThatKeepsRequesting(t *testing.T) {
-	e, id := seedingEngine(t, Config{MaxUploads: 1, MaxIgnoredChokes: 4}, testContent(9, 8*testCS))
+	e, id := seedingEngine(t, Config{MaxUploads: 1, DisconnectScore: 4 * offenceWeight[offIgnoredChoke]}, testContent(9, 8*testCS))
 	e.HandleDatagram(t0, rawPeer, initiate(t, 1, id, true, nil))
 	_ = e.Outgoing()
 	e.HandleDatagram(t0, rawPeer2, initiate(t, 2, id, true, nil))
