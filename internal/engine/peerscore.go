@@ -45,28 +45,33 @@ import (
 type offence uint8
 
 const (
-	offBadChunk     offence = iota // chunk failed verification: wrong bytes, uncles or length
-	offBadPeaks                    // peak hashes that do not reproduce the swarm ID (§5.6): a proven lie
-	offBadDatagram                 // undecodable datagram (§3: drop the rest)
-	offIgnoredChoke                // REQUEST while we choke the peer (§3.9)
-	offRequestFlood                // REQUEST past MaxQueued chunks waiting at us
-	offBadHave                     // HAVE for chunks outside the content
-	offOversizeData                // DATA longer than its chunk; the chunk is checked on its own
+	offBadChunk         offence = iota // chunk failed verification: wrong bytes, uncles or length
+	offBadPeaks                        // peak hashes that do not reproduce the swarm ID (§5.6): a proven lie
+	offBadDatagram                     // undecodable datagram (§3: drop the rest)
+	offIgnoredChoke                    // REQUEST while we choke the peer (§3.9)
+	offRequestFlood                    // REQUEST past MaxQueued chunks waiting at us
+	offDuplicateRequest                // REQUEST for chunks all waiting at us already
+	offBadHave                         // HAVE for chunks outside the content
+	offOversizeData                    // DATA longer than its chunk; the chunk is checked on its own
+	offUnverifiable                    // DATA without the uncle hashes to check it (maybe lost on the way)
 	numOffences
 )
 
 // offenceWeight is what each offence adds to the score. Oversize DATA costs nothing by
 // itself (the issue: counted, not a reason to drop a peer); its chunk is judged on its own.
 // A peer is dropped at DisconnectScore (8): 8 bad chunks, 3 bad datagrams, 2 bad peak lists,
-// 16 ignored chokes or 64 REQUESTs past its queue, net of its good chunks.
+// 16 ignored chokes, 32 chunks without their hashes, 64 REQUESTs past its queue or 512 for
+// chunks queued already, net of its good chunks.
 var offenceWeight = [numOffences]float64{
-	offBadChunk:     1,
-	offBadPeaks:     4,
-	offBadDatagram:  3,
-	offIgnoredChoke: 0.5,
-	offRequestFlood: 0.125,
-	offBadHave:      1,
-	offOversizeData: 0,
+	offBadChunk:         1,
+	offBadPeaks:         4,
+	offBadDatagram:      3,
+	offIgnoredChoke:     0.5,
+	offRequestFlood:     0.125,
+	offDuplicateRequest: 1.0 / 64,
+	offBadHave:          1,
+	offOversizeData:     0,
+	offUnverifiable:     0.25,
 }
 
 var (
@@ -114,7 +119,7 @@ func (e *Engine) report(now time.Time, ch *channel, o offence) bool {
 	case offIgnoredChoke:
 		e.stats.ClosedIgnoredChoke++
 		reason = errIgnoredChoke
-	case offRequestFlood:
+	case offRequestFlood, offDuplicateRequest:
 		e.stats.ClosedFlood++
 		reason = errFlood
 	default:
@@ -335,4 +340,22 @@ func (e *Engine) chunkAllowed(now time.Time, ch *channel, i uint64) bool {
 // sortedAddrs lists a ban list's addresses in order, so that runs repeat exactly.
 func sortedAddrs(m map[netip.AddrPort]*ban) []netip.AddrPort {
 	return slices.SortedFunc(maps.Keys(m), netip.AddrPort.Compare)
+}
+
+// firstChunk picks the chunk to ask ch for while the content size is unknown: the first it
+// announced that it has not just failed us on, so that a peer lying about its first chunk
+// (HAVE for a chunk it lacks, wrong peaks with it) does not stall the download on that
+// chunk. It looks at a bounded number of chunks.
+func (e *Engine) firstChunk(now time.Time, ch *channel) (uint64, bool) {
+	const maxLook = 64
+	looked := 0
+	for _, r := range ch.earlyHaves {
+		for i := r.Start; i <= r.End && looked < maxLook; i++ {
+			looked++
+			if a, ok := ch.swarm.avoid[i]; !ok || a.ch != ch || !now.Before(a.until) {
+				return i, true
+			}
+		}
+	}
+	return 0, false
 }

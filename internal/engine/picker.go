@@ -203,7 +203,9 @@ func (e *Engine) pickFirst(now time.Time, ch *channel) {
 	if len(s.pending) > 0 || len(ch.earlyHaves) == 0 {
 		return
 	}
-	e.request(now, ch, []uint64{ch.earlyHaves[0].Start})
+	if i, ok := e.firstChunk(now, ch); ok {
+		e.request(now, ch, []uint64{i})
+	}
 }
 
 // request records picks as pending at ch and queues REQUEST messages for them.

@@ -44,11 +44,19 @@ func (e *Engine) receive(now time.Time, from netip.AddrPort, b []byte) {
 		ch.confirmed = true // the peer echoed our channel ID (§3.1.1 step 7)
 	}
 	ch.swarm.known[from] = now
-	for _, m := range dg.Messages {
+	for k, m := range dg.Messages {
 		if ch.state == stateClosed {
 			return
 		}
 		e.handleMessage(now, ch, m)
+		if _, isData := m.(*wire.Data); isData && (k+1 < len(dg.Messages) || err != nil) {
+			// DATA comes last in a datagram (§8.6): what follows is the excess of a DATA
+			// longer than its chunk, which the decoder cut at the chunk size. Counted, and
+			// neither decoded as messages nor held against the peer as malformed.
+			e.oversizeData(now, ch, len(b)-decodedLen(&ctx, dg.Messages[:k+1]))
+			err = nil
+			break
+		}
 	}
 	if err != nil && ch.state != stateClosed {
 		// §3: drop the rest of the datagram; stop talking to a peer that keeps doing it.
@@ -185,6 +193,12 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data) {
 		return
 	}
 	payload := e.chunkBytes(s, i, m.Payload)
+	if len(payload) < len(m.Payload) {
+		e.oversizeData(now, ch, len(m.Payload)-len(payload))
+		if ch.state == stateClosed {
+			return
+		}
+	}
 	ack := &wire.Ack{Spec: specForBin(ch.ctx.Addressing, bins.Chunk(i)), Delay: now.UnixMicro() - int64(m.Timestamp)}
 	if s.have.has(i) {
 		e.stats.DuplicateChunks++
@@ -194,9 +208,13 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data) {
 	switch err := s.store.PutChunk(i, payload, ch.cands); {
 	case err == nil:
 	case errors.Is(err, hashtree.ErrMissingHash):
-		// The hashes for it were in a datagram that got lost: not the peer's fault.
+		// The hashes for it were in a datagram that got lost, or the peer never sent them.
+		// Asked for again at once the first time; a peer that keeps leaving hashes out is
+		// paced like one that sends bad chunks, and pays a little.
 		e.stats.UnverifiableChunks++
 		e.releaseChunk(now, ch, i)
+		e.chunkFailed(now, ch, i, true)
+		e.report(now, ch, offUnverifiable)
 		return
 	case isVerifyError(err):
 		e.badChunk(now, ch, i)
@@ -273,6 +291,7 @@ func (e *Engine) learnPeaks(now time.Time, ch *channel, i uint64) bool {
 	if _, err := s.store.AddPeaks(ch.cands); err != nil {
 		if errors.Is(err, hashtree.ErrHashMismatch) && peakListCovers(ch.cands) > i {
 			e.stats.BadPeaks++
+			e.releaseChunk(now, ch, i) // ask again, maybe elsewhere
 			return !e.report(now, ch, offBadPeaks)
 		}
 		return true // no peaks among the hashes: they may come with a later DATA
@@ -308,11 +327,27 @@ func peakListCovers(cands []hashtree.NodeHash) uint64 {
 	return next
 }
 
+// decodedLen is the encoded length of a datagram holding msgs.
+func decodedLen(ctx *wire.Context, msgs []wire.Message) int {
+	n := wire.HeaderLen
+	for _, m := range msgs {
+		n += m.Len(ctx)
+	}
+	return n
+}
+
+// oversizeData counts a DATA that came with extra bytes past its chunk.
+func (e *Engine) oversizeData(now time.Time, ch *channel, extra int) {
+	e.stats.OversizeData++
+	e.stats.OversizeBytes += uint64(max(extra, 0))
+	e.report(now, ch, offOversizeData)
+}
+
 // chunkBytes is the part of a DATA payload that is chunk i. A DATA longer than its chunk
-// (with a fixed chunk size, the payload of the last DATA runs to the datagram's end, §8.6)
-// is counted and its chunk's own bytes checked: extra bytes are not a reason to drop the
-// chunk or the peer. Where the length of the last chunk is not known yet, only what
-// exceeds a whole chunk can be cut.
+// (where the decoder did not know the chunk size, the payload runs to the datagram's end,
+// §8.6) has its chunk's own bytes checked: extra bytes are not a reason to drop the chunk
+// or the peer. Where the length of the last chunk is not known yet, only what exceeds a
+// whole chunk can be cut.
 func (e *Engine) chunkBytes(s *swarm, i uint64, payload []byte) []byte {
 	want, ok := s.chunkLen(i)
 	if !ok {
@@ -321,8 +356,6 @@ func (e *Engine) chunkBytes(s *swarm, i uint64, payload []byte) []byte {
 	if want <= 0 || len(payload) <= want {
 		return payload
 	}
-	e.stats.OversizeData++
-	e.stats.OversizeBytes += uint64(len(payload) - want)
 	return payload[:want]
 }
 
@@ -428,17 +461,43 @@ func (e *Engine) onRequest(now time.Time, ch *channel, spec wire.ChunkSpec) {
 	}
 	r.End = min(r.End, s.n-1)
 	room := uint64(e.cfg.MaxQueued) - min(ch.queued, uint64(e.cfg.MaxQueued))
-	if r.Len() > room {
-		if room == 0 {
-			// The peer asks for more than MaxQueued chunks at once: a flood.
-			e.stats.RequestsRefused++
-			e.report(now, ch, offRequestFlood)
-			return
-		}
-		r.End = r.Start + room - 1
+	if room == 0 {
+		// The peer asks for more than MaxQueued chunks at once: a flood.
+		e.stats.RequestsRefused++
+		e.report(now, ch, offRequestFlood)
+		return
 	}
-	ch.queue = append(ch.queue, r)
-	ch.queued += r.Len()
+	// Queue the chunks not queued yet, up to room of them. Among MaxQueued+room chunks at
+	// least room are not queued, so the scan is bounded whatever the REQUEST names.
+	var added uint64
+	limit := min(r.End, r.Start+uint64(e.cfg.MaxQueued)+room-1)
+	run := bins.ChunkRange{Start: 1, End: 0} // empty
+	for i := r.Start; i <= limit && added < room; i++ {
+		if ch.isQueued(i) {
+			if run.Start <= run.End {
+				ch.queue = append(ch.queue, run)
+				run = bins.ChunkRange{Start: 1, End: 0}
+			}
+			continue
+		}
+		if run.Start > run.End {
+			run = bins.ChunkRange{Start: i, End: i}
+		} else {
+			run.End = i
+		}
+		ch.markQueued(i, true)
+		added++
+	}
+	if run.Start <= run.End {
+		ch.queue = append(ch.queue, run)
+	}
+	if added == 0 {
+		// Everything it asks for is waiting already: harmless once, a flood when repeated.
+		e.stats.DuplicateRequests++
+		e.report(now, ch, offDuplicateRequest)
+		return
+	}
+	ch.queued += added
 }
 
 // onCancel removes chunks from the peer's queue (§3.8).
@@ -467,4 +526,10 @@ func (e *Engine) onCancel(ch *channel, spec wire.ChunkSpec) {
 		}
 	}
 	ch.queue, ch.queued = kept, n
+	clear(ch.queuedSet)
+	for _, r := range kept {
+		for i := r.Start; i <= r.End; i++ {
+			ch.markQueued(i, true)
+		}
+	}
 }

@@ -89,6 +89,7 @@ func (ch *channel) nextQueued() (uint64, bool) {
 		r.Start++
 	}
 	ch.queued--
+	ch.markQueued(i, false)
 	return i, true
 }
 
