@@ -242,14 +242,14 @@ func (e *Engine) nextBanEnd(s *swarm) time.Time {
 	return next
 }
 
-// hasSource reports whether a channel of s other than except is established (or still
-// handshaking) and could give us a chunk we lack, or might (its HAVEs are still unknown).
+// hasSource reports whether a channel of s other than except is established and could
+// give us a chunk we lack, or might (the content size, so its HAVEs, still unknown).
 func (e *Engine) hasSource(s *swarm, except *channel) bool {
 	for _, c := range s.channels {
-		if c == except || c.state == stateClosed {
+		if c == except || c.state != stateEstablished {
 			continue
 		}
-		if c.state == stateInitiated || s.n == 0 || c.peerHave.n == 0 {
+		if s.n == 0 || c.peerHave.n == 0 {
 			return true
 		}
 		for w, word := range c.peerHave.words {

@@ -50,9 +50,15 @@ func (e *Engine) receive(now time.Time, from netip.AddrPort, b []byte) {
 		}
 		e.handleMessage(now, ch, m)
 		if _, isData := m.(*wire.Data); isData && (k+1 < len(dg.Messages) || err != nil) {
-			// DATA comes last in a datagram (§8.6): what follows is the excess of a DATA
-			// longer than its chunk, which the decoder cut at the chunk size. Counted, and
-			// neither decoded as messages nor held against the peer as malformed.
+			if k+1 < len(dg.Messages) {
+				if _, alsoData := dg.Messages[k+1].(*wire.Data); alsoData {
+					continue // DATA for consecutive chunks (§8.6)
+				}
+			}
+			// DATA comes last in a datagram (§8.6; libswift's always is): what follows is
+			// the excess of a DATA longer than its chunk, which the decoder cut at the
+			// chunk size. Counted, and neither taken as messages nor held against the peer
+			// as malformed.
 			e.oversizeData(now, ch, len(b)-decodedLen(&ctx, dg.Messages[:k+1]))
 			err = nil
 			break
@@ -135,19 +141,18 @@ func (e *Engine) onHave(now time.Time, ch *channel, spec wire.ChunkSpec) {
 	}
 }
 
-// addPeerHave records that ch's peer has the chunks of r; it reports false when r reached
-// past the content's end (the rest is recorded).
+// addPeerHave records that ch's peer has the chunks of r; it reports false when r lies
+// wholly past the content's end. A range that only reaches past the end is clipped and
+// counted, but not held against the peer: a bin-aligned cover of the last chunks may.
 func (e *Engine) addPeerHave(ch *channel, r bins.ChunkRange) bool {
 	s := ch.swarm
 	if r.Start >= s.n {
 		e.stats.BadHaves++
 		return false
 	}
-	ok := true
 	if r.End >= s.n {
 		e.stats.BadHaves++
 		r.End = s.n - 1
-		ok = false
 	}
 	// A word at a time, so that repeated or overlapping HAVEs for large ranges (a seeder
 	// announces the whole file; a peer may repeat it) cost little once the bits are set.
@@ -165,7 +170,7 @@ func (e *Engine) addPeerHave(ch *channel, r bins.ChunkRange) bool {
 		i = (w + 1) * 64
 	}
 	ch.seeder = ch.peerHave.full()
-	return ok
+	return true
 }
 
 // onData verifies a chunk before anything else happens to it (§5.2): a chunk that fails is

@@ -69,7 +69,7 @@ func (p *Peer) serve(now time.Time, c *conn, i uint64, out []Packet) []Packet {
 	p.sends[i]++
 	bad := p.affected(i, p.sends[i] == 1)
 	mode := p.cfg.Mode
-	if !bad {
+	if !bad || mode == Silent { // a Silent peer that answers at all serves right
 		mode = Honest
 	}
 	if mode == FalseHave {
@@ -96,9 +96,8 @@ func (p *Peer) serve(now time.Time, c *conn, i uint64, out []Packet) []Packet {
 	case CorruptChunk:
 		payload[len(payload)/2] ^= 0xff
 	case OversizeData:
-		for k := range p.cfg.Extra {
-			payload = append(payload, byte(k*7+1))
-		}
+		// 0xa5 is no message type: what a receiver that cut the chunk reads next is junk.
+		payload = append(payload, bytes.Repeat([]byte{0xa5}, p.cfg.Extra)...)
 	case TruncatedData:
 		payload = payload[:len(payload)/2]
 	}
