@@ -74,12 +74,10 @@ type channel struct {
 	choked      bool
 
 	// Seeder side: chunks the peer asked for, in order, and DATA not yet acknowledged.
-	queue  []bins.ChunkRange
-	queued uint64
-	// queuedSet marks the chunks in queue, a bit each, so that a REQUEST repeated while
-	// its chunks wait is not queued (and served) twice.
-	queuedSet []uint64
-	unacked   map[uint64]time.Time
+	queue   []bins.ChunkRange
+	queued  uint64
+	lastReq bins.ChunkRange // the last REQUEST queued, to count repeats
+	unacked map[uint64]time.Time
 	// flightMark is len(unacked) after the last flush, and cwndLimited tells whether that
 	// flush stopped at LEDBAT's window with requests still queued (see flightBeforeAck).
 	flightMark  int
@@ -129,28 +127,6 @@ func newChannel(local wire.ChannelID, peer netip.AddrPort, s *swarm, now time.Ti
 		ch.peerHave = newBitmap(s.n)
 	}
 	return ch
-}
-
-// isQueued reports whether chunk i waits in the peer's queue.
-func (ch *channel) isQueued(i uint64) bool {
-	w := i / 64
-	return w < uint64(len(ch.queuedSet)) && ch.queuedSet[w]&(1<<(i%64)) != 0
-}
-
-// markQueued records whether chunk i waits in the peer's queue (i < the chunk count).
-func (ch *channel) markQueued(i uint64, on bool) {
-	w := i / 64
-	if w >= uint64(len(ch.queuedSet)) {
-		if !on || i >= ch.swarm.n {
-			return
-		}
-		ch.queuedSet = make([]uint64, (ch.swarm.n+63)/64)
-	}
-	if on {
-		ch.queuedSet[w] |= 1 << (i % 64)
-	} else {
-		ch.queuedSet[w] &^= 1 << (i % 64)
-	}
 }
 
 // queueMsg encodes a control message for the next flush. Messages the peer said it does not

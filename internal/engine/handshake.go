@@ -176,7 +176,11 @@ func (e *Engine) acceptHandshake(now time.Time, from netip.AddrPort, b []byte) {
 		return // a close for a channel that does not exist yet: nothing to do
 	}
 	if ch := e.byRemote[remoteKey{from, h.Source}]; ch != nil {
-		// A resent HANDSHAKE: our reply was lost. Answer again, on the same channel.
+		// A resent HANDSHAKE: our reply was lost, and with it the HAVEs that rode along
+		// (§3.2: HAVEs are not resent otherwise). Answer again, on the same channel, with them.
+		if !ch.replyDue {
+			e.queueHaves(ch)
+		}
 		ch.replyDue = true
 		e.markDirty(ch)
 		return

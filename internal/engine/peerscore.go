@@ -31,10 +31,11 @@ import (
 //   - A disconnected peer is banned, per swarm and address, for BanTime, doubled for each
 //     repeat up to MaxBanTime. Its handshakes are not answered meanwhile, and we do not
 //     connect to it.
-//   - A peer that stops answering is not dead: its requests time out, it is paused with a
-//     backoff (RequestTimeout doubled per round, up to MaxRequestBackoff), then asked for a
-//     few chunks again, until ChannelTimeout closes the channel (§3.12). Only when another
-//     peer could serve us is it given up after MaxTimeouts rounds.
+//   - A peer that stops answering is not dead: its requests time out, and from the second
+//     round in a row it is paused with a backoff (RequestTimeout doubled per round, up to
+//     MaxRequestBackoff), then asked for a few chunks again, until ChannelTimeout closes
+//     the channel (§3.12). Only when another peer could serve us is it given up after
+//     MaxTimeouts rounds (and banned, as a peer whose HAVEs lied).
 //   - A banned peer that was the swarm's only source is connected again when its ban ends,
 //     on probation: a few requests at a time until it has delivered.
 //
@@ -45,33 +46,31 @@ import (
 type offence uint8
 
 const (
-	offBadChunk         offence = iota // chunk failed verification: wrong bytes, uncles or length
-	offBadPeaks                        // peak hashes that do not reproduce the swarm ID (§5.6): a proven lie
-	offBadDatagram                     // undecodable datagram (§3: drop the rest)
-	offIgnoredChoke                    // REQUEST while we choke the peer (§3.9)
-	offRequestFlood                    // REQUEST past MaxQueued chunks waiting at us
-	offDuplicateRequest                // REQUEST for chunks all waiting at us already
-	offBadHave                         // HAVE for chunks outside the content
-	offOversizeData                    // DATA longer than its chunk; the chunk is checked on its own
-	offUnverifiable                    // DATA without the uncle hashes to check it (maybe lost on the way)
+	offBadChunk     offence = iota // chunk failed verification: wrong bytes, uncles or length
+	offBadPeaks                    // peak hashes that do not reproduce the swarm ID (§5.6): a proven lie
+	offBadDatagram                 // undecodable datagram (§3: drop the rest)
+	offIgnoredChoke                // REQUEST while we choke the peer (§3.9)
+	offRequestFlood                // REQUEST past MaxQueued chunks waiting at us
+	offBadHave                     // HAVE for chunks outside the content
+	offOversizeData                // DATA longer than its chunk; the chunk is checked on its own
+	offUnverifiable                // DATA without the uncle hashes to check it (maybe lost on the way)
 	numOffences
 )
 
 // offenceWeight is what each offence adds to the score. Oversize DATA costs nothing by
 // itself (the issue: counted, not a reason to drop a peer); its chunk is judged on its own.
 // A peer is dropped at DisconnectScore (8): 8 bad chunks, 3 bad datagrams, 2 bad peak lists,
-// 16 ignored chokes, 32 chunks without their hashes, 64 REQUESTs past its queue or 512 for
-// chunks queued already, net of its good chunks.
+// 16 ignored chokes, 32 chunks without their hashes or 64 REQUESTs past its queue
+// (MaxQueued chunks), net of its good chunks.
 var offenceWeight = [numOffences]float64{
-	offBadChunk:         1,
-	offBadPeaks:         4,
-	offBadDatagram:      3,
-	offIgnoredChoke:     0.5,
-	offRequestFlood:     0.125,
-	offDuplicateRequest: 1.0 / 64,
-	offBadHave:          1,
-	offOversizeData:     0,
-	offUnverifiable:     0.25,
+	offBadChunk:     1,
+	offBadPeaks:     4,
+	offBadDatagram:  3,
+	offIgnoredChoke: 0.5,
+	offRequestFlood: 0.125,
+	offBadHave:      1,
+	offOversizeData: 0,
+	offUnverifiable: 0.25,
 }
 
 var (
@@ -119,7 +118,7 @@ func (e *Engine) report(now time.Time, ch *channel, o offence) bool {
 	case offIgnoredChoke:
 		e.stats.ClosedIgnoredChoke++
 		reason = errIgnoredChoke
-	case offRequestFlood, offDuplicateRequest:
+	case offRequestFlood:
 		e.stats.ClosedFlood++
 		reason = errFlood
 	default:
@@ -266,9 +265,9 @@ func (e *Engine) hasSource(s *swarm, except *channel) bool {
 const probeScore = 2
 
 // requestCap bounds the chunks we keep requested at ch: a few while it is on probation
-// (it timed out, its score is positive, or it was let back in after a ban).
+// (it went silent, its score is positive, or it was let back in after a ban).
 func (e *Engine) requestCap(ch *channel, limit int) int {
-	if ch.timeouts > 0 || ch.score >= probeScore || (ch.probation && ch.goodChunks < probationChunks) {
+	if ch.timeouts >= 2 || ch.score >= probeScore || (ch.probation && ch.goodChunks < probationChunks) {
 		return min(limit, probeRequests)
 	}
 	return limit
@@ -281,8 +280,10 @@ func (ch *channel) paused(now time.Time) bool {
 
 // timeoutRound records that ch's requests timed out for another round (silent, far too
 // slow, or announcing chunks it does not have). While another peer could serve us, a peer
-// is given up after MaxTimeouts rounds; as the only source it is paused with a backoff and
-// asked again, until ChannelTimeout. It reports whether the channel was closed.
+// is given up after MaxTimeouts rounds. From the second round in a row on, it is paused
+// (RequestTimeout, doubled per round up to MaxRequestBackoff) and then asked for a few
+// chunks, until ChannelTimeout closes a peer that sends nothing at all. It reports whether
+// the channel was closed.
 func (e *Engine) timeoutRound(now time.Time, ch *channel) bool {
 	ch.timeouts++
 	ch.lastTimeout = now
@@ -291,7 +292,12 @@ func (e *Engine) timeoutRound(now time.Time, ch *channel) bool {
 		e.disconnect(now, ch, errUnresponsive)
 		return true
 	}
-	backoff := e.cfg.RequestTimeout << min(ch.timeouts-1, 16)
+	if ch.timeouts < 2 {
+		// One round may be a lost REQUEST (the peer then had no cause to send anything);
+		// two in a row without a chunk in between is silence.
+		return false
+	}
+	backoff := e.cfg.RequestTimeout << min(ch.timeouts-2, 16)
 	ch.pausedUntil = now.Add(min(backoff, e.cfg.MaxRequestBackoff))
 	e.stats.RequestBackoffs++
 	return false
@@ -325,16 +331,26 @@ func (e *Engine) chunkAllowed(now time.Time, ch *channel, i uint64) bool {
 		return true
 	}
 	if a.strikes > 1 {
+		s.wakeAt(a.until)
 		return false
 	}
 	// First failure: avoid ch only while another peer could serve the chunk; with nobody
 	// else, waiting would only stall the download.
 	for _, c := range s.channels {
 		if c != ch && c.state == stateEstablished && !c.choked && c.peerHave.has(i) {
+			s.wakeAt(a.until)
 			return false
 		}
 	}
 	return true
+}
+
+// wakeAt makes the timers look at the swarm's channels again at t, when a chunk the picker
+// passed over becomes allowed: with nothing else in flight, nothing else would.
+func (s *swarm) wakeAt(t time.Time) {
+	if s.wake.IsZero() || t.Before(s.wake) {
+		s.wake = t
+	}
 }
 
 // sortedAddrs lists a ban list's addresses in order, so that runs repeat exactly.

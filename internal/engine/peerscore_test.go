@@ -116,7 +116,6 @@ func TestOffenceCauses(t *testing.T) {
 		{offBadDatagram, 3, func(s Stats) uint64 { return s.ClosedMalformed }},
 		{offIgnoredChoke, 16, func(s Stats) uint64 { return s.ClosedIgnoredChoke }},
 		{offRequestFlood, 64, func(s Stats) uint64 { return s.ClosedFlood }},
-		{offDuplicateRequest, 512, func(s Stats) uint64 { return s.ClosedFlood }},
 		{offBadPeaks, 2, func(s Stats) uint64 { return s.ClosedBadData }},
 		{offUnverifiable, 32, func(s Stats) uint64 { return s.ClosedBadData }},
 	} {
@@ -176,14 +175,19 @@ func TestBannedPeerHandshakeRefused(t *testing.T) {
 	}
 }
 
-// TestTimeoutRounds: the only source is paused with a doubling backoff and never dropped
-// for timeouts; with another source, it is dropped after MaxTimeouts rounds.
+// TestTimeoutRounds: the only source is paused with a doubling backoff from the second
+// round on and never dropped for timeouts; with another source, it is dropped after
+// MaxTimeouts rounds.
 func TestTimeoutRounds(t *testing.T) {
 	e, _, chs := scoreEngine(t, Config{}, rawPeer)
 	ch := chs[0]
 	now := t0
+	if e.timeoutRound(now, ch) || !ch.pausedUntil.IsZero() {
+		t.Fatal("paused after one round (a lost REQUEST looks the same)")
+	}
 	var pauses []time.Duration
 	for range 10 {
+		now = now.Add(2 * time.Second)
 		if e.timeoutRound(now, ch) {
 			t.Fatal("the only source dropped for timeouts")
 		}

@@ -187,7 +187,7 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data) {
 	}
 	i := r.Start
 	if !s.peaksKnown && len(ch.cands) > 0 && !e.learnPeaks(now, ch, i) {
-		return // the peer was disconnected for it
+		return // lying peaks: the chunk is asked for again, maybe the peer was dropped
 	}
 	if s.n == 0 {
 		e.stats.UnrequestedData++ // no peak hashes came with it: we cannot place it yet
@@ -290,14 +290,15 @@ func (e *Engine) announce(s *swarm, i uint64) {
 // swarm joined by swarm ID alone they tell the chunk count. A peak list that covers the
 // DATA's chunk i and does not hash to the root is a lie (the swarm ID is the root), reported
 // as such; anything else that fails may be the uncles of a DATA whose peaks were lost on the
-// way. It reports false when the channel was closed for it.
+// way. It reports false for a lie: the DATA is not to be looked at.
 func (e *Engine) learnPeaks(now time.Time, ch *channel, i uint64) bool {
 	s := ch.swarm
 	if _, err := s.store.AddPeaks(ch.cands); err != nil {
 		if errors.Is(err, hashtree.ErrHashMismatch) && peakListCovers(ch.cands) > i {
 			e.stats.BadPeaks++
 			e.releaseChunk(now, ch, i) // ask again, maybe elsewhere
-			return !e.report(now, ch, offBadPeaks)
+			e.report(now, ch, offBadPeaks)
+			return false
 		}
 		return true // no peaks among the hashes: they may come with a later DATA
 	}
@@ -472,37 +473,17 @@ func (e *Engine) onRequest(now time.Time, ch *channel, spec wire.ChunkSpec) {
 		e.report(now, ch, offRequestFlood)
 		return
 	}
-	// Queue the chunks not queued yet, up to room of them. Among MaxQueued+room chunks at
-	// least room are not queued, so the scan is bounded whatever the REQUEST names.
-	var added uint64
-	limit := min(r.End, r.Start+uint64(e.cfg.MaxQueued)+room-1)
-	run := bins.ChunkRange{Start: 1, End: 0} // empty
-	for i := r.Start; i <= limit && added < room; i++ {
-		if ch.isQueued(i) {
-			if run.Start <= run.End {
-				ch.queue = append(ch.queue, run)
-				run = bins.ChunkRange{Start: 1, End: 0}
-			}
-			continue
-		}
-		if run.Start > run.End {
-			run = bins.ChunkRange{Start: i, End: i}
-		} else {
-			run.End = i
-		}
-		ch.markQueued(i, true)
-		added++
+	if r.Len() > room {
+		r.End = r.Start + room - 1
 	}
-	if run.Start <= run.End {
-		ch.queue = append(ch.queue, run)
-	}
-	if added == 0 {
-		// Everything it asks for is waiting already: harmless once, a flood when repeated.
+	if r == ch.lastReq && ch.queued > 0 {
+		// The same REQUEST again while its chunks may still wait: a flood's signature
+		// (or a duplicated datagram). Counted; the queue limit bounds what it costs.
 		e.stats.DuplicateRequests++
-		e.report(now, ch, offDuplicateRequest)
-		return
 	}
-	ch.queued += added
+	ch.lastReq = r
+	ch.queue = append(ch.queue, r)
+	ch.queued += r.Len()
 }
 
 // onCancel removes chunks from the peer's queue (§3.8).
@@ -531,10 +512,4 @@ func (e *Engine) onCancel(ch *channel, spec wire.ChunkSpec) {
 		}
 	}
 	ch.queue, ch.queued = kept, n
-	clear(ch.queuedSet)
-	for _, r := range kept {
-		for i := r.Start; i <= r.End; i++ {
-			ch.markQueued(i, true)
-		}
-	}
 }

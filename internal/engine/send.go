@@ -89,7 +89,6 @@ func (ch *channel) nextQueued() (uint64, bool) {
 		r.Start++
 	}
 	ch.queued--
-	ch.markQueued(i, false)
 	return i, true
 }
 

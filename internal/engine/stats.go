@@ -58,7 +58,7 @@ type Stats struct {
 	OversizeBytes     uint64 // the bytes past the chunk in such DATA
 	BadPeaks          uint64 // peak hashes that did not reproduce the swarm ID
 	RequestsRefused   uint64 // REQUESTs from a peer that already had MaxQueued chunks waiting
-	DuplicateRequests uint64 // REQUESTs for chunks all waiting in the peer's queue already
+	DuplicateRequests uint64 // REQUESTs repeating the last one while chunks still wait
 	HandshakesRefused uint64 // from banned peers, or past MaxChannelsPerIP
 	PeersBanned       uint64 // bans (a repeat offender counts once per ban)
 	BanRetries        uint64 // banned only sources connected again after their ban

@@ -76,10 +76,11 @@ type swarm struct {
 	// Streaming: chunks [playPos, playPos+window) are picked first and in order.
 	streaming       bool
 	playPos, window uint64
-	avoid           map[uint64]avoidEntry   // chunk → peer that failed on it last
-	bans            map[netip.AddrPort]*ban // peers barred for misbehaving (peerscore.go)
-	scanStart       uint64                  // random start of the picker's scan, spreads peers over the file
-	err             error                   // storage failure: the swarm stopped downloading
+	avoid           map[uint64]avoidEntry // chunk → peer that failed on it last
+	bans            map[netip.AddrPort]*ban
+	wake            time.Time // when an avoided chunk may be asked for again (see wakeAt) // peers barred for misbehaving (peerscore.go)
+	scanStart       uint64    // random start of the picker's scan, spreads peers over the file
+	err             error     // storage failure: the swarm stopped downloading
 	complete        bool
 	// peaksKnown: the peak hashes are verified (or not needed: we hold chunks), so INTEGRITY
 	// lists need not be searched for them.

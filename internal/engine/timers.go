@@ -107,6 +107,12 @@ func (e *Engine) requestTimers(now time.Time, s *swarm) {
 			e.timeoutRound(now, ch)
 		}
 	}
+	if !s.wake.IsZero() && !now.Before(s.wake) {
+		s.wake = time.Time{}
+		for _, c := range s.channels {
+			e.markDirty(c) // a chunk passed over for avoidance may be asked for now
+		}
+	}
 	e.retryBanned(now, s)
 }
 
@@ -140,6 +146,9 @@ func (e *Engine) NextDeadline() time.Time {
 	for _, s := range e.swarms {
 		if t := e.nextBanEnd(s); !t.IsZero() {
 			at(t)
+		}
+		if !s.wake.IsZero() {
+			at(s.wake)
 		}
 	}
 	return next
