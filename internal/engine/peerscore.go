@@ -38,9 +38,14 @@ import (
 //     MaxTimeouts rounds (and banned, as a peer whose HAVEs lied).
 //   - A banned peer that was the swarm's only source is connected again when its ban ends,
 //     on probation: a few requests at a time until it has delivered.
+//   - Timeouts are not in the score: silence proves nothing (the rule above decides).
+//   - Floods: a peer's REQUESTs queue at most MaxQueued chunks, those past it are refused
+//     and weigh 1/8; a swarm takes at most MaxChannelsPerIP channels from one IP address,
+//     further HANDSHAKEs get no answer (acceptHandshake).
 //
 // Default numbers (Config): DisconnectScore 8, ScoreHalfLife 5 min, MaxCredit 64, BanTime
-// 30 s doubling to MaxBanTime 1 h, MaxTimeouts 6, MaxRequestBackoff 8 s; the weights below.
+// 30 s doubling to MaxBanTime 1 h, MaxTimeouts 6, MaxRequestBackoff 8 s, MaxChannelsPerIP
+// 16; the weights below.
 
 // offence is a kind of misbehaviour a handler reports.
 type offence uint8
@@ -87,8 +92,9 @@ var (
 // the peer one more offence than DisconnectScore says.
 const scoreSlack = 0.01
 
-// probeRequests is how many chunks a peer on probation is asked for at a time: one that
-// timed out, that has a positive score, or that was let back in after a ban.
+// probeRequests is how many chunks a peer on probation is asked for at a time: one whose
+// requests timed out two rounds in a row, whose score is probeScore or more, or that was
+// let back in after a ban.
 const probeRequests = 4
 
 // probationChunks is how many good chunks a peer let back in after a ban delivers before it
@@ -181,10 +187,11 @@ func (e *Engine) ban(now time.Time, s *swarm, peer netip.AddrPort) {
 		b = &ban{}
 		s.bans[peer] = b
 	}
-	d := e.cfg.BanTime << min(b.count, 30)
-	if d <= 0 || d > e.cfg.MaxBanTime {
-		d = e.cfg.MaxBanTime
+	d := e.cfg.BanTime
+	for k := 0; k < b.count && d < e.cfg.MaxBanTime; k++ {
+		d *= 2 // doubling in a loop cannot overflow, as a shift by the count could
 	}
+	d = min(d, e.cfg.MaxBanTime)
 	b.until, b.retried = now.Add(d), false
 	b.count++
 	e.stats.PeersBanned++
@@ -368,9 +375,11 @@ func (e *Engine) firstChunk(now time.Time, ch *channel) (uint64, bool) {
 	for _, r := range ch.earlyHaves {
 		for i := r.Start; i <= r.End && looked < maxLook; i++ {
 			looked++
-			if a, ok := ch.swarm.avoid[i]; !ok || a.ch != ch || !now.Before(a.until) {
+			a, ok := ch.swarm.avoid[i]
+			if !ok || a.ch != ch || !now.Before(a.until) {
 				return i, true
 			}
+			ch.swarm.wakeAt(a.until)
 		}
 	}
 	return 0, false

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math/rand/v2"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
@@ -126,4 +127,98 @@ func TestOversizeDataOverUDP(t *testing.T) {
 	if st.OversizeData == 0 || st.OversizeBytes != 200*st.OversizeData || st.BadChunks != 0 || st.ClosedMalformed != 0 {
 		t.Fatalf("oversize %d (%d bytes), bad %d, closed malformed %d", st.OversizeData, st.OversizeBytes, st.BadChunks, st.ClosedMalformed)
 	}
+}
+
+// TestHandshakeFloodOverUDP: while an adversary on 127.0.0.2 opens channels to a seeding
+// node from 16 new source ports every 10 ms, an honest node on 127.0.0.1 downloads
+// everything; the seeder refuses the HANDSHAKEs past MaxChannelsPerIP and counts them.
+func TestHandshakeFloodOverUDP(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	data := make([]byte, advContentSize)
+	r := rand.New(rand.NewPCG(14, 14))
+	for i := range data {
+		data[i] = byte(r.Uint32())
+	}
+	src := filepath.Join(dir, "src")
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	seedStore, err := storage.Seed(ctx, storage.Options{ContentPath: src, Params: hashtree.Params{Hash: hashtree.SHA1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seedStore.Close()
+	seeder := startTestNode(t, ctx)
+	if _, err := seeder.AddSwarm(ctx, engine.NewSwarmConfig(seedStore)); err != nil {
+		t.Fatal(err)
+	}
+
+	peer, err := testpeer.New(testpeer.Config{Mode: testpeer.HandshakeFlood, Persistent: true, Content: data,
+		Target: seeder.LocalAddr(), Self: netip.MustParseAddrPort("127.0.0.2:20000")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	flood, err := testpeer.ListenUDP(peer, "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("no second loopback address: %v", err)
+	}
+	floodDone := make(chan error, 1)
+	go func() { floodDone <- flood.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-floodDone; err != nil {
+			t.Errorf("flooder: %v", err)
+		}
+	}()
+	flood.Start()
+	for flood.Counts().FloodSent < 256 && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond) // let the flood get going before the honest peer comes
+	}
+
+	leechStore, err := storage.Open(ctx, storage.Options{ContentPath: filepath.Join(dir, "dst"), Root: seedStore.Root(),
+		Params: hashtree.Params{Hash: hashtree.SHA1, Size: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leechStore.Close()
+	leecher := startTestNode(t, ctx)
+	events, stop := leecher.Subscribe(1 << 16)
+	defer stop()
+	id, err := leecher.AddSwarm(ctx, engine.NewSwarmConfig(leechStore))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := leecher.Connect(ctx, id, seeder.LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	for done := false; !done; {
+		select {
+		case ev := <-events:
+			done = ev.Kind == engine.EventComplete
+		case <-ctx.Done():
+			st, _ := seeder.Stats(context.Background())
+			t.Fatalf("honest leecher not served during the flood; seeder %+v", st)
+		}
+	}
+	st, err := seeder.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.HandshakesRefused == 0 {
+		t.Fatalf("no HANDSHAKE refused: %+v", st)
+	}
+	snap, err := seeder.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limit := engine.DefaultConfig().MaxChannelsPerIP + 1; snap.Channels > limit {
+		t.Fatalf("seeder holds %d channels, want at most %d (the flooder's limit and the leecher)", snap.Channels, limit)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "dst"))
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("downloaded file differs (%v)", err)
+	}
+	t.Logf("%d flood HANDSHAKEs sent, %d refused by the seeder", flood.Counts().FloodSent, st.HandshakesRefused)
 }
