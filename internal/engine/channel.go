@@ -76,6 +76,7 @@ type channel struct {
 	// Seeder side: chunks the peer asked for, in order, and DATA not yet acknowledged.
 	queue   []bins.ChunkRange
 	queued  uint64
+	lastReq bins.ChunkRange // the last REQUEST queued, to count repeats
 	unacked map[uint64]time.Time
 	// flightMark is len(unacked) after the last flush, and cwndLimited tells whether that
 	// flush stopped at LEDBAT's window with requests still queued (see flightBeforeAck).
@@ -89,8 +90,15 @@ type channel struct {
 	weChoke     bool
 	ignoredReqs int
 
-	badChunks    int
-	badDatagrams int
+	// Peer policy (peerscore.go): the score offences raise and good chunks lower, as of
+	// scoreAt; good and bad chunks so far; probation after a ban; requests paused after
+	// timeouts.
+	score       float64
+	scoreAt     time.Time
+	goodChunks  int
+	badChunks   int
+	probation   bool
+	pausedUntil time.Time
 
 	sent sentHashes // uncle hashes recently sent to the peer
 

@@ -35,16 +35,25 @@ type Config struct {
 	KeepAlive time.Duration
 	// ChannelTimeout closes a channel that has been silent this long (§3.12 suggests 3 min).
 	ChannelTimeout time.Duration
-	// MaxBadChunks: a peer whose chunks fail verification this often is disconnected.
-	MaxBadChunks int
-	// MaxBadDatagrams: a peer that sends this many undecodable datagrams is disconnected (§3).
-	MaxBadDatagrams int
-	// MaxTimeouts: a peer whose requests time out in this many rounds (each RequestTimeout
-	// long) without delivering a chunk in between (slow, gone, or lying in its HAVEs) is
-	// disconnected.
-	MaxTimeouts int
-	// MaxIgnoredChokes: a choked peer that keeps requesting this often is disconnected.
-	MaxIgnoredChokes int
+	// Peer policy (peerscore.go has it all). Offences (bad chunks, bad datagrams, ignored
+	// chokes, ...) add their weight to a peer's score, good chunks take one point off, down
+	// to -MaxCredit, and the score halves every ScoreHalfLife. At DisconnectScore the peer
+	// is disconnected and banned from the swarm for BanTime, doubled per repeat up to
+	// MaxBanTime. Defaults: 8, 64, 5 min, 30 s, 1 h.
+	DisconnectScore float64
+	MaxCredit       float64
+	ScoreHalfLife   time.Duration
+	BanTime         time.Duration
+	MaxBanTime      time.Duration
+	// MaxTimeouts: a peer whose requests time out in this many rounds without delivering a
+	// chunk in between (slow, gone, or lying in its HAVEs) is disconnected, but only while
+	// another peer could serve us; the only source is paused instead, RequestTimeout doubled
+	// per round up to MaxRequestBackoff, and asked again until ChannelTimeout.
+	MaxTimeouts       int
+	MaxRequestBackoff time.Duration
+	// MaxChannelsPerIP bounds the channels of one swarm with peers at one IP address, so a
+	// flood of HANDSHAKEs from many source ports cannot take every upload slot.
+	MaxChannelsPerIP int
 	// MaxPeers bounds the channels of one swarm; PEX connects to new peers up to it.
 	MaxPeers int
 	// MaxQueued bounds the chunks a peer may have requested from us and not yet received.
@@ -74,10 +83,14 @@ func DefaultConfig() Config {
 		MinDataTimeout:    200 * time.Millisecond,
 		KeepAlive:         20 * time.Second,
 		ChannelTimeout:    3 * time.Minute,
-		MaxBadChunks:      3,
-		MaxBadDatagrams:   3,
+		DisconnectScore:   8,
+		MaxCredit:         64,
+		ScoreHalfLife:     5 * time.Minute,
+		BanTime:           30 * time.Second,
+		MaxBanTime:        time.Hour,
 		MaxTimeouts:       6,
-		MaxIgnoredChokes:  16,
+		MaxRequestBackoff: 8 * time.Second,
+		MaxChannelsPerIP:  16,
 		MaxPeers:          32,
 		MaxQueued:         4096,
 		MaxUploads:        64,
@@ -100,10 +113,14 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.MinDataTimeout, d.MinDataTimeout)
 	setDefault(&c.KeepAlive, d.KeepAlive)
 	setDefault(&c.ChannelTimeout, d.ChannelTimeout)
-	setDefault(&c.MaxBadChunks, d.MaxBadChunks)
-	setDefault(&c.MaxBadDatagrams, d.MaxBadDatagrams)
+	setDefault(&c.DisconnectScore, d.DisconnectScore)
+	setDefault(&c.MaxCredit, d.MaxCredit)
+	setDefault(&c.ScoreHalfLife, d.ScoreHalfLife)
+	setDefault(&c.BanTime, d.BanTime)
+	setDefault(&c.MaxBanTime, d.MaxBanTime)
 	setDefault(&c.MaxTimeouts, d.MaxTimeouts)
-	setDefault(&c.MaxIgnoredChokes, d.MaxIgnoredChokes)
+	setDefault(&c.MaxRequestBackoff, d.MaxRequestBackoff)
+	setDefault(&c.MaxChannelsPerIP, d.MaxChannelsPerIP)
 	setDefault(&c.MaxPeers, d.MaxPeers)
 	setDefault(&c.MaxQueued, d.MaxQueued)
 	setDefault(&c.MaxUploads, d.MaxUploads)

@@ -103,6 +103,9 @@ func (e *Engine) Connect(now time.Time, id SwarmID, peer netip.AddrPort) error {
 	if !ok {
 		return ErrUnknownSwarm
 	}
+	if s.banned(now, peer) {
+		return ErrPeerBanned
+	}
 	e.connect(now, s, peer)
 	return nil
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/netip"
 	"testing"
@@ -86,8 +87,8 @@ func TestSwarmUnderLoss(t *testing.T) {
 		if !bytes.Equal(lc.content.data, data) {
 			t.Fatalf("%s: content differs", lc.name)
 		}
-		if lc.eng.Stats().BadChunks != 0 {
-			t.Fatalf("%s: bad chunks from honest peers", lc.name)
+		if st := lc.eng.Stats(); st.BadChunks != 0 || st.PeersBanned != 0 {
+			t.Fatalf("%s: honest peers sent %d bad chunks, %d banned", lc.name, st.BadChunks, st.PeersBanned)
 		}
 		for p, n := range lc.from {
 			verified += n
@@ -146,7 +147,8 @@ func TestLateJoinerGetsFromLeechers(t *testing.T) {
 }
 
 // TestMaliciousPeerIsDisconnected: a seeder that corrupts every chunk it sends never gets a
-// bad byte stored; it is disconnected, and the honest seeder supplies everything.
+// bad byte stored; it is disconnected once its score reaches DisconnectScore (as many bad
+// chunks, with no good one) and banned; the honest seeder then supplies everything.
 func TestMaliciousPeerIsDisconnected(t *testing.T) {
 	net := newSimNet(t, 9)
 	data := testContent(4, 64*testCS)
@@ -154,14 +156,17 @@ func TestMaliciousPeerIsDisconnected(t *testing.T) {
 	evil := net.seedNode("evil", data, testCS, Config{}, link{delay: 5 * time.Millisecond, corruptData: true})
 	lc := net.leechNode("leech", []byte(honest.id), int64(len(data)), testCS, Config{}, link{delay: 5 * time.Millisecond})
 	net.connect(lc, evil)
-	if !net.run(time.Minute, func() bool { return lc.eng.Stats().ClosedBadData == 1 }) {
+	if !net.run(10*time.Minute, func() bool { return lc.eng.Stats().ClosedBadData == 1 }) {
 		t.Fatalf("corrupting peer not dropped: %+v", lc.eng.Stats())
 	}
 	if have, _, _ := lc.eng.Progress(lc.id); have != 0 || len(lc.content.has) != 0 {
 		t.Fatalf("%d chunks stored from a peer that corrupts every one", have)
 	}
-	if st := lc.eng.Stats(); st.BadChunks != uint64(DefaultConfig().MaxBadChunks) {
-		t.Fatalf("bad chunks %d", st.BadChunks)
+	if st := lc.eng.Stats(); st.BadChunks != uint64(DefaultConfig().DisconnectScore) || st.PeersBanned != 1 {
+		t.Fatalf("bad chunks %d, bans %d", st.BadChunks, st.PeersBanned)
+	}
+	if err := lc.eng.Connect(net.now, lc.id, evil.addr); !errors.Is(err, ErrPeerBanned) {
+		t.Fatalf("connect to a banned peer: %v", err)
 	}
 	net.connect(lc, honest)
 	if !net.run(2*time.Minute, allComplete(lc)) {
@@ -176,27 +181,25 @@ func TestMaliciousPeerIsDisconnected(t *testing.T) {
 }
 
 // TestLyingPeerIsDropped: a peer that announces every chunk but never sends any is given up
-// after its requests time out, and the download completes from an honest peer.
+// after MaxTimeouts rounds of timed-out requests while an honest (slow) peer can serve, and
+// the download completes from the honest peer.
 func TestLyingPeerIsDropped(t *testing.T) {
 	net := newSimNet(t, 11)
 	data := testContent(5, 48*testCS)
 	liar := net.seedNode("liar", data, testCS, Config{}, link{delay: 5 * time.Millisecond})
 	liar.content.unread = true // it answers the handshake and announces all, but never sends a chunk
-	honest := net.seedNode("honest", data, testCS, Config{}, link{delay: 40 * time.Millisecond})
+	honest := net.seedNode("honest", data, testCS, Config{}, link{delay: 40 * time.Millisecond, rate: 2000})
 	lc := net.leechNode("leech", []byte(honest.id), int64(len(data)), testCS, Config{MaxTimeouts: 3}, link{delay: 5 * time.Millisecond})
 	net.connect(lc, liar)
-	if !net.run(time.Minute, func() bool { return lc.eng.Stats().ClosedUnresponsive == 1 }) {
-		t.Fatalf("liar not dropped: %+v", lc.eng.Stats())
-	}
-	if have, _, _ := lc.eng.Progress(lc.id); have != 0 || lc.eng.Stats().RequestTimeouts == 0 {
-		t.Fatalf("have %d from a peer that sends nothing", have)
-	}
 	net.connect(lc, honest)
 	if !net.run(3*time.Minute, allComplete(lc)) {
 		t.Fatalf("incomplete: %+v", lc.eng.Stats())
 	}
 	if !bytes.Equal(lc.content.data, data) {
 		t.Fatal("content differs")
+	}
+	if st := lc.eng.Stats(); st.ClosedUnresponsive != 1 || st.RequestTimeouts == 0 || lc.from[liar.addr] != 0 {
+		t.Fatalf("liar not dropped: %+v", st)
 	}
 }
 

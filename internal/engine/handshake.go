@@ -39,11 +39,15 @@ func handshakeOptions(s *swarm, a wire.Addressing, initiator, compat bool) wire.
 	return o
 }
 
-// connect opens a channel to peer for s, unless one exists.
-func (e *Engine) connect(now time.Time, s *swarm, peer netip.AddrPort) {
+// connect opens a channel to peer for s, unless one exists or the peer is banned; it
+// returns the new channel or nil.
+func (e *Engine) connect(now time.Time, s *swarm, peer netip.AddrPort) *channel {
+	if s.banned(now, peer) {
+		return nil
+	}
 	for _, ch := range s.channels {
 		if ch.peer == peer {
-			return
+			return nil
 		}
 	}
 	ch := newChannel(e.newChannelID(), peer, s, now)
@@ -52,6 +56,7 @@ func (e *Engine) connect(now time.Time, s *swarm, peer netip.AddrPort) {
 	e.channels[ch.local] = ch
 	s.channels = append(s.channels, ch)
 	e.sendHandshake(now, ch)
+	return ch
 }
 
 // sendHandshake sends (or resends) the first datagram of a handshake, to channel 0 (§3.1.1
@@ -171,17 +176,24 @@ func (e *Engine) acceptHandshake(now time.Time, from netip.AddrPort, b []byte) {
 		return // a close for a channel that does not exist yet: nothing to do
 	}
 	if ch := e.byRemote[remoteKey{from, h.Source}]; ch != nil {
-		// A resent HANDSHAKE: our reply was lost, and with it the HAVEs that rode along.
-		// Answer again, on the same channel, with the HAVEs again: a peer that never
-		// learns what we have never requests, and nothing else would resend them.
+		// A resent HANDSHAKE: our reply was lost, and with it the HAVEs that rode along
+		// (§3.2: HAVEs are not resent otherwise). Answer again, on the same channel, with them.
+		if !ch.replyDue {
+			e.queueHaves(ch)
+		}
 		ch.replyDue = true
-		e.queueHaves(ch)
 		e.markDirty(ch)
 		return
 	}
 	off, ok := e.checkOffer(&h.Options)
 	if !ok {
 		e.stats.Drops[DropHandshake]++
+		return
+	}
+	if off.swarm.banned(now, from) || e.channelsAt(off.swarm, from.Addr()) >= e.cfg.MaxChannelsPerIP {
+		// Banned for misbehaving, or one of a flood of HANDSHAKEs from many source ports
+		// (peerscore.go): stay silent, as for a swarm we do not serve (§3.1.1 step 2).
+		e.stats.HandshakesRefused++
 		return
 	}
 	if !e.resolveCrossing(now, off.swarm, from, h.Source) {
@@ -213,6 +225,17 @@ func (e *Engine) acceptHandshake(now time.Time, from netip.AddrPort, b []byte) {
 		e.stats.Drops[DropMalformed]++
 	}
 	e.markDirty(ch)
+}
+
+// channelsAt counts the channels of s with peers at address a (any port).
+func (e *Engine) channelsAt(s *swarm, a netip.Addr) int {
+	n := 0
+	for _, ch := range s.channels {
+		if ch.peer.Addr() == a {
+			n++
+		}
+	}
+	return n
 }
 
 // resolveCrossing decides what happens when a peer opens a channel in a swarm where we

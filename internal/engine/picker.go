@@ -34,7 +34,7 @@ type candidate struct {
 // it requests (duplicates included) is charged to them.
 func (e *Engine) pickFor(now time.Time, ch *channel) {
 	s := ch.swarm
-	if s.complete || s.err != nil || ch.choked || ch.state != stateEstablished {
+	if s.complete || s.err != nil || ch.choked || ch.state != stateEstablished || ch.paused(now) {
 		return
 	}
 	budget := e.downloadBudget(now, ch)
@@ -55,7 +55,7 @@ func (e *Engine) pickWithin(now time.Time, ch *channel, budget int) {
 		return
 	}
 	e.pickUrgent(now, ch)
-	limit := ch.requestLimit()
+	limit := e.requestCap(ch, ch.requestLimit())
 	want := limit - ch.requested - len(ch.extra)
 	if want <= 0 || ch.peerHave.count == 0 {
 		return
@@ -171,28 +171,9 @@ func (e *Engine) pickRarest(now time.Time, ch *channel, picks []uint64, want int
 	return picks
 }
 
-// allowed: this peer did not just fail us on chunk i.
+// allowed: this peer did not just fail us on chunk i (see chunkAllowed, peerscore.go).
 func (e *Engine) allowed(now time.Time, ch *channel, i uint64) bool {
-	s := ch.swarm
-	a, ok := s.avoid[i]
-	if !ok {
-		return true
-	}
-	if !now.Before(a.until) {
-		delete(s.avoid, i)
-		return true
-	}
-	if a.ch != ch {
-		return true
-	}
-	// Avoid ch only while another peer could serve the chunk: with nobody else, waiting
-	// out the avoidance would only stall the download.
-	for _, c := range s.channels {
-		if c != ch && c.state == stateEstablished && !c.choked && c.peerHave.has(i) {
-			return false
-		}
-	}
-	return true
+	return e.chunkAllowed(now, ch, i)
 }
 
 // pickEndgame asks ch for chunks that are requested elsewhere and that ch has, once every
@@ -237,7 +218,9 @@ func (e *Engine) pickFirst(now time.Time, ch *channel) {
 	if len(s.pending) > 0 || len(ch.earlyHaves) == 0 {
 		return
 	}
-	e.request(now, ch, []uint64{ch.earlyHaves[0].Start})
+	if i, ok := e.firstChunk(now, ch); ok {
+		e.request(now, ch, []uint64{i})
+	}
 }
 
 // request records picks as pending at ch and queues REQUEST messages for them.

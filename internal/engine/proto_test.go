@@ -288,7 +288,7 @@ func TestCompatRemembered(t *testing.T) {
 // TestChokedPeerThatKeepsRequesting: with one upload slot, the second peer is choked; when it
 // keeps sending REQUESTs it is disconnected.
 func TestChokedPeerThatKeepsRequesting(t *testing.T) {
-	e, id := seedingEngine(t, Config{MaxUploads: 1, MaxIgnoredChokes: 4}, testContent(9, 8*testCS))
+	e, id := seedingEngine(t, Config{MaxUploads: 1, DisconnectScore: 4 * offenceWeight[offIgnoredChoke]}, testContent(9, 8*testCS))
 	e.HandleDatagram(t0, rawPeer, initiate(t, 1, id, true, nil))
 	_ = e.Outgoing()
 	e.HandleDatagram(t0, rawPeer2, initiate(t, 2, id, true, nil))
@@ -482,4 +482,22 @@ func replyOptions() wire.Options {
 	o.SetHash(wire.SHA1)
 	o.SetAddressing(wire.ChunkRange32)
 	return o
+}
+
+// TestResentHandshakeGetsHaves: when our reply to a HANDSHAKE is lost, the peer sends its
+// HANDSHAKE again; the new reply must carry our HAVEs again, or the peer never learns what
+// we have (HAVEs are not otherwise resent) and a download can stall for good.
+func TestResentHandshakeGetsHaves(t *testing.T) {
+	e, id := seedingEngine(t, Config{}, testContent(9, 8*testCS))
+	hs := initiate(t, 5, id, true, nil)
+	e.HandleDatagram(t0, rawPeer, hs)
+	_ = e.Outgoing() // lost
+	e.HandleDatagram(t0.Add(time.Second), rawPeer, hs)
+	dgs := decodeOut(t, e.Outgoing())
+	if len(dgs) != 1 || len(dgs[0].Messages) < 2 {
+		t.Fatalf("second reply %+v", dgs)
+	}
+	if _, ok := dgs[0].Messages[1].(*wire.Have); !ok {
+		t.Fatalf("second reply without HAVE: %T", dgs[0].Messages[1])
+	}
 }

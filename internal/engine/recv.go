@@ -14,10 +14,6 @@ import (
 
 var (
 	errClosedByPeer   = errors.New("closed by peer")
-	errBadData        = errors.New("too many chunks failed verification")
-	errMalformed      = errors.New("too many malformed datagrams")
-	errIgnoredChoke   = errors.New("kept requesting while choked")
-	errUnresponsive   = errors.New("too many requests timed out")
 	errChannelTimeout = errors.New("silent for too long")
 )
 
@@ -49,20 +45,30 @@ func (e *Engine) receive(now time.Time, from netip.AddrPort, b []byte) {
 		ch.confirmed = true // the peer echoed our channel ID (§3.1.1 step 7)
 	}
 	ch.swarm.known[from] = now
-	for _, m := range dg.Messages {
+	for k, m := range dg.Messages {
 		if ch.state == stateClosed {
 			return
 		}
 		e.handleMessage(now, ch, m)
+		if _, isData := m.(*wire.Data); isData && (k+1 < len(dg.Messages) || err != nil) {
+			if k+1 < len(dg.Messages) {
+				if _, alsoData := dg.Messages[k+1].(*wire.Data); alsoData {
+					continue // DATA for consecutive chunks (§8.6)
+				}
+			}
+			// DATA comes last in a datagram (§8.6; libswift's always is): what follows is
+			// the excess of a DATA longer than its chunk, which the decoder cut at the
+			// chunk size. Counted, and neither taken as messages nor held against the peer
+			// as malformed.
+			e.oversizeData(now, ch, len(b)-decodedLen(&ctx, dg.Messages[:k+1]))
+			err = nil
+			break
+		}
 	}
 	if err != nil && ch.state != stateClosed {
 		// §3: drop the rest of the datagram; stop talking to a peer that keeps doing it.
 		e.stats.Drops[DropMalformed]++
-		ch.badDatagrams++
-		if ch.badDatagrams >= e.cfg.MaxBadDatagrams {
-			e.stats.ClosedMalformed++
-			e.closeChannel(now, ch, true, errMalformed)
-		}
+		e.report(now, ch, offBadDatagram)
 	}
 	e.markDirty(ch)
 }
@@ -84,7 +90,7 @@ func (e *Engine) handleMessage(now time.Time, ch *channel, m wire.Message) {
 	}
 	switch m := m.(type) {
 	case *wire.Have:
-		e.onHave(ch, m.Spec)
+		e.onHave(now, ch, m.Spec)
 	case *wire.Integrity:
 		if r, ok := specToChunks(ch.ctx.Addressing, m.Spec); ok {
 			if b, ok := r.Bin(); ok { // INTEGRITY always names one tree node (§5.4)
@@ -117,10 +123,11 @@ func (e *Engine) handleMessage(now time.Time, ch *channel, m wire.Message) {
 
 // onHave records chunks the peer announced (§3.2). Ranges past the content's end are a lie
 // (or a bug); they are counted and clipped.
-func (e *Engine) onHave(ch *channel, spec wire.ChunkSpec) {
+func (e *Engine) onHave(now time.Time, ch *channel, spec wire.ChunkSpec) {
 	r, ok := specToChunks(ch.ctx.Addressing, spec)
 	if !ok {
 		e.stats.BadHaves++
+		e.report(now, ch, offBadHave)
 		return
 	}
 	s := ch.swarm
@@ -130,14 +137,19 @@ func (e *Engine) onHave(ch *channel, spec wire.ChunkSpec) {
 		}
 		return
 	}
-	e.addPeerHave(ch, r)
+	if !e.addPeerHave(ch, r) {
+		e.report(now, ch, offBadHave)
+	}
 }
 
-func (e *Engine) addPeerHave(ch *channel, r bins.ChunkRange) {
+// addPeerHave records that ch's peer has the chunks of r; it reports false when r lies
+// wholly past the content's end. A range that only reaches past the end is clipped and
+// counted, but not held against the peer: a bin-aligned cover of the last chunks may.
+func (e *Engine) addPeerHave(ch *channel, r bins.ChunkRange) bool {
 	s := ch.swarm
 	if r.Start >= s.n {
 		e.stats.BadHaves++
-		return
+		return false
 	}
 	if r.End >= s.n {
 		e.stats.BadHaves++
@@ -159,6 +171,7 @@ func (e *Engine) addPeerHave(ch *channel, r bins.ChunkRange) {
 		i = (w + 1) * 64
 	}
 	ch.seeder = ch.peerHave.full()
+	return true
 }
 
 // onData verifies a chunk before anything else happens to it (§5.2): a chunk that fails is
@@ -174,8 +187,8 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data) {
 		return
 	}
 	i := r.Start
-	if !s.peaksKnown && len(ch.cands) > 0 {
-		e.learnPeaks(ch)
+	if !s.peaksKnown && len(ch.cands) > 0 && !e.learnPeaks(now, ch, i) {
+		return // lying peaks: the chunk is asked for again, maybe the peer was dropped
 	}
 	if s.n == 0 {
 		e.stats.UnrequestedData++ // no peak hashes came with it: we cannot place it yet
@@ -185,18 +198,29 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data) {
 		e.badChunk(now, ch, i)
 		return
 	}
+	payload := e.chunkBytes(s, i, m.Payload)
+	if len(payload) < len(m.Payload) {
+		e.oversizeData(now, ch, len(m.Payload)-len(payload))
+		if ch.state == stateClosed {
+			return
+		}
+	}
 	ack := &wire.Ack{Spec: specForBin(ch.ctx.Addressing, bins.Chunk(i)), Delay: now.UnixMicro() - int64(m.Timestamp)}
 	if s.have.has(i) {
 		e.stats.DuplicateChunks++
 		ch.queueMsg(ack)
 		return
 	}
-	switch err := s.store.PutChunk(i, m.Payload, ch.cands); {
+	switch err := s.store.PutChunk(i, payload, ch.cands); {
 	case err == nil:
 	case errors.Is(err, hashtree.ErrMissingHash):
-		// The hashes for it were in a datagram that got lost: not the peer's fault.
+		// The hashes for it were in a datagram that got lost, or the peer never sent them.
+		// Asked for again at once the first time; a peer that keeps leaving hashes out is
+		// paced like one that sends bad chunks, and pays a little.
 		e.stats.UnverifiableChunks++
 		e.releaseChunk(now, ch, i)
+		e.chunkFailed(now, ch, i, true)
+		e.report(now, ch, offUnverifiable)
 		return
 	case isVerifyError(err):
 		e.badChunk(now, ch, i)
@@ -211,7 +235,8 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data) {
 	s.have.set(i)
 	e.stats.ChunksVerified++
 	e.countVerified(ch, len(m.Payload))
-	ch.timeouts = 0
+	delete(s.avoid, i)
+	e.credit(now, ch)
 	lostBefore := uint64(0)
 	if p, ok := s.pending[i]; ok && p.ch == ch {
 		ch.adaptRequests(now, now.Sub(p.sent), e.cfg.RequestWindow)
@@ -264,15 +289,24 @@ func (e *Engine) announce(s *swarm, i uint64) {
 
 // learnPeaks looks for the peak hashes a libswift-style sender puts before its first DATA
 // (§5.6.2). Checked against the root, they anchor the uncles that stop at a peak, and for a
-// swarm joined by swarm ID alone they tell the chunk count.
-func (e *Engine) learnPeaks(ch *channel) {
+// swarm joined by swarm ID alone they tell the chunk count. A peak list that covers the
+// DATA's chunk i and does not hash to the root is a lie (the swarm ID is the root), reported
+// as such; anything else that fails may be the uncles of a DATA whose peaks were lost on the
+// way. It reports false for a lie: the DATA is not to be looked at.
+func (e *Engine) learnPeaks(now time.Time, ch *channel, i uint64) bool {
 	s := ch.swarm
 	if _, err := s.store.AddPeaks(ch.cands); err != nil {
-		return
+		if errors.Is(err, hashtree.ErrHashMismatch) && peakListCovers(ch.cands) > i {
+			e.stats.BadPeaks++
+			e.releaseChunk(now, ch, i) // ask again, maybe elsewhere
+			e.report(now, ch, offBadPeaks)
+			return false
+		}
+		return true // no peaks among the hashes: they may come with a later DATA
 	}
 	s.peaksKnown = true
 	if s.n != 0 {
-		return
+		return true
 	}
 	s.setSize(s.store.NumChunks())
 	for _, c := range s.channels {
@@ -283,6 +317,54 @@ func (e *Engine) learnPeaks(ch *channel) {
 		c.earlyHaves = nil
 	}
 	e.emit(Event{Kind: EventSizeKnown, Swarm: s.id, Peer: ch.peer})
+	return true
+}
+
+// peakListCovers is how many chunks the longest prefix of cands shaped like a peak list
+// (§5.6.1: from chunk 0, adjacent, layers falling) covers. The uncles of a chunk never
+// cover the chunk itself, so a prefix that covers the DATA's chunk was meant as peaks.
+func peakListCovers(cands []hashtree.NodeHash) uint64 {
+	var next uint64
+	prev := uint(bins.MaxLayer)
+	for _, c := range cands {
+		if c.Bin == bins.None || c.Bin.Layer() >= prev || c.Bin.BaseLeft() != next {
+			break
+		}
+		prev, next = c.Bin.Layer(), next+c.Bin.BaseLength()
+	}
+	return next
+}
+
+// decodedLen is the encoded length of a datagram holding msgs.
+func decodedLen(ctx *wire.Context, msgs []wire.Message) int {
+	n := wire.HeaderLen
+	for _, m := range msgs {
+		n += m.Len(ctx)
+	}
+	return n
+}
+
+// oversizeData counts a DATA that came with extra bytes past its chunk.
+func (e *Engine) oversizeData(now time.Time, ch *channel, extra int) {
+	e.stats.OversizeData++
+	e.stats.OversizeBytes += uint64(max(extra, 0))
+	e.report(now, ch, offOversizeData)
+}
+
+// chunkBytes is the part of a DATA payload that is chunk i. A DATA longer than its chunk
+// (where the decoder did not know the chunk size, the payload runs to the datagram's end,
+// §8.6) has its chunk's own bytes checked: extra bytes are not a reason to drop the chunk
+// or the peer. Where the length of the last chunk is not known yet, only what exceeds a
+// whole chunk can be cut.
+func (e *Engine) chunkBytes(s *swarm, i uint64, payload []byte) []byte {
+	want, ok := s.chunkLen(i)
+	if !ok {
+		want = int(s.chunkSize)
+	}
+	if want <= 0 || len(payload) <= want {
+		return payload
+	}
+	return payload[:want]
 }
 
 // isVerifyError tells chunks that failed verification (the sender's fault) from storage
@@ -325,15 +407,15 @@ func (e *Engine) settleEndgame(from *channel, i uint64) {
 	}
 }
 
+// badChunk discards a chunk that failed verification: it is asked for again, preferably
+// elsewhere, and the peer's score pays for it.
 func (e *Engine) badChunk(now time.Time, ch *channel, i uint64) {
 	e.stats.BadChunks++
-	ch.badChunks++
 	e.releaseChunk(now, ch, i)
-	ch.swarm.avoid[i] = avoidEntry{ch: ch, until: now.Add(e.cfg.RequestTimeout)}
-	if ch.badChunks >= e.cfg.MaxBadChunks {
-		e.stats.ClosedBadData++
-		e.closeChannel(now, ch, true, errBadData)
+	if i < ch.swarm.n {
+		e.chunkFailed(now, ch, i, true)
 	}
+	e.report(now, ch, offBadChunk)
 }
 
 // onAck frees the window slots of acknowledged DATA and feeds LEDBAT (RFC 7574 §3.4,
@@ -369,7 +451,7 @@ func (e *Engine) onAck(now time.Time, ch *channel, m *wire.Ack) {
 		ch.lastAck = now
 	}
 	ch.cc.OnAck(now, acked*ch.mss, time.Duration(m.Delay)*time.Microsecond, flight, rtt)
-	e.addPeerHave(ch, r)
+	_ = e.addPeerHave(ch, r) // clipped to the content above
 }
 
 // onRequest queues chunks the peer wants (§3.7); they are served in order at flush time.
@@ -377,10 +459,7 @@ func (e *Engine) onRequest(now time.Time, ch *channel, spec wire.ChunkSpec) {
 	if ch.weChoke {
 		e.stats.IgnoredChokes++
 		ch.ignoredReqs++
-		if ch.ignoredReqs >= e.cfg.MaxIgnoredChokes {
-			e.stats.ClosedIgnoredChoke++
-			e.closeChannel(now, ch, true, errIgnoredChoke)
-		}
+		e.report(now, ch, offIgnoredChoke)
 		return
 	}
 	r, ok := specToChunks(ch.ctx.Addressing, spec)
@@ -390,12 +469,21 @@ func (e *Engine) onRequest(now time.Time, ch *channel, spec wire.ChunkSpec) {
 	}
 	r.End = min(r.End, s.n-1)
 	room := uint64(e.cfg.MaxQueued) - min(ch.queued, uint64(e.cfg.MaxQueued))
+	if room == 0 {
+		// The peer asks for more than MaxQueued chunks at once: a flood.
+		e.stats.RequestsRefused++
+		e.report(now, ch, offRequestFlood)
+		return
+	}
 	if r.Len() > room {
-		if room == 0 {
-			return
-		}
 		r.End = r.Start + room - 1
 	}
+	if r == ch.lastReq && ch.queued > 0 {
+		// The same REQUEST again while its chunks may still wait: a flood's signature
+		// (or a duplicated datagram). Counted; the queue limit bounds what it costs.
+		e.stats.DuplicateRequests++
+	}
+	ch.lastReq = r
 	ch.queue = append(ch.queue, r)
 	ch.queued += r.Len()
 }

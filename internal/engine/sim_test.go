@@ -11,6 +11,7 @@ import (
 
 	"github.com/ppsppd/ppsppd/internal/bins"
 	"github.com/ppsppd/ppsppd/internal/hashtree"
+	"github.com/ppsppd/ppsppd/internal/testpeer"
 )
 
 // The simulation harness: engines on a virtual clock, joined by links that lose, duplicate,
@@ -117,6 +118,10 @@ type simNode struct {
 	from map[netip.AddrPort]int
 	// handed holds copies of what the engine passed to Config.Transmit during a call.
 	handed []Packet
+	// adv, when set, is an adversarial peer in place of an engine (adversary_test.go);
+	// advOut holds what it answered, to go out at the next collect.
+	adv    *testpeer.Peer
+	advOut []testpeer.Packet
 }
 
 type delivery struct {
@@ -221,6 +226,10 @@ func (n *simNet) connect(from, to *simNode) {
 
 // collect moves a node's outgoing datagrams onto the links and records its events.
 func (n *simNet) collect(node *simNode) {
+	if node.adv != nil {
+		n.collectAdversary(node)
+		return
+	}
 	for _, ev := range node.eng.Events() {
 		node.events = append(node.events, ev)
 		if ev.Kind == EventChunkVerified {
@@ -235,48 +244,53 @@ func (n *simNet) collect(node *simNode) {
 	handed := node.handed
 	node.handed = nil
 	for _, p := range handed {
-		n.sent++
-		to := n.nodes[p.To]
-		l := node.link
-		if to == nil || l.blockedFrom || n.rng.Float64() < l.loss {
-			continue
-		}
-		data := p.Data
-		if l.corruptData {
-			data = corruptDataPayload(data)
-		}
-		copies := 1
-		if n.rng.Float64() < l.dup {
-			copies = 2
-		}
-		depart := n.now
-		if l.rate > 0 {
-			// Serialise on the uplink: the datagram leaves after those queued before it,
-			// or is dropped when the buffer is full.
-			queued := max(node.linkFree.Sub(n.now), 0)
-			big := len(data) >= testCS && !n.now.Before(node.measureFrom)
-			if l.buffer > 0 && queued > l.buffer {
-				if big {
-					node.bufferDrops++
-				}
-				continue
-			}
-			depart = maxTime(n.now, node.linkFree).Add(time.Duration(float64(len(data)) / l.rate * float64(time.Second)))
-			node.linkFree = depart
+		n.transmit(node, node.addr, p)
+	}
+}
+
+// transmit puts one datagram from node (sent from address from) on node's uplink.
+func (n *simNet) transmit(node *simNode, from netip.AddrPort, p Packet) {
+	n.sent++
+	to := n.nodes[p.To]
+	l := node.link
+	if to == nil || l.blockedFrom || n.rng.Float64() < l.loss {
+		return
+	}
+	data := p.Data
+	if l.corruptData {
+		data = corruptDataPayload(data)
+	}
+	copies := 1
+	if n.rng.Float64() < l.dup {
+		copies = 2
+	}
+	depart := n.now
+	if l.rate > 0 {
+		// Serialise on the uplink: the datagram leaves after those queued before it,
+		// or is dropped when the buffer is full.
+		queued := max(node.linkFree.Sub(n.now), 0)
+		big := len(data) >= testCS && !n.now.Before(node.measureFrom)
+		if l.buffer > 0 && queued > l.buffer {
 			if big {
-				node.queueDelaySum += queued
-				node.queueSamples++
-				node.dataBytes += len(data)
+				node.bufferDrops++
 			}
+			return
 		}
-		for range copies {
-			d := depart.Sub(n.now) + l.delay
-			if l.jitter > 0 {
-				d += time.Duration(n.rng.Int64N(int64(l.jitter)))
-			}
-			n.seq++
-			heap.Push(&n.queue, delivery{at: n.now.Add(d), seq: n.seq, to: to, from: node.addr, data: data})
+		depart = maxTime(n.now, node.linkFree).Add(time.Duration(float64(len(data)) / l.rate * float64(time.Second)))
+		node.linkFree = depart
+		if big {
+			node.queueDelaySum += queued
+			node.queueSamples++
+			node.dataBytes += len(data)
 		}
+	}
+	for range copies {
+		d := depart.Sub(n.now) + l.delay
+		if l.jitter > 0 {
+			d += time.Duration(n.rng.Int64N(int64(l.jitter)))
+		}
+		n.seq++
+		heap.Push(&n.queue, delivery{at: n.now.Add(d), seq: n.seq, to: to, from: from, data: data})
 	}
 }
 
@@ -301,7 +315,7 @@ func (n *simNet) run(limit time.Duration, done func() bool) bool {
 			next = n.queue[0].at
 		}
 		for _, node := range n.order {
-			if d := node.eng.NextDeadline(); !d.IsZero() && d.Before(next) {
+			if d := node.nextDeadline(); !d.IsZero() && d.Before(next) {
 				next = d
 			}
 		}
@@ -324,12 +338,12 @@ func (n *simNet) run(limit time.Duration, done func() bool) bool {
 		}
 		for len(n.queue) > 0 && !n.queue[0].at.After(n.now) {
 			d := heap.Pop(&n.queue).(delivery)
-			d.to.eng.HandleDatagram(n.now, d.from, d.data)
+			d.to.handle(n.now, d.from, d.data)
 			n.collect(d.to)
 		}
 		for _, node := range n.order {
-			if dl := node.eng.NextDeadline(); !dl.IsZero() && !dl.After(n.now) {
-				node.eng.Tick(n.now)
+			if dl := node.nextDeadline(); !dl.IsZero() && !dl.After(n.now) {
+				node.tick(n.now)
 				n.collect(node)
 			}
 		}

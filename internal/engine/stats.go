@@ -51,4 +51,16 @@ type Stats struct {
 
 	// Disconnections by cause.
 	ClosedByPeer, ClosedTimeout, ClosedBadData, ClosedMalformed, ClosedUnresponsive, ClosedIgnoredChoke uint64
+
+	// Peer policy (peerscore.go).
+	ClosedFlood       uint64 // disconnected for REQUESTs past their queue
+	OversizeData      uint64 // DATA longer than its chunk: the chunk's own bytes were checked
+	OversizeBytes     uint64 // the bytes past the chunk in such DATA
+	BadPeaks          uint64 // peak hashes that did not reproduce the swarm ID
+	RequestsRefused   uint64 // REQUESTs from a peer that already had MaxQueued chunks waiting
+	DuplicateRequests uint64 // REQUESTs repeating the last one while chunks still wait
+	HandshakesRefused uint64 // from banned peers, or past MaxChannelsPerIP
+	PeersBanned       uint64 // bans (a repeat offender counts once per ban)
+	BanRetries        uint64 // banned only sources connected again after their ban
+	RequestBackoffs   uint64 // timeout rounds after which a peer's requests were paused
 }

@@ -76,9 +76,11 @@ type swarm struct {
 	// Streaming: chunks [playPos, playPos+window) are picked first and in order.
 	streaming       bool
 	playPos, window uint64
-	avoid           map[uint64]avoidEntry // chunk → peer that timed out on it
-	scanStart       uint64                // random start of the picker's scan, spreads peers over the file
-	err             error                 // storage failure: the swarm stopped downloading
+	avoid           map[uint64]avoidEntry // chunk → peer that failed on it last
+	bans            map[netip.AddrPort]*ban
+	wake            time.Time // when an avoided chunk may be asked for again (see wakeAt) // peers barred for misbehaving (peerscore.go)
+	scanStart       uint64    // random start of the picker's scan, spreads peers over the file
+	err             error     // storage failure: the swarm stopped downloading
 	complete        bool
 	// peaksKnown: the peak hashes are verified (or not needed: we hold chunks), so INTEGRITY
 	// lists need not be searched for them.
@@ -98,9 +100,12 @@ type pendingRequest struct {
 	seq  uint64 // its place in ch's request order (channel.reqOrder)
 }
 
+// avoidEntry: chunk i failed at ch (bad, or timed out) strikes times; ch is not asked for
+// it again before until (see chunkAllowed).
 type avoidEntry struct {
-	ch    *channel
-	until time.Time
+	ch      *channel
+	until   time.Time
+	strikes int
 }
 
 func newSwarm(cfg SwarmConfig, scanSeed uint64) (*swarm, error) {
@@ -118,6 +123,7 @@ func newSwarm(cfg SwarmConfig, scanSeed uint64) (*swarm, error) {
 		chunkSize:  uint32(cfg.Store.ChunkSize()),
 		pending:    make(map[uint64]*pendingRequest),
 		avoid:      make(map[uint64]avoidEntry),
+		bans:       make(map[netip.AddrPort]*ban),
 		known:      make(map[netip.AddrPort]time.Time),
 		scanStart:  scanSeed,
 	}

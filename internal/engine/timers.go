@@ -63,6 +63,10 @@ func (e *Engine) channelTimers(now time.Time, ch *channel) {
 			e.markDirty(ch)
 		}
 	}
+	if !ch.pausedUntil.IsZero() && !now.Before(ch.pausedUntil) {
+		ch.pausedUntil = time.Time{} // the backoff after timeouts is over: ask again
+		e.markDirty(ch)
+	}
 	for i, sent := range ch.extra {
 		if now.Sub(sent) >= e.cfg.RequestTimeout {
 			delete(ch.extra, i) // an endgame duplicate that never came
@@ -92,23 +96,24 @@ func (e *Engine) requestTimers(now time.Time, s *swarm) {
 		s.unpend(i)
 		ch := p.ch
 		ch.requested--
-		if now.Sub(ch.lastTimeout) >= e.cfg.RequestTimeout {
-			// Count timeout rounds, not chunks: a burst of losses takes a whole window at once.
-			ch.timeouts++
-			ch.lastTimeout = now
-		}
 		e.stats.RequestTimeouts++
-		s.avoid[i] = avoidEntry{ch: ch, until: now.Add(2 * e.cfg.RequestTimeout)}
+		e.chunkFailed(now, ch, i, false)
 		ch.queueMsg(&wire.Cancel{Spec: specForBin(ch.ctx.Addressing, bins.Chunk(i))})
 		for _, c := range s.channels {
 			e.markDirty(c)
 		}
-		if ch.timeouts >= e.cfg.MaxTimeouts && ch.state == stateEstablished {
-			// Silent, far too slow, or announcing chunks it never sends.
-			e.stats.ClosedUnresponsive++
-			e.closeChannel(now, ch, true, errUnresponsive)
+		// Count timeout rounds, not chunks: a burst of losses takes a whole window at once.
+		if ch.state == stateEstablished && now.Sub(ch.lastTimeout) >= e.cfg.RequestTimeout {
+			e.timeoutRound(now, ch)
 		}
 	}
+	if !s.wake.IsZero() && !now.Before(s.wake) {
+		s.wake = time.Time{}
+		for _, c := range s.channels {
+			e.markDirty(c) // a chunk passed over for avoidance may be asked for now
+		}
+	}
+	e.retryBanned(now, s)
 }
 
 // timerGranularity is how often the timers run while requests or DATA are in flight. Finer
@@ -133,6 +138,17 @@ func (e *Engine) timerDeadline() time.Time {
 		case stateEstablished:
 			at(ch.lastRecv.Add(e.cfg.ChannelTimeout))
 			at(ch.lastSend.Add(e.cfg.KeepAlive))
+			if !ch.pausedUntil.IsZero() {
+				at(ch.pausedUntil)
+			}
+		}
+	}
+	for _, s := range e.swarms {
+		if t := e.nextBanEnd(s); !t.IsZero() {
+			at(t)
+		}
+		if !s.wake.IsZero() {
+			at(s.wake)
 		}
 	}
 	return next

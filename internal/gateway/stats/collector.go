@@ -43,6 +43,10 @@ var (
 	scrapeDurDesc  = desc("scrape_duration_seconds", "Time taken to read the node for this scrape.")
 	buildInfoDesc  = desc("build_info", "Build information.", "version")
 	eventsLostDesc = desc("events_dropped_total", "Engine events a slow subscriber missed.")
+	peerFaultsDesc = desc("peer_faults_total", "Peer misbehaviour counted by the peer policy, by kind (oversize DATA, peak hashes that fail the root, REQUESTs refused or duplicate, HANDSHAKEs refused).", "kind")
+	bansDesc       = desc("peer_bans_total", "Peers banned from a swarm for misbehaving (a repeat offender once per ban).")
+	banRetriesDesc = desc("peer_ban_retries_total", "Banned peers connected again after their ban because they were a swarm's only source.")
+	backoffsDesc   = desc("request_backoffs_total", "Rounds of timed-out requests after which a peer's requests were paused.")
 )
 
 type collector struct {
@@ -53,7 +57,7 @@ type collector struct {
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{datagramsDesc, bytesDesc, droppedDesc, verifiedDesc, servedDesc, badDesc,
 		timeoutsDesc, reqLostDesc, closedDesc, channelsDesc, swarmsDesc, chunksDesc, peersDesc, swarmErrDesc, gsoDesc,
-		scrapeDurDesc, buildInfoDesc, eventsLostDesc} {
+		scrapeDurDesc, buildInfoDesc, eventsLostDesc, peerFaultsDesc, bansDesc, banRetriesDesc, backoffsDesc} {
 		ch <- d
 	}
 }
@@ -89,9 +93,19 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	for cause, v := range map[string]uint64{
 		"peer": st.ClosedByPeer, "timeout": st.ClosedTimeout, "bad_data": st.ClosedBadData,
 		"malformed": st.ClosedMalformed, "unresponsive": st.ClosedUnresponsive, "ignored_choke": st.ClosedIgnoredChoke,
+		"flood": st.ClosedFlood,
 	} {
 		counter(closedDesc, v, cause)
 	}
+	for kind, v := range map[string]uint64{
+		"oversize_data": st.OversizeData, "bad_peaks": st.BadPeaks, "request_refused": st.RequestsRefused,
+		"request_duplicate": st.DuplicateRequests, "handshake_refused": st.HandshakesRefused,
+	} {
+		counter(peerFaultsDesc, v, kind)
+	}
+	counter(bansDesc, st.PeersBanned)
+	counter(banRetriesDesc, st.BanRetries)
+	counter(backoffsDesc, st.RequestBackoffs)
 	gauge(channelsDesc, float64(snap.Channels))
 	gauge(swarmsDesc, float64(len(snap.Swarms)))
 	for _, s := range snap.Swarms {
