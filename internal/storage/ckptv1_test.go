@@ -111,3 +111,55 @@ func TestCheckpointV1WithoutEdgeRefused(t *testing.T) {
 		t.Fatalf("recovery %+v, %d verified", rec, s.VerifiedCount())
 	}
 }
+
+// TestCheckpointV1Constructed builds version 1 checkpoints from version 2 ones (asVersion1:
+// the same file without the edge bitmap) for downloads whose frontier has no edge node,
+// and checks that they restore the same chunks; a frontier with an edge node has no
+// version 1 form.
+func TestCheckpointV1Constructed(t *testing.T) {
+	const cs = 64
+	for _, n := range []int{1, 5, 8, 12, 21} {
+		w := newSwarm(t, uint64(n)+50, (n-1)*cs+9, cs, hashtree.SHA1)
+		for _, m := range seederModes {
+			chunks := []uint64{0, uint64(n - 1)} // with the last chunk, no edge node is left alone
+			if n == 1 {
+				chunks = chunks[:1]
+			}
+			size := int64(-1)
+			if m.sizeKnown {
+				size = int64(len(w.content))
+			}
+			o := w.opts(t.TempDir(), size)
+			s := open(t, o)
+			have := haveSet{}
+			for _, i := range chunks {
+				w.deliver(t, s, i, have, m)
+			}
+			closeStore(t, s)
+			v1, ok := asVersion1(readFile(t, o.CheckpointPath))
+			if !ok {
+				t.Fatalf("%d chunks, %s: no version 1 form", n, m.name)
+			}
+			writeFile(t, o.CheckpointPath, v1)
+			s = open(t, o)
+			rec := s.Recovery()
+			if rec.From != "checkpoint" || rec.CheckpointErr != nil || s.VerifiedCount() != len(chunks) ||
+				!s.Verified(0) || !s.Verified(uint64(n-1)) {
+				t.Fatalf("%d chunks, %s: %+v, %d verified", n, m.name, rec, s.VerifiedCount())
+			}
+			if got := w.checkReads(t, s); got != len(chunks) {
+				t.Fatalf("%d chunks, %s: %d readable", n, m.name, got)
+			}
+			closeStore(t, s)
+		}
+	}
+	// Chunk 0 of 12 with uncles to the root: the frontier needs the edge node 8…15.
+	w := newSwarm(t, 12, 11*cs+9, cs, hashtree.SHA1)
+	o := w.opts(t.TempDir(), int64(len(w.content)))
+	s := open(t, o)
+	w.deliver(t, s, 0, haveSet{}, seederModes[0])
+	closeStore(t, s)
+	if _, ok := asVersion1(readFile(t, o.CheckpointPath)); ok {
+		t.Fatal("a frontier with an edge node was given a version 1 form")
+	}
+}
