@@ -234,6 +234,13 @@ func RestoreFormat(root []byte, p Params, n uint64, frontier []byte, f FrontierF
 	if f != FrontierFilled && f != FrontierEdge {
 		return nil, fmt.Errorf("hashtree: frontier format %d", f)
 	}
+	// Compare the stored count with the size before NewFromRoot allocates the tree for
+	// the size: a stored size can claim up to MaxChunks chunks (gigabytes of hashes).
+	if np, err := p.normalize(); err == nil && np.Size > 0 && n != 0 {
+		if want := chunkCount(np.Size, np.ChunkSize); want != n {
+			return nil, fmt.Errorf("%w: %d chunks stored, size gives %d", ErrCorrupt, n, want)
+		}
+	}
 	t, err := NewFromRoot(root, p)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/bits"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -236,5 +237,22 @@ func TestFrontierEdgeShape(t *testing.T) {
 		if _, err := RestoreFormat(recv.Root(), ps, n, enc, FrontierFormat(3)); err == nil {
 			t.Fatalf("N=%d: unknown frontier format accepted", c.n)
 		}
+	}
+}
+
+// TestRestoreSizeDisagrees: a chunk count that disagrees with the size is refused before
+// the tree for the size is allocated (here 2^27 chunks, 5 GiB of SHA-1 hashes).
+func TestRestoreSizeDisagrees(t *testing.T) {
+	root := make([]byte, SHA1.Size())
+	p := Params{Hash: SHA1, ChunkSize: 1024, Size: DefaultMaxChunks * 1024}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := Restore(root, p, 12, make([]byte, FrontierLen(12, 0, SHA1)))
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("12 chunks for %d bytes: %v", p.Size, err)
+	}
+	if mib := (after.TotalAlloc - before.TotalAlloc) >> 20; mib > 64 {
+		t.Fatalf("%d MiB allocated to refuse it", mib)
 	}
 }

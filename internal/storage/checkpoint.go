@@ -117,6 +117,10 @@ func decodeCheckpoint(b []byte) (*checkpoint, error) {
 	}
 	if flags&flagSizeKnown == 0 {
 		c.size = -1
+	} else if want := (uint64(c.size) + uint64(c.chunkSize) - 1) / uint64(c.chunkSize); c.n != want {
+		// A known size fixes the chunk count. Checked here, before a tree is made
+		// for the size, which could be gigabytes of hashes for a size that lies.
+		return nil, fmt.Errorf("%w: %d chunks stored, content size %d gives %d", ErrCheckpoint, c.n, c.size, want)
 	}
 	hl := c.hf.Size()
 	if uint64(len(body)) != ckptHeaderLen+uint64(hl)+payloadLen {
