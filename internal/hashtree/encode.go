@@ -106,11 +106,39 @@ func treeFromMhash(p Params, mhash []byte) (*Tree, error) {
 	return t, nil
 }
 
-// AppendFrontier appends the smallest set of known hashes from which Restore rebuilds
-// every known hash: the known nodes whose children are unknown (leaves of the known part).
-// Layout: a bitmap of 2N−1 bits, bit b (byte b/8, value 1<<(b%8)) set when bin b is
-// included, then the included hashes in ascending bin order. Nothing when N is unknown.
-// The root is never included: it is the swarm ID, stored elsewhere.
+// Frontier encodings: the known hashes of a partial tree, as a checkpoint keeps them. The
+// hashes saved are the known nodes whose children are unknown (the leaves of the known
+// part); every other known hash is recomputed from them, and all of them are checked up
+// to the root, when restoring.
+//
+// A tree over N chunks is padded to W = 2^top leaves (RFC 7574 §5.1). Its nodes are
+// "filled" (every chunk they cover exists; bins 0 … 2N−2), "empty" (only padding; all zero,
+// never stored), or on the right edge: the one node per layer that covers chunk N−1 and
+// padding, bin (l, (N−1)>>l) at each layer l where N is not a multiple of 2^l. Edge nodes
+// lie outside bins 0 … 2N−2 or are not filled, and a seeder sends them as uncles before the
+// last chunk arrives (for 9 chunks, bin 23 = chunks 8…15 is the uncle of chunks 0…7).
+
+// FrontierFormat is the layout of a frontier encoding.
+type FrontierFormat uint8
+
+const (
+	// FrontierFilled (checkpoint format 1): a bitmap of 2N−1 bits, bit b (byte b/8, value
+	// 1<<(b%8)) set when filled bin b is included, then the included hashes in ascending
+	// bin order. It cannot hold edge nodes, so a tree that knows an edge node but not the
+	// nodes below it (a download without its last chunk, whose seeder sent uncles up to
+	// the root) does not restore from it. Read only, for old checkpoints.
+	FrontierFilled FrontierFormat = 1
+	// FrontierEdge (checkpoint format 2): the FrontierFilled bitmap, then an edge bitmap
+	// of top+1 bits, ceil((top+1)/8) bytes, bit l (byte l/8, value 1<<(l%8)) set when the
+	// edge node at layer l is included; then the included filled hashes in ascending bin
+	// order, then the included edge hashes in ascending layer order. AppendFrontier
+	// writes it.
+	FrontierEdge FrontierFormat = 2
+)
+
+// AppendFrontier appends the FrontierEdge encoding of the known hashes: the smallest set
+// from which Restore rebuilds every known hash. Nothing when N is unknown. The root is
+// never included: it is the swarm ID, stored elsewhere.
 func (t *Tree) AppendFrontier(dst []byte) []byte {
 	if t.n == 0 {
 		return dst
@@ -118,11 +146,18 @@ func (t *Tree) AppendFrontier(dst []byte) []byte {
 	filled := int(2*t.n - 1)
 	rootSlot, _ := t.classify(t.RootBin())
 	mapStart := len(dst)
-	dst = append(dst, make([]byte, (filled+7)/8)...)
+	edgeStart := mapStart + (filled+7)/8
+	dst = append(dst, make([]byte, frontierMapLen(t.n, FrontierEdge))...)
 	count := 0
 	for s := 0; s < filled; s++ {
-		if t.inFrontier(s, rootSlot) {
+		if t.inFrontier(s, bins.Bin(s), rootSlot) {
 			dst[mapStart+s/8] |= 1 << (s % 8)
+			count++
+		}
+	}
+	for l := uint(1); l <= t.top; l++ {
+		if slot, ok := t.edgeSlot(l); ok && t.inFrontier(slot, t.edgeBin(l), rootSlot) {
+			dst[edgeStart+int(l/8)] |= 1 << (l % 8)
 			count++
 		}
 	}
@@ -132,16 +167,47 @@ func (t *Tree) AppendFrontier(dst []byte) []byte {
 			dst = append(dst, t.slotHash(s)...)
 		}
 	}
+	for l := uint(1); l <= t.top; l++ {
+		if dst[edgeStart+int(l/8)]&(1<<(l%8)) != 0 {
+			slot, _ := t.edgeSlot(l)
+			dst = append(dst, t.slotHash(slot)...)
+		}
+	}
 	return dst
 }
 
-func (t *Tree) inFrontier(s, rootSlot int) bool {
-	if !t.isKnown(s) || s == rootSlot {
+// inFrontier reports whether node b, stored in slot, belongs to the frontier: known, not
+// the root, and a leaf or with an unknown left child. (A known node's children are known
+// together or not at all, except that a child covering only padding is always known.)
+func (t *Tree) inFrontier(slot int, b bins.Bin, rootSlot int) bool {
+	if !t.isKnown(slot) || slot == rootSlot {
 		return false
 	}
-	l := bins.Bin(s).Layer()
-	// Filled nodes have filled children, stored at their bin numbers.
-	return l == 0 || !t.isKnown(s-1<<(l-1))
+	if b.Layer() == 0 {
+		return true
+	}
+	// The left child covers chunk b.BaseLeft() < N: it is filled or an edge node.
+	left, _ := t.classify(b.Left())
+	return !t.isKnown(left)
+}
+
+// edgeBin is the node at layer l that covers the last chunk.
+func (t *Tree) edgeBin(l uint) bins.Bin { return bins.New(l, (t.n-1)>>l) }
+
+// edgeSlot returns the slot of the edge node at layer l, or false when the node covering
+// the last chunk at that layer is filled (N is a multiple of 2^l).
+func (t *Tree) edgeSlot(l uint) (int, bool) {
+	slot, kind := t.classify(t.edgeBin(l))
+	return slot, kind == kindIncomplete
+}
+
+// frontierMapLen is the length of the bitmaps of a frontier encoding for n > 0 chunks.
+func frontierMapLen(n uint64, f FrontierFormat) int {
+	l := int((2*n - 1 + 7) / 8)
+	if f == FrontierEdge {
+		l += int(topLayer(n)+8) / 8
+	}
+	return l
 }
 
 // FrontierLen is the length of an AppendFrontier encoding for n chunks that includes k
@@ -150,15 +216,31 @@ func FrontierLen(n uint64, k int, hf HashFunc) int {
 	if n == 0 {
 		return 0
 	}
-	return int((2*n-1+7)/8) + k*hf.Size()
+	return frontierMapLen(n, FrontierEdge) + k*hf.Size()
 }
 
 // Restore rebuilds a tree from its root, parameters, chunk count (0 if unknown) and an
-// AppendFrontier encoding. Every inner node is recomputed bottom-up; a stored node must
-// agree with its recomputed value, every known node must have a known sibling, and the
-// recomputed root must equal root. So even a checkpoint whose checksum matches cannot make
-// the tree trust a wrong hash.
+// AppendFrontier encoding; it is RestoreFormat with FrontierEdge.
 func Restore(root []byte, p Params, n uint64, frontier []byte) (*Tree, error) {
+	return RestoreFormat(root, p, n, frontier, FrontierEdge)
+}
+
+// RestoreFormat rebuilds a tree from its root, parameters, chunk count (0 if unknown) and
+// a frontier encoding in format f. Every inner node is recomputed bottom-up; a stored node
+// must agree with its recomputed value, every known node must have a known sibling, and
+// the recomputed root must equal root. So even a checkpoint whose checksum matches cannot
+// make the tree trust a wrong hash.
+func RestoreFormat(root []byte, p Params, n uint64, frontier []byte, f FrontierFormat) (*Tree, error) {
+	if f != FrontierFilled && f != FrontierEdge {
+		return nil, fmt.Errorf("hashtree: frontier format %d", f)
+	}
+	// Compare the stored count with the size before NewFromRoot allocates the tree for
+	// the size: a stored size can claim up to MaxChunks chunks (gigabytes of hashes).
+	if np, err := p.normalize(); err == nil && np.Size > 0 && n != 0 {
+		if want := chunkCount(np.Size, np.ChunkSize); want != n {
+			return nil, fmt.Errorf("%w: %d chunks stored, size gives %d", ErrCorrupt, n, want)
+		}
+	}
 	t, err := NewFromRoot(root, p)
 	if err != nil {
 		return nil, err
@@ -178,7 +260,7 @@ func Restore(root []byte, p Params, n uint64, frontier []byte) (*Tree, error) {
 	if t.n == 0 {
 		t.setN(n)
 	}
-	if err := t.loadFrontier(frontier); err != nil {
+	if err := t.loadFrontier(frontier, f); err != nil {
 		return nil, err
 	}
 	if err := t.recheck(); err != nil {
@@ -187,30 +269,61 @@ func Restore(root []byte, p Params, n uint64, frontier []byte) (*Tree, error) {
 	return t, nil
 }
 
-func (t *Tree) loadFrontier(frontier []byte) error {
+// loadFrontier stores the hashes of a frontier encoding, unchecked, after checking its
+// shape: every bit set must name a filled or edge node other than the root, and the
+// hashes must fill the rest exactly.
+func (t *Tree) loadFrontier(frontier []byte, f FrontierFormat) error {
 	filled := int(2*t.n - 1)
-	mapLen := (filled + 7) / 8
+	mapLen := frontierMapLen(t.n, f)
 	if len(frontier) < mapLen {
 		return fmt.Errorf("%w: frontier bitmap truncated", ErrCorrupt)
 	}
-	bitmap, hashes := frontier[:mapLen], frontier[mapLen:]
-	if r := filled % 8; r != 0 && bitmap[mapLen-1]>>r != 0 {
+	filledMap := frontier[:(filled+7)/8]
+	edgeMap := frontier[len(filledMap):mapLen]
+	hashes := frontier[mapLen:]
+	if r := filled % 8; r != 0 && filledMap[len(filledMap)-1]>>r != 0 {
 		return fmt.Errorf("%w: frontier bits past the last bin", ErrCorrupt)
 	}
 	rootSlot, _ := t.classify(t.RootBin())
 	pos := 0
-	for s := 0; s < filled; s++ {
-		if bitmap[s/8]&(1<<(s%8)) == 0 {
-			continue
-		}
-		if s == rootSlot {
+	take := func(slot int) error {
+		if slot == rootSlot {
 			return fmt.Errorf("%w: root stored in frontier", ErrCorrupt)
 		}
 		if pos+t.hl > len(hashes) {
 			return fmt.Errorf("%w: frontier hashes truncated", ErrCorrupt)
 		}
-		t.store(s, hashes[pos:pos+t.hl])
+		t.store(slot, hashes[pos:pos+t.hl])
 		pos += t.hl
+		return nil
+	}
+	for s := 0; s < filled; s++ {
+		if filledMap[s/8]&(1<<(s%8)) == 0 {
+			continue
+		}
+		// Some numbers below 2N−1 are not filled bins (for 3 chunks, bin 3 is the
+		// root over chunks 0…3); no encoder sets them.
+		if _, kind := t.classify(bins.Bin(s)); kind != kindFilled {
+			return binErr(bins.Bin(s), fmt.Errorf("%w: frontier names a node that is not filled", ErrCorrupt))
+		}
+		if err := take(s); err != nil {
+			return err
+		}
+	}
+	for l := uint(0); l < uint(len(edgeMap))*8; l++ {
+		if edgeMap[l/8]&(1<<(l%8)) == 0 {
+			continue
+		}
+		if l == 0 || l > t.top {
+			return fmt.Errorf("%w: frontier edge bit for layer %d of %d", ErrCorrupt, l, t.top)
+		}
+		slot, ok := t.edgeSlot(l)
+		if !ok {
+			return binErr(t.edgeBin(l), fmt.Errorf("%w: frontier edge node is filled", ErrCorrupt))
+		}
+		if err := take(slot); err != nil {
+			return err
+		}
 	}
 	if pos != len(hashes) {
 		return fmt.Errorf("%w: %d stray bytes after frontier hashes", ErrCorrupt, len(hashes)-pos)

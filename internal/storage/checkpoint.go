@@ -9,10 +9,12 @@ import (
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 )
 
-// Checkpoint format version 1; the layout is documented in doc.go.
+// Checkpoint format version 2 is written, versions 1 and 2 are read; the layout is
+// documented in doc.go. They differ only in the encoding of the known hashes.
 const (
 	ckptMagic     = "PPSPPDCK"
-	ckptVersion   = 1
+	ckptVersion   = 2
+	ckptVersion1  = 1
 	ckptHeaderLen = 48
 	ckptCRCLen    = 4
 	flagSizeKnown = 1
@@ -29,6 +31,14 @@ type checkpoint struct {
 	root      []byte
 	verified  bitmap
 	frontier  []byte
+	format    hashtree.FrontierFormat // the frontier's layout, given by the version
+}
+
+// frontierFormats maps the versions this build reads to their frontier layouts: version 1
+// could not hold the hashes on the tree's right edge (see hashtree.FrontierFilled).
+var frontierFormats = map[uint16]hashtree.FrontierFormat{
+	ckptVersion1: hashtree.FrontierFilled,
+	ckptVersion:  hashtree.FrontierEdge,
 }
 
 // encodeCheckpoint appends the checkpoint of tree and verified (the first tree.NumChunks()
@@ -80,10 +90,13 @@ func decodeCheckpoint(b []byte) (*checkpoint, error) {
 	if crc32.Checksum(body, castagnoli) != sum {
 		return nil, fmt.Errorf("%w: CRC-32C mismatch (torn or corrupt)", ErrCheckpoint)
 	}
-	if v := binary.BigEndian.Uint16(b[8:]); v != ckptVersion {
-		return nil, fmt.Errorf("%w: version %d, this build reads %d", ErrCheckpointVersion, v, ckptVersion)
+	v := binary.BigEndian.Uint16(b[8:])
+	format, ok := frontierFormats[v]
+	if !ok {
+		return nil, fmt.Errorf("%w: version %d, this build reads %d and %d", ErrCheckpointVersion, v, ckptVersion1, ckptVersion)
 	}
 	c := &checkpoint{
+		format:    format,
 		hf:        hashtree.HashFunc(b[10]),
 		chunkSize: int(binary.BigEndian.Uint32(b[12:])),
 		size:      int64(binary.BigEndian.Uint64(b[16:])),
@@ -104,6 +117,10 @@ func decodeCheckpoint(b []byte) (*checkpoint, error) {
 	}
 	if flags&flagSizeKnown == 0 {
 		c.size = -1
+	} else if want := (uint64(c.size) + uint64(c.chunkSize) - 1) / uint64(c.chunkSize); c.n != want {
+		// A known size fixes the chunk count. Checked here, before a tree is made
+		// for the size, which could be gigabytes of hashes for a size that lies.
+		return nil, fmt.Errorf("%w: %d chunks stored, content size %d gives %d", ErrCheckpoint, c.n, c.size, want)
 	}
 	hl := c.hf.Size()
 	if uint64(len(body)) != ckptHeaderLen+uint64(hl)+payloadLen {
@@ -115,7 +132,6 @@ func decodeCheckpoint(b []byte) (*checkpoint, error) {
 	if c.n > 1<<40 || mapLen > uint64(len(payload)) {
 		return nil, fmt.Errorf("%w: %d chunks do not fit the payload", ErrCheckpoint, c.n)
 	}
-	var ok bool
 	if c.verified, ok = bitmapFromBytes(payload[:mapLen], c.n); !ok {
 		return nil, fmt.Errorf("%w: verified bits past the last chunk", ErrCheckpoint)
 	}

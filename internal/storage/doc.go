@@ -38,13 +38,14 @@
 //     (ownership.go). A download that starts empty writes its checkpoint at once.
 //   - Chunks enter only through PutChunk, which verifies them with the hash tree first.
 //
-// # Checkpoint format, version 1
+// # Checkpoint format, version 2
 //
-// All integers big-endian (as on the PPSPP wire). N is the chunk count, H the hash size.
+// All integers big-endian (as on the PPSPP wire). N is the chunk count, H the hash size,
+// top = ceil(log2 N) the root's layer: the tree is padded to 2^top leaves (RFC 7574 §5.1).
 //
 //	offset  size  field
 //	0       8     magic "PPSPPDCK"
-//	8       2     format version = 1
+//	8       2     format version = 2 (version 1 is still read, see below)
 //	10      1     hash function, RFC 7574 §7.6 code (0 SHA-1 … 4 SHA-512)
 //	11      1     flags: bit 0 = content size known; other bits zero
 //	12      4     chunk size in bytes
@@ -56,11 +57,28 @@
 //	48+H    P     payload:
 //	                verified-chunk bitmap, ceil(N/8) bytes: chunk i is bit 1<<(i%8)
 //	                  of byte i/8; bits past N are zero
-//	                known hashes, hashtree.AppendFrontier encoding: a bitmap of 2N−1
-//	                  bits (bin b = bit 1<<(b%8) of byte b/8), then the H-byte hashes of
-//	                  the set bins in ascending order: the known nodes whose children are
-//	                  unknown, from which every other known hash is recomputed
+//	                known hashes (nothing when N is unknown), hashtree.FrontierEdge
+//	                  encoding, the known nodes whose children are unknown, from which
+//	                  every other known hash is recomputed:
+//	                  filled bitmap, ceil((2N−1)/8) bytes: bin b (b < 2N−1, a node
+//	                    all of whose chunks exist) is bit 1<<(b%8) of byte b/8
+//	                  edge bitmap, ceil((top+1)/8) bytes: bit 1<<(l%8) of byte l/8 is
+//	                    the node at layer l that covers chunk N−1 and padding, bin
+//	                    (l, (N−1)>>l); only layers 0 < l < top with N mod 2^l ≠ 0
+//	                  the H-byte hashes of the filled bins set, in ascending bin order,
+//	                    then of the edge nodes set, in ascending layer order
 //	48+H+P  4     CRC-32C (Castagnoli) of all bytes before it
+//
+// The root is never among the hashes (it is the swarm ID), nor is a node covering only
+// padding (all zero, §5.1).
+//
+// Version 1 is the same without the edge bitmap and edge hashes (hashtree.FrontierFilled).
+// It could not record the edge nodes a seeder sends as uncles before the last chunk
+// arrives (for 9 chunks, chunks 8…15 is the uncle of chunks 0…7), so a download of a
+// chunk count that is not a power of two without its last chunk did not restore from it
+// and started over. Version 1 files are still read: those that restored before restore
+// the same; the others still fail the check against the root and Open falls back as
+// above. Every checkpoint written now is version 2.
 //
 // The file is replaced atomically: written to a temporary file in the same directory,
 // fsynced, renamed over the old one, and the directory fsynced. The content file is

@@ -188,7 +188,7 @@ func (s *Store) adoptCheckpoint(c *checkpoint, fileLen int64) (*state, error) {
 	if p.Size <= 0 {
 		p.Size = c.size
 	}
-	tree, err := hashtree.Restore(s.opts.Root, p, c.n, c.frontier)
+	tree, err := hashtree.RestoreFormat(s.opts.Root, p, c.n, c.frontier, c.format)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCheckpoint, err)
 	}
