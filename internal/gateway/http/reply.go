@@ -25,7 +25,9 @@ func (e *httpError) Error() string {
 
 func (e *httpError) Unwrap() error { return e.err }
 
-func replyError(code int, msg string, err error) error { return &httpError{code: code, msg: msg, err: err} }
+func replyError(code int, msg string, err error) error {
+	return &httpError{code: code, msg: msg, err: err}
+}
 
 // errClientGone ends a request whose client hung up before the headers went out: there is
 // nobody to answer.
