@@ -29,6 +29,7 @@ type fakeSwarm struct {
 	waiting   chan int64    // the offset of each read that starts to wait (-1: the size), if not nil
 	positions []int64       // every playback position a read moved to
 	open      int           // readers not yet closed
+	closes    chan struct{} // a send for each reader closed, if not nil
 }
 
 // newFakeSwarm has its size known and none of its content.
@@ -247,6 +248,10 @@ func (r *fakeReader) Close() error {
 	r.closed = true
 	r.f.mu.Lock()
 	r.f.open--
+	closes := r.f.closes
 	r.f.mu.Unlock()
+	if closes != nil {
+		closes <- struct{}{}
+	}
 	return nil
 }

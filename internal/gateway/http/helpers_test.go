@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strconv"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -106,3 +107,5 @@ func truncate(b []byte) []byte {
 	}
 	return b
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
