@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -193,5 +194,108 @@ func TestStartTimeout(t *testing.T) {
 	}
 	if n := f.openReaders(); n != 0 {
 		t.Errorf("%d readers open", n)
+	}
+}
+
+// Run's context ending while a player streams (here: waits for content that never comes)
+// stops the gateway after the bounded wait: the connection is closed, the read's wait ends,
+// the reader is closed and Run returns with no goroutine left behind.
+func TestShutdownWhileStreaming(t *testing.T) {
+	baseline := goleak.IgnoreCurrent()
+	m := newFakeManager()
+	id := testID(14)
+	f := newFakeSwarm(randomContent(16*fakeChunk, 14), "a.mp4")
+	f.waiting = make(chan int64, 16)
+	f.arrive(0, 4*fakeChunk)
+	m.put(id, f)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(m, Options{ShutdownTimeout: 100 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- s.Run(ctx, ln) }()
+
+	transport := &http.Transport{}
+	client := &http.Client{Transport: transport}
+	got := make(chan int64, 1)
+	go func() {
+		resp, err := client.Get("http://" + ln.Addr().String() + "/" + id.String())
+		if err != nil {
+			got <- -1
+			return
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		got <- n
+	}()
+	if off := <-f.waiting; off != 4*fakeChunk {
+		t.Errorf("waiting at %d, want %d", off, 4*fakeChunk)
+	}
+	cancel()
+	if err := <-ran; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	if n := f.openReaders(); n != 0 {
+		t.Errorf("%d readers open after Run returned", n)
+	}
+	if n := <-got; n != 4*fakeChunk {
+		t.Errorf("client got %d bytes before the gateway stopped, want %d (what had arrived)", n, 4*fakeChunk)
+	}
+	transport.CloseIdleConnections()
+	goleak.VerifyNone(t, baseline)
+}
+
+// The bytes read before a wait reach the player while the gateway waits for the next
+// chunks: a player can play what has arrived.
+func TestBytesBeforeAWaitReachTheClient(t *testing.T) {
+	m := newFakeManager()
+	content := randomContent(16*fakeChunk, 15)
+	id := testID(15)
+	f := newFakeSwarm(content, "a.mp4")
+	f.waiting = make(chan int64, 16)
+	f.arrive(0, 3*fakeChunk)
+	m.put(id, f)
+	g := startGateway(t, m, Options{})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.base+"/"+id.String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp *http.Response
+	first := make([]byte, 3*fakeChunk)
+	read := make(chan error, 1)
+	go func() {
+		var err error
+		if resp, err = g.client.Do(req); err == nil {
+			_, err = io.ReadFull(resp.Body, first)
+		}
+		read <- err
+	}()
+	select {
+	case err := <-read:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second): // only turns a hang into a failure
+		cancel()
+		<-read
+		t.Fatal("the headers and arrived bytes did not reach the client while the gateway waited")
+	}
+	defer resp.Body.Close()
+	if off := <-f.waiting; off != 3*fakeChunk {
+		t.Errorf("waiting at %d, want %d", off, 3*fakeChunk)
+	}
+	f.arrive(3*fakeChunk, int64(len(content)))
+	rest, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(append(first, rest...), content) {
+		t.Error("body differs from the content")
 	}
 }
