@@ -20,6 +20,7 @@ type daemon struct {
 	cmd     *exec.Cmd
 	cmdAddr string
 	udp     string
+	http    string // HTTP gateway address
 	stderr  *lockedBuffer
 	notify  *net.UnixConn
 	config  string // the config file it runs with
@@ -36,12 +37,13 @@ func startDaemon(t testing.TB, stateDir, extra string) *daemon {
 		t.Fatal(err)
 	}
 	d := &daemon{cmdAddr: fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t)), udp: fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)),
+		http: fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t)),
 		stderr: new(lockedBuffer), notify: notify}
 	cfg := filepath.Join(dir, "ppsppd.toml")
 	d.config = cfg
 	// extra goes into the [cmd] table.
-	body := fmt.Sprintf("[node]\nlisten = %q\nstate_dir = %q\n[http]\nlisten = \"\"\n[stats]\nlisten = \"\"\n[cmd]\nlisten = %q\n%s",
-		d.udp, stateDir, d.cmdAddr, extra)
+	body := fmt.Sprintf("[node]\nlisten = %q\nstate_dir = %q\n[http]\nlisten = %q\n[stats]\nlisten = \"\"\n[cmd]\nlisten = %q\n%s",
+		d.udp, stateDir, d.http, d.cmdAddr, extra)
 	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/ppsppd/ppsppd/internal/config"
 	cmdgw "github.com/ppsppd/ppsppd/internal/gateway/cmd"
+	httpgw "github.com/ppsppd/ppsppd/internal/gateway/http"
 	"github.com/ppsppd/ppsppd/internal/gateway/stats"
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 	"github.com/ppsppd/ppsppd/internal/node"
@@ -296,13 +298,22 @@ func expandSeedPaths(paths []string, log *zap.Logger) []string {
 	return out
 }
 
-// startGateways runs the CMD and STATS gateways (and, once built, HTTP) in g.
+// startGateways runs the HTTP, CMD and STATS gateways in g.
 func startGateways(ctx context.Context, g *errgroup.Group, cmd *cobra.Command, m *swarms.Manager, cfg config.Config,
 	ls listeners, log *zap.Logger, shutdown func()) {
+	httpBase := ""
+	if ls.http != nil {
+		httpBase = "http://" + advertisedTCP(ls.http.Addr())
+		log.Info("HTTP gateway", zap.String("url", httpBase+"/"))
+		fmt.Fprintf(cmd.OutOrStdout(), "http %s/\n", httpBase)
+		gw := httpgw.New(m, httpgw.Options{BaseURL: httpBase, Log: log})
+		g.Go(func() error { return gw.Run(ctx, ls.http) })
+	}
 	if ls.cmd != nil {
 		log.Info("CMD gateway", zap.Stringer("addr", ls.cmd.Addr()), zap.Bool("allow_shutdown", cfg.CMD.AllowShutdown))
 		fmt.Fprintf(cmd.OutOrStdout(), "cmd %s\n", ls.cmd.Addr())
 		gw := cmdgw.New(m, cmdgw.Options{
+			HTTPBase:        httpBase,
 			AllowShutdown:   cfg.CMD.AllowShutdown,
 			Shutdown:        shutdown,
 			ShutdownRefusal: "SHUTDOWN is off in this daemon's config (cmd.allow_shutdown = false)",
@@ -317,6 +328,17 @@ func startGateways(ctx context.Context, g *errgroup.Group, cmd *cobra.Command, m
 		fmt.Fprintf(cmd.OutOrStdout(), "stats http://%s/\n", ls.stats.Addr())
 		g.Go(func() error { return stats.New(nodeSnapshots{m}, buildVersion(), log).Run(ctx, ls.stats) })
 	}
+}
+
+// advertisedTCP is a listener's address as a client on this machine reaches it: loopback
+// when it listens on all interfaces.
+func advertisedTCP(a net.Addr) string {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	ap := ta.AddrPort()
+	return advertised(netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())).String()
 }
 
 // nodeSnapshots lets the STATS gateway read the node's counters through the manager.
