@@ -16,7 +16,6 @@ import (
 	"github.com/ppsppd/ppsppd/internal/config"
 	cmdgw "github.com/ppsppd/ppsppd/internal/gateway/cmd"
 	"github.com/ppsppd/ppsppd/internal/gateway/stats"
-	"github.com/ppsppd/ppsppd/internal/hashtree"
 	"github.com/ppsppd/ppsppd/internal/node"
 	"github.com/ppsppd/ppsppd/internal/service"
 	"github.com/ppsppd/ppsppd/internal/swarms"
@@ -251,14 +250,7 @@ func seedConfigured(ctx context.Context, m *swarms.Manager, cfg config.Config, l
 }
 
 // swarmLink is the tswift URL that names a swarm and this daemon as its peer.
-func swarmLink(m *swarms.Manager, st swarms.Status) swarmurl.Link {
-	link := swarmurl.Link{Peer: advertised(m.LocalAddr()).String(), SwarmID: []byte(st.ID), ChunkSize: uint32(st.ChunkSize),
-		Size: -1, Hash: -1}
-	if hf, err := hashtree.ParseHashFunc(st.Hash); err == nil && hf != hashtree.SHA1 {
-		link.Hash = int(hf) // libswift's links never name SHA-1, its only hash
-	}
-	return link
-}
+func swarmLink(m *swarms.Manager, st swarms.Status) swarmurl.Link { return st.Link(m.LocalAddr()) }
 
 // expandSeedPaths turns directories into the regular files directly inside them, and
 // leaves out files that are not content (checkpoints, libswift's files, downloads still in
@@ -315,13 +307,9 @@ func startGateways(ctx context.Context, g *errgroup.Group, cmd *cobra.Command, m
 	if ls.stats != nil {
 		log.Info("stats gateway", zap.String("url", "http://"+ls.stats.Addr().String()+"/"))
 		fmt.Fprintf(cmd.OutOrStdout(), "stats http://%s/\n", ls.stats.Addr())
-		g.Go(func() error { return stats.New(nodeSnapshots{m}, buildVersion(), log).Run(ctx, ls.stats) })
+		// HTTPBase stays empty while no HTTP gateway serves ls.http: its /watch/ links
+		// would lead nowhere.
+		gw := stats.New(m, stats.Options{Version: buildVersion(), Log: log})
+		g.Go(func() error { return gw.Run(ctx, ls.stats) })
 	}
-}
-
-// nodeSnapshots lets the STATS gateway read the node's counters through the manager.
-type nodeSnapshots struct{ m *swarms.Manager }
-
-func (n nodeSnapshots) Snapshot(ctx context.Context) (node.Snapshot, error) {
-	return n.m.NodeSnapshot(ctx)
 }
