@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"syscall"
 	"time"
 
@@ -69,7 +70,7 @@ func runSeed(ctx context.Context, cmd *cobra.Command, path string, f contentFlag
 	}
 	log.Info("ready", zap.String("file", path), zap.Int64("bytes", st.Size), zap.Uint64("chunks", st.TotalChunks),
 		zap.Duration("took", time.Since(started)))
-	link := swarmurl.Link{Peer: swarms.Advertised(m.LocalAddr()).String(), SwarmID: []byte(st.ID),
+	link := swarmurl.Link{Peer: advertised(m.LocalAddr()).String(), SwarmID: []byte(st.ID),
 		ChunkSize: f.chunkSize, Size: -1, Hash: int(hf)}
 	if hf == hashtree.SHA1 {
 		link.Hash = -1 // libswift's default; keep the URL in the form it prints
@@ -86,6 +87,15 @@ func anyPort(listen string) string {
 		return ":0"
 	}
 	return net.JoinHostPort(host, "0")
+}
+
+// advertised is the address to put in a URL: the bound one, or loopback when bound to all
+// interfaces (the user knows their public address better than we do).
+func advertised(a netip.AddrPort) netip.AddrPort {
+	if a.Addr().IsUnspecified() {
+		return netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), a.Port())
+	}
+	return a
 }
 
 // logPeers logs peers coming and going until the subscription ends.

@@ -16,6 +16,7 @@ import (
 	"github.com/ppsppd/ppsppd/internal/config"
 	cmdgw "github.com/ppsppd/ppsppd/internal/gateway/cmd"
 	"github.com/ppsppd/ppsppd/internal/gateway/stats"
+	"github.com/ppsppd/ppsppd/internal/hashtree"
 	"github.com/ppsppd/ppsppd/internal/node"
 	"github.com/ppsppd/ppsppd/internal/service"
 	"github.com/ppsppd/ppsppd/internal/swarms"
@@ -250,7 +251,14 @@ func seedConfigured(ctx context.Context, m *swarms.Manager, cfg config.Config, l
 }
 
 // swarmLink is the tswift URL that names a swarm and this daemon as its peer.
-func swarmLink(m *swarms.Manager, st swarms.Status) swarmurl.Link { return st.Link(m.LocalAddr()) }
+func swarmLink(m *swarms.Manager, st swarms.Status) swarmurl.Link {
+	link := swarmurl.Link{Peer: advertised(m.LocalAddr()).String(), SwarmID: []byte(st.ID), ChunkSize: uint32(st.ChunkSize),
+		Size: -1, Hash: -1}
+	if hf, err := hashtree.ParseHashFunc(st.Hash); err == nil && hf != hashtree.SHA1 {
+		link.Hash = int(hf) // libswift's links never name SHA-1, its only hash
+	}
+	return link
+}
 
 // expandSeedPaths turns directories into the regular files directly inside them, and
 // leaves out files that are not content (checkpoints, libswift's files, downloads still in
