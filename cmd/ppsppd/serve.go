@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
@@ -302,11 +303,13 @@ func expandSeedPaths(paths []string, log *zap.Logger) []string {
 func startGateways(ctx context.Context, g *errgroup.Group, cmd *cobra.Command, m *swarms.Manager, cfg config.Config,
 	ls listeners, log *zap.Logger, shutdown func()) {
 	httpBase := ""
+	var httpMetrics []prometheus.Collector
 	if ls.http != nil {
 		httpBase = "http://" + advertisedTCP(ls.http.Addr())
 		log.Info("HTTP gateway", zap.String("url", httpBase+"/"))
 		fmt.Fprintf(cmd.OutOrStdout(), "http %s/\n", httpBase)
 		gw := httpgw.New(m, httpgw.Options{BaseURL: httpBase, Log: log})
+		httpMetrics = gw.Collectors()
 		g.Go(func() error { return gw.Run(ctx, ls.http) })
 	}
 	if ls.cmd != nil {
@@ -326,7 +329,8 @@ func startGateways(ctx context.Context, g *errgroup.Group, cmd *cobra.Command, m
 	if ls.stats != nil {
 		log.Info("stats gateway", zap.String("url", "http://"+ls.stats.Addr().String()+"/"))
 		fmt.Fprintf(cmd.OutOrStdout(), "stats http://%s/\n", ls.stats.Addr())
-		g.Go(func() error { return stats.New(nodeSnapshots{m}, buildVersion(), log).Run(ctx, ls.stats) })
+		gw := stats.New(m, stats.Options{Version: buildVersion(), HTTPBase: httpBase, Log: log, Collectors: httpMetrics})
+		g.Go(func() error { return gw.Run(ctx, ls.stats) })
 	}
 }
 
@@ -339,11 +343,4 @@ func advertisedTCP(a net.Addr) string {
 	}
 	ap := ta.AddrPort()
 	return advertised(netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())).String()
-}
-
-// nodeSnapshots lets the STATS gateway read the node's counters through the manager.
-type nodeSnapshots struct{ m *swarms.Manager }
-
-func (n nodeSnapshots) Snapshot(ctx context.Context) (node.Snapshot, error) {
-	return n.m.NodeSnapshot(ctx)
 }

@@ -4,9 +4,10 @@
 // backoff, rate limits, the persisted swarm list, and readers for players — on top of one
 // node (internal/node), which it also runs.
 //
-// Gateways and commands talk only to a Manager, in the plain types of types.go: Status
-// structs, Events on subscriptions that end with the subscriber's context, and Readers.
-// Nothing here hands out engine types.
+// Gateways and commands talk only to a Manager, in the plain types of package swarmapi
+// (re-exported here by alias): Status structs, Events on subscriptions that end with the
+// subscriber's context, NodeMetrics, and Readers. Nothing here hands out engine types;
+// metrics.go is the one file that translates the engine's counters.
 //
 // # Goroutines
 //

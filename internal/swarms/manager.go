@@ -333,8 +333,3 @@ func (m *Manager) CheckpointAll() error {
 	}
 	return errors.Join(errs...)
 }
-
-// NodeSnapshot is the node's counters, for the STATS gateway.
-func (m *Manager) NodeSnapshot(ctx context.Context) (node.Snapshot, error) {
-	return m.node.Snapshot(ctx)
-}

@@ -1,4 +1,4 @@
-package swarms
+package swarmapi
 
 import (
 	"encoding/hex"
