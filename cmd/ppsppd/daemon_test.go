@@ -37,7 +37,7 @@ func startDaemon(t testing.TB, stateDir, extra string) *daemon {
 		t.Fatal(err)
 	}
 	d := &daemon{cmdAddr: fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t)), udp: fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)),
-		http: fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t)),
+		http:   fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t)),
 		stderr: new(lockedBuffer), notify: notify}
 	cfg := filepath.Join(dir, "ppsppd.toml")
 	d.config = cfg
