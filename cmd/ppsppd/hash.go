@@ -24,6 +24,9 @@ the swarm ID in hex, the size in bytes, the chunk count, and the tswift: URL lib
 print for it.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkChunkSizeFlag(chunkSize); err != nil {
+				return err
+			}
 			hf, err := hashtree.ParseHashFunc(hash)
 			if err != nil {
 				return fmt.Errorf("--hash: %w", err)
@@ -52,7 +55,7 @@ print for it.`,
 			return err
 		},
 	}
-	cmd.Flags().Uint32Var(&chunkSize, "chunk-size", hashtree.DefaultChunkSize, "chunk size in bytes")
+	cmd.Flags().Uint32Var(&chunkSize, "chunk-size", hashtree.DefaultChunkSize, chunkSizeHelp)
 	cmd.Flags().StringVar(&hash, "hash", "sha1", hashHelp)
 	return cmd
 }

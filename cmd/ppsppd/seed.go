@@ -38,6 +38,9 @@ PPSPP until interrupted. A checkpoint FILE.ppsppd is written beside the file.`,
 }
 
 func runSeed(ctx context.Context, cmd *cobra.Command, path string, f contentFlags, log *zap.Logger) error {
+	if err := checkChunkSizeFlag(f.chunkSize); err != nil {
+		return err
+	}
 	hf, err := f.hashFunc()
 	if err != nil {
 		return err

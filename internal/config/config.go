@@ -151,8 +151,8 @@ func (c *Config) Validate() error {
 	default:
 		return fmt.Errorf("log.level = %q: want debug, info, warn or error", c.Log.Level)
 	}
-	if c.Seed.ChunkSize < 1 || c.Seed.ChunkSize > 16<<10 {
-		return fmt.Errorf("seed.chunk_size = %d: want 1 to 16384 bytes", c.Seed.ChunkSize)
+	if c.Seed.ChunkSize < 1 || hashtree.CheckChunkSize(uint64(c.Seed.ChunkSize)) != nil {
+		return fmt.Errorf("seed.chunk_size = %d: %w", c.Seed.ChunkSize, hashtree.CheckChunkSize(0))
 	}
 	if _, err := hashtree.ParseHashFunc(c.Seed.Hash); err != nil {
 		return fmt.Errorf("seed.hash = %q: %w", c.Seed.Hash, err)
