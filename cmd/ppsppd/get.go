@@ -4,6 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"net/netip"
+	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +17,7 @@ import (
 
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 	"github.com/ppsppd/ppsppd/internal/node"
+	"github.com/ppsppd/ppsppd/internal/storage"
 	"github.com/ppsppd/ppsppd/internal/swarms"
 	"github.com/ppsppd/ppsppd/internal/swarmurl"
 )
@@ -65,12 +71,15 @@ The finished OUT is exactly the content.`,
 }
 
 // runGet is a client of a private swarm manager: it adds the one swarm, follows it until
-// it completes, fails or stalls, and stops the manager, which saves the checkpoint.
+// it completes, fails or stalls, and stops the manager, which saves the checkpoint. What
+// it created and holds nothing (no chunk verified) is removed again; a completed plain
+// get keeps only the content, not the checkpoint (nothing goes on seeding it).
 func runGet(ctx context.Context, cmd *cobra.Command, target string, f getFlags, log *zap.Logger) error {
 	spec, err := getSpec(cmd, target, f)
 	if err != nil {
 		return err
 	}
+	created := newCreatedFiles(spec.Dest)
 	m, err := swarms.New(swarms.Config{
 		Node:            node.Config{Listen: f.listen, Logger: log},
 		Logger:          log,
@@ -84,21 +93,31 @@ func runGet(ctx context.Context, cmd *cobra.Command, target string, f getFlags, 
 	runCtx, stop := context.WithCancel(context.Background())
 	runDone := make(chan error, 1)
 	go func() { runDone <- m.Run(runCtx) }()
-	defer func() {
+	stopManager := func() {
 		stop()
 		if err := <-runDone; err != nil {
 			log.Error("stopping", zap.Error(err))
 		}
-	}()
+	}
 	events := m.Subscribe(runCtx, 4096)
 	st, err := m.Add(ctx, spec)
 	if err != nil {
+		stopManager()
 		return err
 	}
-	if err := followDownload(ctx, m, st.ID, events, f, cmd); err != nil {
+	final, err := followDownload(ctx, m, st.ID, events, f, cmd, log)
+	stopManager() // writes the last checkpoint
+	if err != nil {
+		if final.HaveChunks == 0 {
+			created.removeEmpty(log)
+		} else if errors.Is(err, errInterrupted) || errors.Is(err, errStalled) {
+			err = fmt.Errorf("%w; checkpoint saved (%d of %d chunks), run the same command again to resume", err, final.HaveChunks, final.TotalChunks)
+		}
 		return err
 	}
-	final, _ := m.Status(st.ID)
+	if err := os.Remove(final.Path + storage.CheckpointExt); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		log.Warn("removing the checkpoint of a finished download", zap.Error(err))
+	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: %d bytes, complete and verified against %v\n", f.out, final.Size, st.ID)
 	return nil
 }
@@ -124,9 +143,12 @@ func getSpec(cmd *cobra.Command, target string, f getFlags) (swarms.AddSpec, err
 	if link.Hash >= 0 && !cmd.Flags().Changed("hash") {
 		hf = hashtree.HashFunc(link.Hash)
 	}
-	cs := f.chunkSize
-	if !cmd.Flags().Changed("chunk-size") {
-		cs = link.ChunkSize
+	cs := link.ChunkSize
+	if cmd.Flags().Changed("chunk-size") {
+		if err := checkChunkSizeFlag(f.chunkSize); err != nil {
+			return swarms.AddSpec{}, err
+		}
+		cs = f.chunkSize
 	}
 	size := f.size
 	if size < 0 {
@@ -144,32 +166,45 @@ func getSpec(cmd *cobra.Command, target string, f getFlags) (swarms.AddSpec, err
 	}, nil
 }
 
+// errInterrupted and errStalled end a download that can be resumed.
+var (
+	errInterrupted = errors.New("interrupted")
+	errStalled     = errors.New("stalled")
+)
+
 // followDownload shows progress until the swarm is complete, fails, stalls for
-// f.timeout, or ctx ends.
-func followDownload(ctx context.Context, m *swarms.Manager, id swarms.ID, events <-chan swarms.Event, f getFlags, cmd *cobra.Command) error {
+// f.timeout, or ctx ends, and returns the last status it saw.
+func followDownload(ctx context.Context, m *swarms.Manager, id swarms.ID, events <-chan swarms.Event, f getFlags, cmd *cobra.Command, log *zap.Logger) (swarms.Status, error) {
 	prog := newProgress(cmd.ErrOrStderr())
-	defer prog.finish()
+	var st swarms.Status
+	defer func() { prog.finish(st) }()
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	lastChange, lastHave := time.Now(), int64(-1)
-	answered := false
+	answered, completed := false, false
+	// Peers that answered, and those dropped because their chunks failed verification.
+	connected := map[netip.AddrPort]bool{}
+	bad := map[netip.AddrPort]bool{}
 	for {
-		st, err := m.Status(id)
-		if err != nil {
-			return err
+		var err error
+		if st, err = m.Status(id); err != nil {
+			return st, err
 		}
 		switch st.State {
 		case swarms.StateSeeding:
 			prog.update(st)
-			if st.Downloaded == 0 {
+			if !completed {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s is already complete and verified\n", f.out)
 			}
-			return nil
+			return st, nil
 		case swarms.StateError:
 			if strings.Contains(st.Err, "not this swarm's download") {
-				return fmt.Errorf("%s; --force overwrites it", st.Err)
+				return st, fmt.Errorf("%s; --force overwrites it", st.Err)
 			}
-			return fmt.Errorf("download stopped: %s", st.Err)
+			return st, fmt.Errorf("download stopped: %s", st.Err)
+		}
+		if len(bad) > 0 && len(bad) == len(connected) {
+			return st, badDataError(bad, st)
 		}
 		if st.Peers > 0 {
 			answered = true
@@ -179,19 +214,57 @@ func followDownload(ctx context.Context, m *swarms.Manager, id swarms.ID, events
 		}
 		if stalled := time.Since(lastChange); stalled > f.timeout {
 			if !answered {
-				return fmt.Errorf("no peer answered within %v", f.timeout)
+				return st, fmt.Errorf("%w: no peer answered within %v", errStalled, f.timeout)
 			}
-			return fmt.Errorf("no data for %v from %d connected peer(s); checkpoint saved", f.timeout, st.Peers)
+			return st, fmt.Errorf("%w: no data for %v from %d connected peer(s)", errStalled, f.timeout, st.Peers)
 		}
 		prog.update(st)
 		select {
 		case <-ctx.Done():
-			return errors.New("interrupted; checkpoint saved, run the same command again to resume")
-		case _, ok := <-events:
+			return st, errInterrupted
+		case ev, ok := <-events:
 			if !ok {
-				return swarms.ErrClosed
+				return st, swarms.ErrClosed
+			}
+			if ev.ID != id {
+				continue
+			}
+			switch ev.Kind {
+			case swarms.EventPeerConnected:
+				connected[ev.Peer] = true
+				log.Debug("peer connected", zap.Stringer("peer", ev.Peer))
+			case swarms.EventPeerClosed:
+				log.Debug("peer closed", zap.Stringer("peer", ev.Peer), zap.String("reason", ev.Err))
+				if ev.BadData {
+					connected[ev.Peer], bad[ev.Peer] = true, true
+				}
+			case swarms.EventComplete:
+				completed = true
 			}
 		case <-tick.C:
 		}
 	}
+}
+
+// badDataError is the cause when every peer that answered was dropped because its chunks
+// failed verification: most likely the swarm's metadata given are wrong.
+func badDataError(bad map[netip.AddrPort]bool, st swarms.Status) error {
+	peers := make([]string, 0, len(bad))
+	for p := range bad {
+		peers = append(peers, p.String())
+	}
+	slices.Sort(peers)
+	who := "every peer (" + strings.Join(peers, ", ") + ")"
+	if len(peers) == 1 {
+		who = peers[0]
+	}
+	return fmt.Errorf("every chunk from %s failed verification: wrong --size or --chunk-size (or the link's ?cl= or $N) for this swarm? (chunk size %d, content length %s)",
+		who, st.ChunkSize, sizeString(st.Size))
+}
+
+func sizeString(n int64) string {
+	if n < 0 {
+		return "unknown"
+	}
+	return strconv.FormatInt(n, 10)
 }
