@@ -26,6 +26,8 @@ func newBenchCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure a transfer between a seeder and a leecher process over loopback",
+		Example: `  ppsppd bench --size 256
+  ppsppd bench --size 1024 --chunk-size 8192 --profile /tmp/prof`,
 		Long: `Write a random file, seed it with one ppsppd process and download it with another over
 127.0.0.1, then print the throughput, the CPU seconds per GiB of each process and the peak RSS
 of each (from the kernel's rusage of the child processes). The copy is compared with the

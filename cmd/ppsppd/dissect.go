@@ -23,6 +23,8 @@ func newDissectCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "dissect FILE",
 		Short: "Decode and print the PPSPP datagrams of a pcap, pcapng or hex dump",
+		Example: `  ppsppd dissect capture.pcapng
+  ppsppd dissect transcript.hex --hash sha256`,
 		Long: `Decode every UDP datagram of a capture as PPSPP (RFC 7574) and print one line per
 message: datagram index, time, direction, size, destination channel, message type and fields
 (long hashes shortened). Each channel's HANDSHAKE is followed, so later datagrams decode with

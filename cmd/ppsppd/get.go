@@ -37,6 +37,9 @@ func newGetCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "get SWARMID|TSWIFT-URL -o OUT [--peer IP:PORT ...]",
 		Short: "Download a swarm to a file, verifying every chunk against the swarm ID",
+		Example: `  ppsppd get tswift://127.0.0.1:6778/f86b2d68d56e7457f1be8d35c7f492a228c3aa45 -o movie.mp4
+  ppsppd get f86b2d68d56e7457f1be8d35c7f492a228c3aa45 --peer localhost:6778 --peer [::1]:6779 -o movie.mp4
+  ppsppd get tswift://127.0.0.1:6778/f86b2d68d56e7457f1be8d35c7f492a228c3aa45 -o - | mpv -`,
 		Long: `Download the swarm named by SWARMID (hex) or a tswift URL
 (tswift://HOST:PORT/SWARMHEX[$CHUNKSIZE], the form libswift prints) into OUT. Every chunk is
 verified against the swarm ID (the Merkle root hash) before it is written. Peers come from
@@ -100,6 +103,16 @@ func runGet(ctx context.Context, cmd *cobra.Command, target string, f getFlags, 
 		}
 	}
 	events := m.Subscribe(runCtx, 4096)
+	select {
+	case <-m.Ready(): // started: an interrupt from here on is answered in order
+	case err := <-runDone:
+		runDone <- err
+		stopManager()
+		if err == nil {
+			err = swarms.ErrClosed
+		}
+		return err
+	}
 	st, err := m.Add(ctx, spec)
 	if err != nil {
 		stopManager()
@@ -112,6 +125,9 @@ func runGet(ctx context.Context, cmd *cobra.Command, target string, f getFlags, 
 			created.removeEmpty(log)
 		} else if errors.Is(err, errInterrupted) || errors.Is(err, errStalled) {
 			err = fmt.Errorf("%w; checkpoint saved (%d of %d chunks), run the same command again to resume", err, final.HaveChunks, final.TotalChunks)
+		}
+		if errors.Is(err, errInterrupted) {
+			return interruptedError{err}
 		}
 		return err
 	}

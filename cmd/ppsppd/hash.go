@@ -19,6 +19,8 @@ func newHashCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "hash FILE",
 		Short: "Print a file's swarm ID (Merkle root hash), size, chunk count and tswift URL",
+		Example: `  ppsppd hash movie.mp4
+  ppsppd hash movie.mp4 --chunk-size 8192 --hash sha256`,
 		Long: `Hash FILE into the Merkle tree of RFC 7574 §5 (on all cores) and print, on one line:
 the swarm ID in hex, the size in bytes, the chunk count, and the tswift: URL libswift would
 print for it.`,
@@ -29,7 +31,7 @@ print for it.`,
 			}
 			hf, err := hashtree.ParseHashFunc(hash)
 			if err != nil {
-				return fmt.Errorf("--hash: %w", err)
+				return usagef("--hash: %w", err)
 			}
 			f, err := os.Open(args[0])
 			if err != nil {

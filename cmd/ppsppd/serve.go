@@ -37,6 +37,8 @@ func newServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve [--config FILE]",
 		Short: "Run the daemon: swarms managed at runtime, with the CMD, HTTP and STATS gateways",
+		Example: `  ppsppd serve
+  ppsppd serve --config /etc/ppsppd/ppsppd.toml --log-level debug`,
 		Long: `Run ppsppd as a long-lived peer on one UDP socket. Swarms are added, removed and limited
 at runtime over the CMD gateway (ppsppd add/ls/rm/limit are its clients) and kept across
 restarts in the state directory; the files of [seed] paths are seeded too. The STATS gateway
@@ -252,7 +254,7 @@ func seedConfigured(ctx context.Context, m *swarms.Manager, cfg config.Config, l
 
 // swarmLink is the tswift URL that names a swarm and this daemon as its peer.
 func swarmLink(m *swarms.Manager, st swarms.Status) swarmurl.Link {
-	link := swarmurl.Link{Peer: advertised(m.LocalAddr()).String(), SwarmID: []byte(st.ID), ChunkSize: uint32(st.ChunkSize),
+	link := swarmurl.Link{Peer: advertised(m.LocalAddr(), ""), SwarmID: []byte(st.ID), ChunkSize: uint32(st.ChunkSize),
 		Size: -1, Hash: -1}
 	if hf, err := hashtree.ParseHashFunc(st.Hash); err == nil && hf != hashtree.SHA1 {
 		link.Hash = int(hf) // libswift's links never name SHA-1, its only hash

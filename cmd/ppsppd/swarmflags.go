@@ -33,7 +33,7 @@ var chunkSizeHelp = fmt.Sprintf("chunk size in bytes, 1 to %d (a chunk must fit 
 // --chunk-size, before anything starts.
 func checkChunkSizeFlag(n uint32) error {
 	if err := hashtree.CheckChunkSize(uint64(n)); err != nil {
-		return fmt.Errorf("--chunk-size %d: %w", n, err)
+		return usagef("--chunk-size %d: %w", n, err)
 	}
 	return nil
 }
@@ -41,7 +41,7 @@ func checkChunkSizeFlag(n uint32) error {
 func (f *contentFlags) hashFunc() (hashtree.HashFunc, error) {
 	h, err := hashtree.ParseHashFunc(f.hash)
 	if err != nil {
-		return 0, fmt.Errorf("--hash: %w", err)
+		return 0, usagef("--hash: %w", err)
 	}
 	return h, nil
 }
