@@ -45,7 +45,7 @@ Exits non-zero if any datagram fails to decode, naming the first one and the rea
 			}
 			h, err := hashtree.ParseHashFunc(hash)
 			if err != nil {
-				return fmt.Errorf("--hash: %w", err)
+				return usagef("--hash: %w", err)
 			}
 			base.Addressing, base.Hash, base.ChunkSize = a, h.Wire(), chunkSize
 
@@ -78,7 +78,7 @@ Exits non-zero if any datagram fails to decode, naming the first one and the rea
 	f := cmd.Flags()
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per datagram")
 	f.StringVar(&addressing, "addressing", "chunk32", "chunk addressing of channels without a captured handshake: bin32, byte64, chunk32, bin64, chunk64")
-	f.StringVar(&hash, "hash", "sha256", "Merkle hash of channels without a captured handshake: sha1, sha224, sha256, sha384, sha512")
+	f.StringVar(&hash, "hash", "sha1", "Merkle hash of channels without a captured handshake: sha1, sha224, sha256, sha384, sha512 (sha1, as every command's default)")
 	f.Uint32Var(&chunkSize, "chunk-size", 0, "fixed chunk size, when the handshake does not carry it (0: unknown, each DATA runs to the end of its datagram)")
 	return cmd
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,10 +47,16 @@ func newGetCmd() *cobra.Command {
 verified against the swarm ID (the Merkle root hash) before it is written. Peers come from
 the URL and from --peer.
 
+With -o -, the content goes to standard output, in order, each byte once verified (the
+download is kept in a temporary file meanwhile, removed at the end); messages go to stderr.
+
 Exits 0 only when OUT is complete and verified. Interrupting leaves a checkpoint
-(OUT.ppsppd), and running the same command again resumes. Peers that do not answer are
-tried again with backoff; if no peer answers, or no chunk arrives, for --timeout, it fails
-with a clear message.
+(OUT.ppsppd), and running the same command again resumes; a finished download keeps no
+checkpoint. Peers that do not answer are tried again with backoff; if no peer answers, or
+no chunk arrives, for --timeout, it fails with a clear message. When every peer is dropped
+because its chunks fail verification (--size, --chunk-size or the link's ?cl= or $N do not
+match the swarm), it fails at once saying so. A failed get removes the files it created
+when they hold no verified chunk.
 
 An existing OUT is written into only when it is this swarm's: empty, with this swarm's
 checkpoint (a download to resume) or libswift .mhash beside it, or already exactly the
@@ -63,8 +71,8 @@ The finished OUT is exactly the content.`,
 	}
 	f.register(cmd.Flags(), "0.0.0.0:0")
 	fl := cmd.Flags()
-	fl.StringArrayVar(&f.peers, "peer", nil, "peer to download from, IP:PORT (repeatable)")
-	fl.StringVarP(&f.out, "output", "o", "", "file to write (required)")
+	fl.StringArrayVar(&f.peers, "peer", nil, "peer to download from, HOST:PORT: 127.0.0.1:6778, [::1]:6778 or localhost:6778 (repeatable)")
+	fl.StringVarP(&f.out, "output", "o", "", "file to write (required); - for standard output")
 	fl.Int64Var(&f.size, "size", -1, "content length in bytes, if known (otherwise learned from the peak hashes)")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up when no peer has answered, or no chunk has arrived, for this long")
 	fl.DurationVar(&f.checkpoint, "checkpoint-every", 5*time.Second, "how often to save the checkpoint while downloading")
@@ -81,6 +89,22 @@ func runGet(ctx context.Context, cmd *cobra.Command, target string, f getFlags, 
 	spec, err := getSpec(cmd, target, f)
 	if err != nil {
 		return err
+	}
+	if err := checkOutput(f.out); err != nil {
+		return err
+	}
+	// -o -: the content goes to a private temporary file, and from there to stdout, in
+	// order and only as verified; what the command says goes to stderr.
+	report := cmd.OutOrStdout()
+	toStdout := f.out == "-"
+	if toStdout {
+		tmp, err := os.MkdirTemp("", "ppsppd-get-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		spec.Dest = filepath.Join(tmp, "content")
+		report = cmd.ErrOrStderr()
 	}
 	created := newCreatedFiles(spec.Dest)
 	m, err := swarms.New(swarms.Config{
@@ -118,7 +142,22 @@ func runGet(ctx context.Context, cmd *cobra.Command, target string, f getFlags, 
 		stopManager()
 		return err
 	}
-	final, err := followDownload(ctx, m, st.ID, events, f, cmd, log)
+	var copied chan error
+	streamCtx, stopStream := context.WithCancel(context.Background())
+	defer stopStream()
+	if toStdout {
+		copied = make(chan error, 1)
+		go func() { copied <- streamVerified(streamCtx, m, st.ID, cmd.OutOrStdout()) }()
+	}
+	final, err := followDownload(ctx, m, st.ID, events, f, report, cmd.ErrOrStderr(), log)
+	if copied != nil {
+		if err != nil {
+			stopStream()
+		}
+		if cerr := <-copied; err == nil && cerr != nil {
+			err = fmt.Errorf("writing to standard output: %w", cerr)
+		}
+	}
 	stopManager() // writes the last checkpoint
 	if err != nil {
 		if final.HaveChunks == 0 {
@@ -134,8 +173,30 @@ func runGet(ctx context.Context, cmd *cobra.Command, target string, f getFlags, 
 	if err := os.Remove(final.Path + storage.CheckpointExt); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		log.Warn("removing the checkpoint of a finished download", zap.Error(err))
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: %d bytes, complete and verified against %v\n", f.out, final.Size, st.ID)
+	fmt.Fprintf(report, "%s: %d bytes, complete and verified against %v\n", outName(f.out), final.Size, st.ID)
 	return nil
+}
+
+// streamVerified copies swarm id's content to w from the start, each byte once verified.
+func streamVerified(ctx context.Context, m *swarms.Manager, id swarms.ID, w io.Writer) error {
+	r, err := m.OpenReader(ctx, id)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	size, err := r.Size()
+	if err != nil {
+		return err
+	}
+	_, err = io.CopyN(w, r, size)
+	return err
+}
+
+func outName(out string) string {
+	if out == "-" {
+		return "standard output"
+	}
+	return out
 }
 
 // getSpec merges the link's metadata with the flags; a flag the user set wins.
@@ -190,8 +251,8 @@ var (
 
 // followDownload shows progress until the swarm is complete, fails, stalls for
 // f.timeout, or ctx ends, and returns the last status it saw.
-func followDownload(ctx context.Context, m *swarms.Manager, id swarms.ID, events <-chan swarms.Event, f getFlags, cmd *cobra.Command, log *zap.Logger) (swarms.Status, error) {
-	prog := newProgress(cmd.ErrOrStderr())
+func followDownload(ctx context.Context, m *swarms.Manager, id swarms.ID, events <-chan swarms.Event, f getFlags, report, progressTo io.Writer, log *zap.Logger) (swarms.Status, error) {
+	prog := newProgress(progressTo)
 	var st swarms.Status
 	defer func() { prog.finish(st) }()
 	tick := time.NewTicker(200 * time.Millisecond)
@@ -210,7 +271,7 @@ func followDownload(ctx context.Context, m *swarms.Manager, id swarms.ID, events
 		case swarms.StateSeeding:
 			prog.update(st)
 			if !completed {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s is already complete and verified\n", f.out)
+				fmt.Fprintf(report, "%s is already complete and verified\n", outName(f.out))
 			}
 			return st, nil
 		case swarms.StateError:
@@ -283,4 +344,25 @@ func sizeString(n int64) string {
 		return "unknown"
 	}
 	return strconv.FormatInt(n, 10)
+}
+
+// checkOutput refuses an OUT that cannot be written before anything starts: a missing
+// directory (the manager would create it), a directory.
+func checkOutput(out string) error {
+	if out == "-" {
+		return nil // standard output
+	}
+	dir := filepath.Dir(out)
+	if fi, err := os.Stat(dir); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("output directory %s does not exist", dir)
+		}
+		return fmt.Errorf("output directory: %w", err)
+	} else if !fi.IsDir() {
+		return fmt.Errorf("output directory %s is not a directory", dir)
+	}
+	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory: give the file to write, e.g. %s", out, filepath.Join(out, "NAME"))
+	}
+	return nil
 }

@@ -42,6 +42,9 @@ print for it.`,
 			if err != nil {
 				return err
 			}
+			if fi.IsDir() {
+				return fmt.Errorf("%s is a directory: hash takes one file", args[0])
+			}
 			tree, err := hashtree.BuildFromReaderAtContext(cmd.Context(), f, fi.Size(), int(chunkSize), hf)
 			if errors.Is(err, hashtree.ErrEmptyContent) {
 				return fmt.Errorf("%s is empty: RFC 7574 defines no swarm ID for empty content (libswift refuses it too)", args[0])

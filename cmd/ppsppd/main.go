@@ -14,7 +14,7 @@ func main() {
 	}
 	fmt.Fprintln(os.Stderr, "ppsppd:", err)
 	status := exitStatus(err)
-	if status == exitUsage && cmd != nil {
+	if isUsage(err) && cmd != nil {
 		fmt.Fprintf(os.Stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}
 	os.Exit(status)

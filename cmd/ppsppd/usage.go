@@ -56,9 +56,15 @@ func exitStatus(err error) int {
 		return exitOK
 	case errors.As(err, &ie):
 		return exitInterrupted
-	case errors.As(err, new(usageError)), errors.As(err, new(configError)),
-		strings.HasPrefix(err.Error(), "unknown command "), strings.HasPrefix(err.Error(), "required flag(s) "):
+	case isUsage(err), errors.As(err, new(configError)):
 		return exitUsage
 	}
 	return exitFailure
+}
+
+// isUsage reports a command line mistake, for which main points to --help. Cobra reports
+// an unknown command and missing required flags with plain errors.
+func isUsage(err error) bool {
+	return errors.As(err, new(usageError)) ||
+		strings.HasPrefix(err.Error(), "unknown command ") || strings.HasPrefix(err.Error(), "required flag(s) ")
 }

@@ -216,3 +216,16 @@ func TestChunkSizeRule(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownTableAndKey: a misspelt table or key is named as the user wrote it.
+func TestUnknownTableAndKey(t *testing.T) {
+	for body, want := range map[string]string{
+		"[nodes]\nlisten = \"127.0.0.1:1\"\n": "line 1: unknown table [nodes]",
+		"[seed]\nchunksize = 2048\n":          "line 2: unknown key seed.chunksize",
+	} {
+		_, err := Load(write(t, body))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", body, err, want)
+		}
+	}
+}
