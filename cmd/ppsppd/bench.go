@@ -34,11 +34,14 @@ of each (from the kernel's rusage of the child processes). The copy is compared 
 original byte for byte.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkChunkSizeFlag(chunkSize); err != nil {
+				return err
+			}
 			return runBench(cmd.OutOrStdout(), sizeMiB, chunkSize, keep, profDir)
 		},
 	}
 	cmd.Flags().IntVar(&sizeMiB, "size", 512, "file size in MiB")
-	cmd.Flags().Uint32Var(&chunkSize, "chunk-size", 1024, "chunk size in bytes")
+	cmd.Flags().Uint32Var(&chunkSize, "chunk-size", 1024, chunkSizeHelp)
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary directory")
 	cmd.Flags().StringVar(&profDir, "profile", "", "write CPU profiles of both processes (seeder.prof, leecher.prof) to this directory")
 	return cmd
