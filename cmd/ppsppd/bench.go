@@ -26,17 +26,22 @@ func newBenchCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure a transfer between a seeder and a leecher process over loopback",
+		Example: `  ppsppd bench --size 256
+  ppsppd bench --size 1024 --chunk-size 8192 --profile /tmp/prof`,
 		Long: `Write a random file, seed it with one ppsppd process and download it with another over
 127.0.0.1, then print the throughput, the CPU seconds per GiB of each process and the peak RSS
 of each (from the kernel's rusage of the child processes). The copy is compared with the
 original byte for byte.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkChunkSizeFlag(chunkSize); err != nil {
+				return err
+			}
 			return runBench(cmd.OutOrStdout(), sizeMiB, chunkSize, keep, profDir)
 		},
 	}
 	cmd.Flags().IntVar(&sizeMiB, "size", 512, "file size in MiB")
-	cmd.Flags().Uint32Var(&chunkSize, "chunk-size", 1024, "chunk size in bytes")
+	cmd.Flags().Uint32Var(&chunkSize, "chunk-size", 1024, chunkSizeHelp)
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary directory")
 	cmd.Flags().StringVar(&profDir, "profile", "", "write CPU profiles of both processes (seeder.prof, leecher.prof) to this directory")
 	return cmd

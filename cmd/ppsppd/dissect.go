@@ -23,6 +23,8 @@ func newDissectCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "dissect FILE",
 		Short: "Decode and print the PPSPP datagrams of a pcap, pcapng or hex dump",
+		Example: `  ppsppd dissect capture.pcapng
+  ppsppd dissect transcript.hex --hash sha256`,
 		Long: `Decode every UDP datagram of a capture as PPSPP (RFC 7574) and print one line per
 message: datagram index, time, direction, size, destination channel, message type and fields
 (long hashes shortened). Each channel's HANDSHAKE is followed, so later datagrams decode with
@@ -43,7 +45,7 @@ Exits non-zero if any datagram fails to decode, naming the first one and the rea
 			}
 			h, err := hashtree.ParseHashFunc(hash)
 			if err != nil {
-				return fmt.Errorf("--hash: %w", err)
+				return usagef("--hash: %w", err)
 			}
 			base.Addressing, base.Hash, base.ChunkSize = a, h.Wire(), chunkSize
 
@@ -76,7 +78,7 @@ Exits non-zero if any datagram fails to decode, naming the first one and the rea
 	f := cmd.Flags()
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per datagram")
 	f.StringVar(&addressing, "addressing", "chunk32", "chunk addressing of channels without a captured handshake: bin32, byte64, chunk32, bin64, chunk64")
-	f.StringVar(&hash, "hash", "sha256", "Merkle hash of channels without a captured handshake: sha1, sha224, sha256, sha384, sha512")
+	f.StringVar(&hash, "hash", "sha1", "Merkle hash of channels without a captured handshake: sha1, sha224, sha256, sha384, sha512 (sha1, as every command's default)")
 	f.Uint32Var(&chunkSize, "chunk-size", 0, "fixed chunk size, when the handshake does not carry it (0: unknown, each DATA runs to the end of its datagram)")
 	return cmd
 }

@@ -70,8 +70,14 @@ func freeUDPPort(t testing.TB) int {
 // startSeeder runs `ppsppd seed` and returns the URL it printed.
 func startSeeder(t *testing.T, file string) string {
 	t.Helper()
+	return startSeederOn(t, file, fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)))
+}
+
+// startSeederOn is startSeeder listening on listen.
+func startSeederOn(t *testing.T, file, listen string) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, binPath, "seed", file, "--listen", fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)))
+	cmd := exec.CommandContext(ctx, binPath, "seed", file, "--listen", listen)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -94,7 +100,7 @@ func startSeeder(t *testing.T, file string) string {
 	for len(lines) < 2 && sc.Scan() {
 		lines = append(lines, sc.Text())
 	}
-	if len(lines) < 2 || !strings.HasPrefix(lines[1], "tswift://127.0.0.1:") || !strings.Contains(lines[1], lines[0]) {
+	if len(lines) < 2 || !strings.HasPrefix(lines[1], "tswift://") || !strings.Contains(lines[1], lines[0]) {
 		t.Fatalf("seed printed %q", lines)
 	}
 	return lines[1]

@@ -4,6 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +19,7 @@ import (
 
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 	"github.com/ppsppd/ppsppd/internal/node"
+	"github.com/ppsppd/ppsppd/internal/storage"
 	"github.com/ppsppd/ppsppd/internal/swarms"
 	"github.com/ppsppd/ppsppd/internal/swarmurl"
 )
@@ -31,15 +39,24 @@ func newGetCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "get SWARMID|TSWIFT-URL -o OUT [--peer IP:PORT ...]",
 		Short: "Download a swarm to a file, verifying every chunk against the swarm ID",
+		Example: `  ppsppd get tswift://127.0.0.1:6778/f86b2d68d56e7457f1be8d35c7f492a228c3aa45 -o movie.mp4
+  ppsppd get f86b2d68d56e7457f1be8d35c7f492a228c3aa45 --peer localhost:6778 --peer [::1]:6779 -o movie.mp4
+  ppsppd get tswift://127.0.0.1:6778/f86b2d68d56e7457f1be8d35c7f492a228c3aa45 -o - | mpv -`,
 		Long: `Download the swarm named by SWARMID (hex) or a tswift URL
 (tswift://HOST:PORT/SWARMHEX[$CHUNKSIZE], the form libswift prints) into OUT. Every chunk is
 verified against the swarm ID (the Merkle root hash) before it is written. Peers come from
 the URL and from --peer.
 
+With -o -, the content goes to standard output, in order, each byte once verified (the
+download is kept in a temporary file meanwhile, removed at the end); messages go to stderr.
+
 Exits 0 only when OUT is complete and verified. Interrupting leaves a checkpoint
-(OUT.ppsppd), and running the same command again resumes. Peers that do not answer are
-tried again with backoff; if no peer answers, or no chunk arrives, for --timeout, it fails
-with a clear message.
+(OUT.ppsppd), and running the same command again resumes; a finished download keeps no
+checkpoint. Peers that do not answer are tried again with backoff; if no peer answers, or
+no chunk arrives, for --timeout, it fails with a clear message. When every peer is dropped
+because its chunks fail verification (--size, --chunk-size or the link's ?cl= or $N do not
+match the swarm), it fails at once saying so. A failed get removes the files it created
+when they hold no verified chunk.
 
 An existing OUT is written into only when it is this swarm's: empty, with this swarm's
 checkpoint (a download to resume) or libswift .mhash beside it, or already exactly the
@@ -54,8 +71,8 @@ The finished OUT is exactly the content.`,
 	}
 	f.register(cmd.Flags(), "0.0.0.0:0")
 	fl := cmd.Flags()
-	fl.StringArrayVar(&f.peers, "peer", nil, "peer to download from, IP:PORT (repeatable)")
-	fl.StringVarP(&f.out, "output", "o", "", "file to write (required)")
+	fl.StringArrayVar(&f.peers, "peer", nil, "peer to download from, HOST:PORT: 127.0.0.1:6778, [::1]:6778 or localhost:6778 (repeatable)")
+	fl.StringVarP(&f.out, "output", "o", "", "file to write (required); - for standard output")
 	fl.Int64Var(&f.size, "size", -1, "content length in bytes, if known (otherwise learned from the peak hashes)")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up when no peer has answered, or no chunk has arrived, for this long")
 	fl.DurationVar(&f.checkpoint, "checkpoint-every", 5*time.Second, "how often to save the checkpoint while downloading")
@@ -65,12 +82,31 @@ The finished OUT is exactly the content.`,
 }
 
 // runGet is a client of a private swarm manager: it adds the one swarm, follows it until
-// it completes, fails or stalls, and stops the manager, which saves the checkpoint.
+// it completes, fails or stalls, and stops the manager, which saves the checkpoint. What
+// it created and holds nothing (no chunk verified) is removed again; a completed plain
+// get keeps only the content, not the checkpoint (nothing goes on seeding it).
 func runGet(ctx context.Context, cmd *cobra.Command, target string, f getFlags, log *zap.Logger) error {
 	spec, err := getSpec(cmd, target, f)
 	if err != nil {
 		return err
 	}
+	if err := checkOutput(f.out); err != nil {
+		return err
+	}
+	// -o -: the content goes to a private temporary file, and from there to stdout, in
+	// order and only as verified; what the command says goes to stderr.
+	report := cmd.OutOrStdout()
+	toStdout := f.out == "-"
+	if toStdout {
+		tmp, err := os.MkdirTemp("", "ppsppd-get-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		spec.Dest = filepath.Join(tmp, "content")
+		report = cmd.ErrOrStderr()
+	}
+	created := newCreatedFiles(spec.Dest)
 	m, err := swarms.New(swarms.Config{
 		Node:            node.Config{Listen: f.listen, Logger: log},
 		Logger:          log,
@@ -84,23 +120,83 @@ func runGet(ctx context.Context, cmd *cobra.Command, target string, f getFlags, 
 	runCtx, stop := context.WithCancel(context.Background())
 	runDone := make(chan error, 1)
 	go func() { runDone <- m.Run(runCtx) }()
-	defer func() {
+	stopManager := func() {
 		stop()
 		if err := <-runDone; err != nil {
 			log.Error("stopping", zap.Error(err))
 		}
-	}()
+	}
 	events := m.Subscribe(runCtx, 4096)
+	select {
+	case <-m.Ready(): // started: an interrupt from here on is answered in order
+	case err := <-runDone:
+		runDone <- err
+		stopManager()
+		if err == nil {
+			err = swarms.ErrClosed
+		}
+		return err
+	}
 	st, err := m.Add(ctx, spec)
+	if err != nil {
+		stopManager()
+		return err
+	}
+	var copied chan error
+	streamCtx, stopStream := context.WithCancel(context.Background())
+	defer stopStream()
+	if toStdout {
+		copied = make(chan error, 1)
+		go func() { copied <- streamVerified(streamCtx, m, st.ID, cmd.OutOrStdout()) }()
+	}
+	final, err := followDownload(ctx, m, st.ID, events, f, report, cmd.ErrOrStderr(), log)
+	if copied != nil {
+		if err != nil {
+			stopStream()
+		}
+		if cerr := <-copied; err == nil && cerr != nil {
+			err = fmt.Errorf("writing to standard output: %w", cerr)
+		}
+	}
+	stopManager() // writes the last checkpoint
+	if err != nil {
+		if final.HaveChunks == 0 {
+			created.removeEmpty(log)
+		} else if errors.Is(err, errInterrupted) || errors.Is(err, errStalled) {
+			err = fmt.Errorf("%w; checkpoint saved (%d of %d chunks), run the same command again to resume", err, final.HaveChunks, final.TotalChunks)
+		}
+		if errors.Is(err, errInterrupted) {
+			return interruptedError{err}
+		}
+		return err
+	}
+	if err := os.Remove(final.Path + storage.CheckpointExt); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		log.Warn("removing the checkpoint of a finished download", zap.Error(err))
+	}
+	fmt.Fprintf(report, "%s: %d bytes, complete and verified against %v\n", outName(f.out), final.Size, st.ID)
+	return nil
+}
+
+// streamVerified copies swarm id's content to w from the start, each byte once verified.
+func streamVerified(ctx context.Context, m *swarms.Manager, id swarms.ID, w io.Writer) error {
+	r, err := m.OpenReader(ctx, id)
 	if err != nil {
 		return err
 	}
-	if err := followDownload(ctx, m, st.ID, events, f, cmd); err != nil {
+	defer r.Close()
+	size, err := r.Size()
+	if err != nil {
 		return err
 	}
-	final, _ := m.Status(st.ID)
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: %d bytes, complete and verified against %v\n", f.out, final.Size, st.ID)
-	return nil
+	_, err = io.CopyN(w, r, size)
+	return err
+}
+
+func outName(out string) string {
+	if out == "-" {
+		return "standard output"
+	}
+	return out
 }
 
 // getSpec merges the link's metadata with the flags; a flag the user set wins.
@@ -124,9 +220,12 @@ func getSpec(cmd *cobra.Command, target string, f getFlags) (swarms.AddSpec, err
 	if link.Hash >= 0 && !cmd.Flags().Changed("hash") {
 		hf = hashtree.HashFunc(link.Hash)
 	}
-	cs := f.chunkSize
-	if !cmd.Flags().Changed("chunk-size") {
-		cs = link.ChunkSize
+	cs := link.ChunkSize
+	if cmd.Flags().Changed("chunk-size") {
+		if err := checkChunkSizeFlag(f.chunkSize); err != nil {
+			return swarms.AddSpec{}, err
+		}
+		cs = f.chunkSize
 	}
 	size := f.size
 	if size < 0 {
@@ -144,32 +243,45 @@ func getSpec(cmd *cobra.Command, target string, f getFlags) (swarms.AddSpec, err
 	}, nil
 }
 
+// errInterrupted and errStalled end a download that can be resumed.
+var (
+	errInterrupted = errors.New("interrupted")
+	errStalled     = errors.New("stalled")
+)
+
 // followDownload shows progress until the swarm is complete, fails, stalls for
-// f.timeout, or ctx ends.
-func followDownload(ctx context.Context, m *swarms.Manager, id swarms.ID, events <-chan swarms.Event, f getFlags, cmd *cobra.Command) error {
-	prog := newProgress(cmd.ErrOrStderr())
-	defer prog.finish()
+// f.timeout, or ctx ends, and returns the last status it saw.
+func followDownload(ctx context.Context, m *swarms.Manager, id swarms.ID, events <-chan swarms.Event, f getFlags, report, progressTo io.Writer, log *zap.Logger) (swarms.Status, error) {
+	prog := newProgress(progressTo)
+	var st swarms.Status
+	defer func() { prog.finish(st) }()
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	lastChange, lastHave := time.Now(), int64(-1)
-	answered := false
+	answered, completed := false, false
+	// Peers that answered, and those dropped because their chunks failed verification.
+	connected := map[netip.AddrPort]bool{}
+	bad := map[netip.AddrPort]bool{}
 	for {
-		st, err := m.Status(id)
-		if err != nil {
-			return err
+		var err error
+		if st, err = m.Status(id); err != nil {
+			return st, err
 		}
 		switch st.State {
 		case swarms.StateSeeding:
 			prog.update(st)
-			if st.Downloaded == 0 {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s is already complete and verified\n", f.out)
+			if !completed {
+				fmt.Fprintf(report, "%s is already complete and verified\n", outName(f.out))
 			}
-			return nil
+			return st, nil
 		case swarms.StateError:
 			if strings.Contains(st.Err, "not this swarm's download") {
-				return fmt.Errorf("%s; --force overwrites it", st.Err)
+				return st, fmt.Errorf("%s; --force overwrites it", st.Err)
 			}
-			return fmt.Errorf("download stopped: %s", st.Err)
+			return st, fmt.Errorf("download stopped: %s", st.Err)
+		}
+		if len(bad) > 0 && len(bad) == len(connected) {
+			return st, badDataError(bad, st)
 		}
 		if st.Peers > 0 {
 			answered = true
@@ -179,19 +291,78 @@ func followDownload(ctx context.Context, m *swarms.Manager, id swarms.ID, events
 		}
 		if stalled := time.Since(lastChange); stalled > f.timeout {
 			if !answered {
-				return fmt.Errorf("no peer answered within %v", f.timeout)
+				return st, fmt.Errorf("%w: no peer answered within %v", errStalled, f.timeout)
 			}
-			return fmt.Errorf("no data for %v from %d connected peer(s); checkpoint saved", f.timeout, st.Peers)
+			return st, fmt.Errorf("%w: no data for %v from %d connected peer(s)", errStalled, f.timeout, st.Peers)
 		}
 		prog.update(st)
 		select {
 		case <-ctx.Done():
-			return errors.New("interrupted; checkpoint saved, run the same command again to resume")
-		case _, ok := <-events:
+			return st, errInterrupted
+		case ev, ok := <-events:
 			if !ok {
-				return swarms.ErrClosed
+				return st, swarms.ErrClosed
+			}
+			if ev.ID != id {
+				continue
+			}
+			switch ev.Kind {
+			case swarms.EventPeerConnected:
+				connected[ev.Peer] = true
+				log.Debug("peer connected", zap.Stringer("peer", ev.Peer))
+			case swarms.EventPeerClosed:
+				log.Debug("peer closed", zap.Stringer("peer", ev.Peer), zap.String("reason", ev.Err))
+				if ev.BadData {
+					connected[ev.Peer], bad[ev.Peer] = true, true
+				}
+			case swarms.EventComplete:
+				completed = true
 			}
 		case <-tick.C:
 		}
 	}
+}
+
+// badDataError is the cause when every peer that answered was dropped because its chunks
+// failed verification: most likely the swarm's metadata given are wrong.
+func badDataError(bad map[netip.AddrPort]bool, st swarms.Status) error {
+	peers := make([]string, 0, len(bad))
+	for p := range bad {
+		peers = append(peers, p.String())
+	}
+	slices.Sort(peers)
+	who := "every peer (" + strings.Join(peers, ", ") + ")"
+	if len(peers) == 1 {
+		who = peers[0]
+	}
+	return fmt.Errorf("every chunk from %s failed verification: wrong --size or --chunk-size (or the link's ?cl= or $N) for this swarm? (chunk size %d, content length %s)",
+		who, st.ChunkSize, sizeString(st.Size))
+}
+
+func sizeString(n int64) string {
+	if n < 0 {
+		return "unknown"
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// checkOutput refuses an OUT that cannot be written before anything starts: a missing
+// directory (the manager would create it), a directory.
+func checkOutput(out string) error {
+	if out == "-" {
+		return nil // standard output
+	}
+	dir := filepath.Dir(out)
+	if fi, err := os.Stat(dir); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("output directory %s does not exist", dir)
+		}
+		return fmt.Errorf("output directory: %w", err)
+	} else if !fi.IsDir() {
+		return fmt.Errorf("output directory %s is not a directory", dir)
+	}
+	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory: give the file to write, e.g. %s", out, filepath.Join(out, "NAME"))
+	}
+	return nil
 }

@@ -52,16 +52,18 @@ func TestGetOutputExists(t *testing.T) {
 		if msg, err := getInto(t, urlB, out); err != nil {
 			t.Fatalf("get B: %v\n%s", err, msg)
 		}
-		ckptB, err := os.ReadFile(out + ".ppsppd")
-		if err != nil {
-			t.Fatal(err)
+		// A finished plain get keeps only the content (issue 16): B's file is now just a file.
+		if _, err := os.Stat(out + ".ppsppd"); err == nil {
+			t.Fatal("a finished get left its checkpoint")
 		}
 		msg, err := getInto(t, urlA, out)
-		if err == nil || !strings.Contains(msg, "is for swarm "+swarmHex(urlB)) || !strings.Contains(msg, "--force") {
+		if err == nil || !strings.Contains(msg, "has no checkpoint") || !strings.Contains(msg, "--force") {
 			t.Fatalf("get A into B's download: %v\n%s", err, msg)
 		}
 		mustEqualFile(t, out, dataB, "refused get")
-		mustEqualFile(t, out+".ppsppd", ckptB, "refused get: B's checkpoint")
+		if _, err := os.Stat(out + ".ppsppd"); err == nil {
+			t.Fatal("refused get wrote a checkpoint")
+		}
 
 		if msg, err := getInto(t, urlA, out, "--force"); err != nil || !strings.Contains(msg, "complete and verified") {
 			t.Fatalf("get A --force: %v\n%s", err, msg)
@@ -119,7 +121,7 @@ func TestGetOutputExists(t *testing.T) {
 		mustEqualFile(t, out, dataA, "get into an exact copy")
 	})
 
-	t.Run("our download grown longer", func(t *testing.T) {
+	t.Run("our finished download grown longer", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "out")
 		if msg, err := getInto(t, urlA, out); err != nil {
 			t.Fatalf("get: %v\n%s", err, msg)
@@ -127,8 +129,12 @@ func TestGetOutputExists(t *testing.T) {
 		if err := os.WriteFile(out, append(bytes.Clone(dataA), bytes.Repeat([]byte{7}, 4096)...), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if msg, err := getInto(t, urlA, out); err != nil || !strings.Contains(msg, "complete and verified") {
+		// Finished, it has no checkpoint: changed since, it is no longer known to be ours.
+		if msg, err := getInto(t, urlA, out); err == nil || !strings.Contains(msg, "--force") {
 			t.Fatalf("get again: %v\n%s", err, msg)
+		}
+		if msg, err := getInto(t, urlA, out, "--force"); err != nil || !strings.Contains(msg, "complete and verified") {
+			t.Fatalf("get again --force: %v\n%s", err, msg)
 		}
 		mustEqualFile(t, out, dataA, "get into our own longer download")
 	})

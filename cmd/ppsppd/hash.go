@@ -19,14 +19,19 @@ func newHashCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "hash FILE",
 		Short: "Print a file's swarm ID (Merkle root hash), size, chunk count and tswift URL",
+		Example: `  ppsppd hash movie.mp4
+  ppsppd hash movie.mp4 --chunk-size 8192 --hash sha256`,
 		Long: `Hash FILE into the Merkle tree of RFC 7574 §5 (on all cores) and print, on one line:
 the swarm ID in hex, the size in bytes, the chunk count, and the tswift: URL libswift would
 print for it.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkChunkSizeFlag(chunkSize); err != nil {
+				return err
+			}
 			hf, err := hashtree.ParseHashFunc(hash)
 			if err != nil {
-				return fmt.Errorf("--hash: %w", err)
+				return usagef("--hash: %w", err)
 			}
 			f, err := os.Open(args[0])
 			if err != nil {
@@ -36,6 +41,9 @@ print for it.`,
 			fi, err := f.Stat()
 			if err != nil {
 				return err
+			}
+			if fi.IsDir() {
+				return fmt.Errorf("%s is a directory: hash takes one file", args[0])
 			}
 			tree, err := hashtree.BuildFromReaderAtContext(cmd.Context(), f, fi.Size(), int(chunkSize), hf)
 			if errors.Is(err, hashtree.ErrEmptyContent) {
@@ -52,7 +60,7 @@ print for it.`,
 			return err
 		},
 	}
-	cmd.Flags().Uint32Var(&chunkSize, "chunk-size", hashtree.DefaultChunkSize, "chunk size in bytes")
+	cmd.Flags().Uint32Var(&chunkSize, "chunk-size", hashtree.DefaultChunkSize, chunkSizeHelp)
 	cmd.Flags().StringVar(&hash, "hash", "sha1", hashHelp)
 	return cmd
 }

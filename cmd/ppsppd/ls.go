@@ -19,6 +19,8 @@ func newLsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ls [ID]",
 		Short: "List the running daemon's swarms",
+		Example: `  ppsppd ls
+  ppsppd ls f86b2d68d56e7457f1be8d35c7f492a228c3aa45`,
 		Long: `List the swarms the running daemon holds (or the one named): swarm ID, state, progress,
 download and upload rates, established peers, and why a swarm waits or failed.`,
 		Args: cobra.MaximumNArgs(1),

@@ -1,19 +1,21 @@
 // Command ppsppd is a PPSPP (RFC 7574) peer. Each subcommand lives in its own file; this one
-// only builds the command tree and maps errors to the exit status.
+// only builds the command tree and maps errors to the exit status (usage.go).
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 )
 
 func main() {
-	if err := newRootCmd().Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "ppsppd:", err)
-		if errors.As(err, new(configError)) {
-			os.Exit(exitConfig)
-		}
-		os.Exit(1)
+	cmd, err := newRootCmd().ExecuteC()
+	if err == nil {
+		return
 	}
+	fmt.Fprintln(os.Stderr, "ppsppd:", err)
+	status := exitStatus(err)
+	if isUsage(err) && cmd != nil {
+		fmt.Fprintf(os.Stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	}
+	os.Exit(status)
 }

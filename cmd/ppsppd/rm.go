@@ -12,6 +12,8 @@ func newRmCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rm ID",
 		Short: "Remove a swarm from the running daemon",
+		Example: `  ppsppd rm f86b2d68d56e7457f1be8d35c7f492a228c3aa45
+  ppsppd rm f86b2d68d56e7457f1be8d35c7f492a228c3aa45 --delete`,
 		Long: `Stop downloading and seeding a swarm. The content and its state files stay on disk unless
 --delete is given.`,
 		Args: cobra.ExactArgs(1),

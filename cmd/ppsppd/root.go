@@ -14,6 +14,11 @@ func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "ppsppd",
 		Short: "A PPSPP (RFC 7574) peer: download, seed and stream over the Peer-to-Peer Streaming Peer Protocol",
+		Example: `  ppsppd seed movie.mp4                              # prints a tswift:// URL to share
+  ppsppd get tswift://127.0.0.1:6778/HEX -o movie.mp4
+  ppsppd serve --config /etc/ppsppd/ppsppd.toml       # the daemon; then ppsppd add/ls/rm/limit
+  ppsppd --version`,
+		Version: buildVersion(),
 		// Errors are printed once by main; usage is shown only for usage mistakes.
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -42,5 +47,7 @@ func newRootCmd() *cobra.Command {
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(newVersionCmd(), newDissectCmd(), newHashCmd(), newSeedCmd(), newGetCmd(), newBenchCmd(), newServeCmd(), newConfigCmd())
 	root.AddCommand(newAddCmd(), newLsCmd(), newRmCmd(), newLimitCmd()) // clients of a running daemon's CMD gateway
+	root.SetVersionTemplate(versionLine() + "\n")
+	markUsageErrors(root)
 	return root
 }

@@ -19,11 +19,9 @@ import (
 	cmdgw "github.com/ppsppd/ppsppd/internal/gateway/cmd"
 	httpgw "github.com/ppsppd/ppsppd/internal/gateway/http"
 	"github.com/ppsppd/ppsppd/internal/gateway/stats"
-	"github.com/ppsppd/ppsppd/internal/hashtree"
 	"github.com/ppsppd/ppsppd/internal/node"
 	"github.com/ppsppd/ppsppd/internal/service"
 	"github.com/ppsppd/ppsppd/internal/swarms"
-	"github.com/ppsppd/ppsppd/internal/swarmurl"
 )
 
 // exitConfig is the exit status for a configuration error; systemd's unit does not restart
@@ -40,6 +38,8 @@ func newServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve [--config FILE]",
 		Short: "Run the daemon: swarms managed at runtime, with the CMD, HTTP and STATS gateways",
+		Example: `  ppsppd serve
+  ppsppd serve --config /etc/ppsppd/ppsppd.toml --log-level debug`,
 		Long: `Run ppsppd as a long-lived peer on one UDP socket. Swarms are added, removed and limited
 at runtime over the CMD gateway (ppsppd add/ls/rm/limit are its clients) and kept across
 restarts in the state directory; the files of [seed] paths are seeded too. The STATS gateway
@@ -249,18 +249,8 @@ func seedConfigured(ctx context.Context, m *swarms.Manager, cfg config.Config, l
 			log.Error("cannot seed", zap.String("file", path), zap.Error(err))
 			continue
 		}
-		log.Info("seeding", zap.String("file", path), zap.Stringer("swarm", st.ID), zap.Stringer("url", swarmLink(m, st)))
+		log.Info("seeding", zap.String("file", path), zap.Stringer("swarm", st.ID), zap.Stringer("url", st.Link(m.LocalAddr())))
 	}
-}
-
-// swarmLink is the tswift URL that names a swarm and this daemon as its peer.
-func swarmLink(m *swarms.Manager, st swarms.Status) swarmurl.Link {
-	link := swarmurl.Link{Peer: advertised(m.LocalAddr()).String(), SwarmID: []byte(st.ID), ChunkSize: uint32(st.ChunkSize),
-		Size: -1, Hash: -1}
-	if hf, err := hashtree.ParseHashFunc(st.Hash); err == nil && hf != hashtree.SHA1 {
-		link.Hash = int(hf) // libswift's links never name SHA-1, its only hash
-	}
-	return link
 }
 
 // expandSeedPaths turns directories into the regular files directly inside them, and
@@ -342,5 +332,5 @@ func advertisedTCP(a net.Addr) string {
 		return a.String()
 	}
 	ap := ta.AddrPort()
-	return advertised(netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())).String()
+	return swarms.Advertised(netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())).String()
 }

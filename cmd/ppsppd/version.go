@@ -21,14 +21,20 @@ func buildVersion() string {
 	return "devel"
 }
 
+// versionLine is what `ppsppd version` and `ppsppd --version` print.
+func versionLine() string {
+	return fmt.Sprintf("ppsppd %s (%s, %s/%s), PPSPP version 1 (RFC 7574)", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version of ppsppd",
 		Args:  cobra.NoArgs,
+		Example: `  ppsppd version
+  ppsppd --version`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "ppsppd %s (%s, %s/%s), PPSPP version 1 (RFC 7574)\n",
-				buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			_, err := fmt.Fprintln(cmd.OutOrStdout(), versionLine())
 			return err
 		},
 	}

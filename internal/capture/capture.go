@@ -132,6 +132,9 @@ func joinHostPort(ip string, port int) string {
 }
 
 // readHex parses the hex-dump format. Blank lines and lines starting with '#' are skipped.
+// ErrNotCapture: the input is none of the formats Read takes.
+var ErrNotCapture = errors.New("not a pcap, pcapng or hex dump (one datagram a line: SECONDS FROM->TO LENGTH HEX)")
+
 func readHex(r io.Reader) ([]Record, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), MaxHexLine)
@@ -143,16 +146,23 @@ func readHex(r io.Reader) ([]Record, error) {
 		}
 		rec, err := parseHexLine(text)
 		if err != nil {
+			if len(recs) == 0 {
+				// Not one datagram read: most likely no capture at all, not a damaged one.
+				return nil, fmt.Errorf("%w (line %d: %w)", ErrNotCapture, line, err)
+			}
 			return recs, fmt.Errorf("line %d: %w", line, err)
 		}
 		rec.Index = len(recs) + 1
 		recs = append(recs, rec)
 	}
 	if err := sc.Err(); err != nil {
+		if len(recs) == 0 {
+			return nil, fmt.Errorf("%w (%w)", ErrNotCapture, err)
+		}
 		return recs, fmt.Errorf("hex dump: %w", err)
 	}
 	if len(recs) == 0 {
-		return nil, errors.New("neither a pcap, a pcapng nor a hex dump with datagrams")
+		return nil, fmt.Errorf("%w: no datagram in it", ErrNotCapture)
 	}
 	return recs, nil
 }

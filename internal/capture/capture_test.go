@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,6 +51,11 @@ func TestHexDumpErrors(t *testing.T) {
 	} {
 		if _, err := Read(strings.NewReader(in)); err == nil {
 			t.Errorf("%q: no error", in)
+		}
+	}
+	for _, in := range []string{"", "hello world\n", "\x00\x01binary junk"} {
+		if _, err := Read(strings.NewReader(in)); !errors.Is(err, ErrNotCapture) {
+			t.Errorf("%q: error %v, want ErrNotCapture", in, err)
 		}
 	}
 	recs, err := Read(strings.NewReader("# comment\n\n0.5 a->b 4 01020304\n"))

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 
 	"github.com/pelletier/go-toml/v2"
 
@@ -121,7 +122,7 @@ func decode(raw []byte, c *Config) error {
 	}
 	var sm *toml.StrictMissingError
 	if errors.As(err, &sm) {
-		return fmt.Errorf("unknown key:\n%s", sm.String())
+		return unknownKeys(sm)
 	}
 	var de *toml.DecodeError
 	if !errors.As(err, &de) {
@@ -151,8 +152,8 @@ func (c *Config) Validate() error {
 	default:
 		return fmt.Errorf("log.level = %q: want debug, info, warn or error", c.Log.Level)
 	}
-	if c.Seed.ChunkSize < 1 || c.Seed.ChunkSize > 16<<10 {
-		return fmt.Errorf("seed.chunk_size = %d: want 1 to 16384 bytes", c.Seed.ChunkSize)
+	if c.Seed.ChunkSize < 1 || hashtree.CheckChunkSize(uint64(c.Seed.ChunkSize)) != nil {
+		return fmt.Errorf("seed.chunk_size = %d: %w", c.Seed.ChunkSize, hashtree.CheckChunkSize(0))
 	}
 	if _, err := hashtree.ParseHashFunc(c.Seed.Hash); err != nil {
 		return fmt.Errorf("seed.hash = %q: %w", c.Seed.Hash, err)
@@ -213,4 +214,24 @@ func defaultStateDir() string {
 		return filepath.Join(home, ".local", "state", "ppsppd")
 	}
 	return filepath.Join(os.TempDir(), "ppsppd")
+}
+
+// unknownKeys names each key or table the file has and Config does not, with its line:
+// "line 1: unknown table [nodes]", "line 3: unknown key seed.chunksize".
+func unknownKeys(sm *toml.StrictMissingError) error {
+	msgs := make([]string, 0, len(sm.Errors))
+	for i := range sm.Errors {
+		e := &sm.Errors[i]
+		row, _ := e.Position()
+		key := strings.Join(e.Key(), ".")
+		what := "unknown key " + key
+		if strings.Contains(e.Error(), "missing table") {
+			what = "unknown table [" + key + "]"
+		}
+		msgs = append(msgs, fmt.Sprintf("line %d: %s", row, what))
+	}
+	if len(msgs) == 0 {
+		return fmt.Errorf("unknown key:\n%s", sm.String())
+	}
+	return errors.New(strings.Join(msgs, "; "))
 }

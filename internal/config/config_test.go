@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/ppsppd/ppsppd/configs"
+	"github.com/ppsppd/ppsppd/internal/hashtree"
 )
 
 func write(t *testing.T, body string) string {
@@ -199,4 +201,31 @@ func fullConfig() Config {
 		}
 	}
 	return full
+}
+
+// TestChunkSizeRule: seed.chunk_size follows the one chunk size rule, with the limit in
+// the message.
+func TestChunkSizeRule(t *testing.T) {
+	for n, ok := range map[int]bool{1: true, hashtree.MaxChunkSize: true, 0: false, hashtree.MaxChunkSize + 1: false, 65536: false} {
+		_, err := Load(write(t, fmt.Sprintf("[seed]\nchunk_size = %d\n", n)))
+		if (err == nil) != ok {
+			t.Errorf("chunk_size = %d: %v, want accepted=%v", n, err, ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), fmt.Sprintf("1 to %d bytes", hashtree.MaxChunkSize)) {
+			t.Errorf("chunk_size = %d: %v does not give the limit", n, err)
+		}
+	}
+}
+
+// TestUnknownTableAndKey: a misspelt table or key is named as the user wrote it.
+func TestUnknownTableAndKey(t *testing.T) {
+	for body, want := range map[string]string{
+		"[nodes]\nlisten = \"127.0.0.1:1\"\n": "line 1: unknown table [nodes]",
+		"[seed]\nchunksize = 2048\n":          "line 2: unknown key seed.chunksize",
+	} {
+		_, err := Load(write(t, body))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", body, err, want)
+		}
+	}
 }

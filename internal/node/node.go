@@ -19,6 +19,7 @@ import (
 	"golang.org/x/net/ipv4"
 
 	"github.com/ppsppd/ppsppd/internal/engine"
+	"github.com/ppsppd/ppsppd/internal/hashtree"
 )
 
 // ErrStopped is returned by API calls after the node's Run has returned.
@@ -130,13 +131,13 @@ type batch struct {
 }
 
 // Read batching: batchSize datagrams per system call, batches in flight between the reader
-// and the loop, and the largest datagram we accept (a 16 KiB chunk plus headers; larger
-// datagrams are cut and fail to decode, counted as malformed).
+// and the loop, and the largest datagram we accept (the largest chunk plus what rides with
+// it; larger datagrams are cut and fail to decode, counted as malformed).
 const (
 	batchSize     = 64
 	groBatchSize  = 16
 	batchesQueued = 4
-	readBufSize   = 16<<10 + 512
+	readBufSize   = hashtree.MaxChunkSize + hashtree.MaxDataDatagramOverhead
 )
 
 // socketBuffer is the UDP receive and send buffer size we ask for.

@@ -184,6 +184,10 @@ func (s *Store) adoptCheckpoint(c *checkpoint, fileLen int64) (*state, error) {
 		return nil, fmt.Errorf("%w: written for %v/%d-byte chunks, swarm uses %v/%d", ErrCheckpoint, c.hf, c.chunkSize, p.Hash, p.ChunkSize)
 	case p.Size > 0 && c.size > 0 && p.Size != c.size:
 		return nil, fmt.Errorf("%w: content size %d, swarm says %d", ErrCheckpoint, c.size, p.Size)
+	case p.Size <= 0 && c.size > 0 && c.verified.count() == 0:
+		// A size nothing confirmed, most likely one given by hand (--size, ?cl=) and
+		// wrong: adopting it would fail the same way forever. Nothing verified is lost.
+		return nil, fmt.Errorf("%w: content size %d is confirmed by no verified chunk and the swarm does not say it", ErrCheckpoint, c.size)
 	}
 	if p.Size <= 0 {
 		p.Size = c.size

@@ -45,7 +45,8 @@ type entry struct {
 	readers int
 	changed chan struct{}
 
-	progressed   bool // chunks verified since the last progress event
+	lastPeerErr  string // why the last peer channel closed, with its address
+	progressed   bool   // chunks verified since the last progress event
 	lastCkpt     time.Time
 	lastProgress time.Time
 }
@@ -69,6 +70,8 @@ func (e *entry) status() Status {
 		Leechers:    e.leechers,
 		Limits:      e.rec.Limits,
 		Added:       e.rec.Added,
+
+		LastPeerError: e.lastPeerErr,
 	}
 	if s.Name == "" {
 		s.Name = filepath.Base(e.rec.Path)

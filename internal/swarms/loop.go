@@ -2,6 +2,7 @@ package swarms
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -9,6 +10,10 @@ import (
 	"github.com/ppsppd/ppsppd/internal/engine"
 	"github.com/ppsppd/ppsppd/internal/storage"
 )
+
+// engineBadDataReason is in the reason the engine gives for dropping a peer whose chunks
+// failed verification (its error is not exported; TestBadDataIsReported checks the match).
+const engineBadDataReason = "failed verification"
 
 // onEngineEvent turns the node's events into state changes and swarm events. Events can
 // be missed (the node drops them for a slow subscriber); tick reconciles from snapshots.
@@ -45,12 +50,14 @@ func (m *Manager) onEngineEvent(ev engine.Event) {
 		m.mu.Unlock()
 		m.emit(EventPeerConnected, e, func(out *Event) { out.Peer = ev.Peer })
 	case engine.EventPeerClosed, engine.EventPeerUnreachable:
-		m.mu.Unlock()
-		reason := ""
+		reason := "closed"
 		if ev.Err != nil {
 			reason = ev.Err.Error()
 		}
-		m.emit(EventPeerClosed, e, func(out *Event) { out.Peer, out.Err = ev.Peer, reason })
+		e.lastPeerErr = ev.Peer.String() + ": " + reason
+		m.mu.Unlock()
+		bad := ev.Kind == engine.EventPeerClosed && strings.Contains(reason, engineBadDataReason)
+		m.emit(EventPeerClosed, e, func(out *Event) { out.Peer, out.Err, out.BadData = ev.Peer, reason, bad })
 	default:
 		m.mu.Unlock()
 	}
@@ -64,8 +71,15 @@ func (m *Manager) complete(e *entry) {
 		return
 	}
 	e.setState(StateSeeding, "")
-	e.have = e.total
 	st := e.store
+	if st != nil {
+		// The status says it all at once, not at the next tick.
+		e.total = st.NumChunks()
+		if size, ok := st.Size(); ok {
+			e.size = size
+		}
+	}
+	e.have = e.total
 	m.mu.Unlock()
 	if st != nil {
 		if err := st.Checkpoint(); err != nil {

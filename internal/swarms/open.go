@@ -115,6 +115,12 @@ func (m *Manager) attach(e *entry, gen uint64, st *storage.Store) {
 			m.log.Warn("rate limit", zap.Stringer("swarm", e.id), zap.Error(err))
 		}
 	}
+	if rec := st.Recovery(); rec.CheckpointErr != nil && rec.From != "checkpoint" {
+		// Said once, with the file, so that a user who gave wrong parameters before and
+		// right ones now knows the old state was not used (issue 16).
+		m.log.Warn("checkpoint not used: its parameters do not match this swarm's; it will be replaced",
+			zap.Stringer("swarm", e.id), zap.String("checkpoint", e.rec.Checkpoint), zap.Error(rec.CheckpointErr))
+	}
 	m.log.Info("swarm started", zap.Stringer("swarm", e.id), zap.Stringer("state", state), zap.String("path", path),
 		zap.String("recovered_from", st.Recovery().From))
 	if n := st.VerifiedCount(); state == StateDownloading && n > 0 {

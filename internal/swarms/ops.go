@@ -20,16 +20,14 @@ import (
 	"github.com/ppsppd/ppsppd/internal/swarmurl"
 )
 
-// maxChunkSize is the largest chunk we accept: a chunk and its DATA header must fit the
-// largest datagram the node reads.
-const maxChunkSize = 16 << 10
-
+// checkChunkSize applies the one chunk size rule (hashtree.CheckChunkSize); 0 means the
+// default, as AddSpec and SeedSpec document.
 func checkChunkSize(cs int) (int, error) {
 	if cs == 0 {
 		return hashtree.DefaultChunkSize, nil
 	}
-	if cs < 1 || cs > maxChunkSize {
-		return 0, fmt.Errorf("chunk size %d: want 1 to %d bytes", cs, maxChunkSize)
+	if cs < 0 || hashtree.CheckChunkSize(uint64(cs)) != nil {
+		return 0, fmt.Errorf("chunk size %d: %w", cs, hashtree.CheckChunkSize(0))
 	}
 	return cs, nil
 }

@@ -13,13 +13,18 @@
 package swarmurl
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/ppsppd/ppsppd/internal/hashtree"
 )
 
 // Scheme is libswift's URL scheme.
@@ -53,6 +58,9 @@ func Parse(s string) (Link, error) {
 	l := Link{ChunkSize: DefaultChunkSize, Size: -1, Hash: -1, Addressing: -1, Integrity: -1}
 	s = strings.TrimSpace(s)
 	rest, isURL := strings.CutPrefix(s, Scheme+":")
+	if scheme, _, ok := strings.Cut(s, "://"); ok && !isURL {
+		return l, fmt.Errorf("%q is a %s: link; only %s:// links and swarm IDs (hex) are accepted", s, scheme, Scheme)
+	}
 	if !isURL {
 		id, err := parseID(s)
 		if err != nil {
@@ -66,8 +74,8 @@ func Parse(s string) (Link, error) {
 		// tswift://host:port/path
 		h, path, _ := strings.Cut(host, "/")
 		if h != "" {
-			if _, _, err := splitHostPort(h); err != nil {
-				return l, fmt.Errorf("swarm link %q: peer %q: %w", s, h, err)
+			if err := checkPeerForm(h); err != nil {
+				return l, fmt.Errorf("swarm link %q: %w", s, err)
 			}
 		}
 		l.Peer, rest = h, path
@@ -78,8 +86,11 @@ func Parse(s string) (Link, error) {
 	l.Filename = filename
 	if hexID, cs, ok := strings.Cut(idPart, "$"); ok {
 		n, err := strconv.ParseUint(cs, 10, 32)
-		if err != nil || n == 0 {
+		if err != nil {
 			return l, fmt.Errorf("swarm link %q: bad chunk size %q", s, cs)
+		}
+		if err := hashtree.CheckChunkSize(n); err != nil {
+			return l, fmt.Errorf("swarm link %q: chunk size $%d: %w", s, n, err)
 		}
 		l.ChunkSize, idPart = uint32(n), hexID
 	}
@@ -129,7 +140,10 @@ func (l *Link) applyQuery(q string) error {
 	}
 	if n, ok, err := num("cs", 32); err != nil {
 		return err
-	} else if ok && n > 0 {
+	} else if ok {
+		if err := hashtree.CheckChunkSize(n); err != nil {
+			return fmt.Errorf("cs=%d: %w", n, err)
+		}
 		l.ChunkSize = uint32(n)
 	}
 	if n, ok, err := num("cl", 63); err != nil {
@@ -147,16 +161,16 @@ func (l *Link) applyQuery(q string) error {
 	return nil
 }
 
-func splitHostPort(h string) (string, uint16, error) {
-	i := strings.LastIndexByte(h, ':')
-	if i < 0 {
-		return "", 0, errors.New("want host:port")
+// checkPeerForm checks a link's HOST:PORT without looking the host up (Parse does no I/O).
+func checkPeerForm(h string) error {
+	_, portStr, err := net.SplitHostPort(h)
+	if err != nil {
+		return peerFormError(h)
 	}
-	port, err := strconv.ParseUint(h[i+1:], 10, 16)
-	if err != nil || port == 0 {
-		return "", 0, fmt.Errorf("bad port %q", h[i+1:])
+	if port, err := strconv.ParseUint(portStr, 10, 16); err != nil || port == 0 {
+		return fmt.Errorf("bad port %q: want 1 to 65535", portStr)
 	}
-	return strings.Trim(h[:i], "[]"), uint16(port), nil
+	return nil
 }
 
 // String writes the link in libswift's form: chunk size as a "$" suffix when it is not the
@@ -185,12 +199,49 @@ func (l Link) String() string {
 	return b.String()
 }
 
-// ResolvePeer turns the link's peer into an address. Host names are not looked up here: a
-// swarm link names a peer by IP, as libswift's do.
+// ResolvePeer turns a peer's HOST:PORT into an address, as --listen takes it: an IPv4
+// address, an IPv6 address in brackets ([::1]:6778) or a host name (localhost:6778), looked
+// up with the system resolver (the first address wins). A bare IPv6 address gets a message
+// that shows the bracketed form.
 func ResolvePeer(hostport string) (netip.AddrPort, error) {
-	ap, err := netip.ParseAddrPort(hostport)
-	if err != nil {
-		return netip.AddrPort{}, fmt.Errorf("peer %q: want IP:PORT: %w", hostport, err)
+	if ap, err := netip.ParseAddrPort(hostport); err == nil && ap.Port() != 0 {
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), nil
 	}
-	return ap, nil
+	host, portStr, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return netip.AddrPort{}, peerFormError(hostport)
+	}
+	port, err := strconv.ParseUint(portStr, 10, 16)
+	if err != nil || port == 0 {
+		return netip.AddrPort{}, fmt.Errorf("peer %q: bad port %q: want 1 to 65535", hostport, portStr)
+	}
+	if host == "" {
+		return netip.AddrPort{}, fmt.Errorf("peer %q: no host: want HOST:PORT, e.g. 127.0.0.1:%d", hostport, port)
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		return netip.AddrPortFrom(a.Unmap(), uint16(port)), nil // e.g. a zone the fast path refused
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), resolveTimeout)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil || len(addrs) == 0 {
+		return netip.AddrPort{}, fmt.Errorf("peer %q: cannot resolve host %q: %v", hostport, host, err)
+	}
+	return netip.AddrPortFrom(addrs[0].Unmap(), uint16(port)), nil
+}
+
+// resolveTimeout bounds a host name lookup.
+const resolveTimeout = 5 * time.Second
+
+// peerFormError explains the HOST:PORT forms, with the bracketed one when the input looks
+// like IPv6 (a bare ::1, or ::1:6778, which cannot be told from an address).
+func peerFormError(hostport string) error {
+	if strings.Count(hostport, ":") > 1 && !strings.HasPrefix(hostport, "[") {
+		ip := hostport
+		if a, err := netip.ParseAddr(hostport); err == nil {
+			ip = a.String()
+		}
+		return fmt.Errorf("peer %q: an IPv6 peer is written in brackets with its port, e.g. [%s]:6778", hostport, ip)
+	}
+	return fmt.Errorf("peer %q: want HOST:PORT (e.g. 127.0.0.1:6778, [::1]:6778 or localhost:6778)", hostport)
 }

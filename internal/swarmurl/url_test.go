@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ppsppd/ppsppd/internal/hashtree"
 )
 
 const root = "706da5efff5fc145dac4361f970b9bd2afc21861"
@@ -83,10 +85,71 @@ func TestLibswiftURLs(t *testing.T) {
 }
 
 func TestResolvePeer(t *testing.T) {
-	if _, err := ResolvePeer("127.0.0.1:6778"); err != nil {
-		t.Fatal(err)
+	for in, want := range map[string]string{
+		"127.0.0.1:6778":       "127.0.0.1:6778",
+		"[::1]:6778":           "[::1]:6778",
+		"localhost:6778":       ":6778", // 127.0.0.1 or ::1, as the system resolves it
+		"[::ffff:127.0.0.1]:5": "127.0.0.1:5",
+	} {
+		ap, err := ResolvePeer(in)
+		if err != nil {
+			t.Errorf("%q: %v", in, err)
+			continue
+		}
+		if !strings.HasSuffix(ap.String(), want) || (in == "localhost:6778" && !ap.Addr().IsLoopback()) {
+			t.Errorf("%q resolved to %v, want %s", in, ap, want)
+		}
 	}
-	if _, err := ResolvePeer("localhost:6778"); err == nil {
-		t.Fatal("host name accepted")
+	for in, want := range map[string]string{
+		"::1":            "[::1]:6778",
+		"::1:6778":       "in brackets",
+		"127.0.0.1":      "want HOST:PORT",
+		"127.0.0.1:0":    "bad port",
+		"127.0.0.1:http": "bad port",
+		":6778":          "no host",
+	} {
+		if _, err := ResolvePeer(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want one saying %q", in, err, want)
+		}
+	}
+}
+
+// TestParseNamesHostsAndIPv6: a link's peer may be a host name or a bracketed IPv6
+// address, as --peer and --listen take them.
+func TestParseNamesHostsAndIPv6(t *testing.T) {
+	for _, peer := range []string{"localhost:6778", "[::1]:6778"} {
+		l, err := Parse("tswift://" + peer + "/" + root)
+		if err != nil || l.Peer != peer {
+			t.Errorf("%s: %+v %v", peer, l, err)
+		}
+	}
+	if _, err := Parse("tswift://::1:6778/" + root); err == nil || !strings.Contains(err.Error(), "brackets") {
+		t.Errorf("bare IPv6 peer: %v", err)
+	}
+}
+
+func TestParseRefusesOtherSchemes(t *testing.T) {
+	_, err := Parse("http://example.org/file")
+	if err == nil || !strings.Contains(err.Error(), "only tswift:// links and swarm IDs") {
+		t.Fatalf("http link: %v", err)
+	}
+}
+
+// TestChunkSizeRule: $N and ?cs= follow the one chunk size rule (hashtree.CheckChunkSize).
+func TestChunkSizeRule(t *testing.T) {
+	max := strconv.Itoa(hashtree.MaxChunkSize)
+	over := strconv.Itoa(hashtree.MaxChunkSize + 1)
+	for in, ok := range map[string]bool{
+		"tswift:/" + root + "$" + max: true, "tswift:/" + root + "?cs=" + max: true,
+		"tswift:/" + root + "$" + over: false, "tswift:/" + root + "?cs=" + over: false,
+		"tswift:/" + root + "$65536": false, "tswift:/" + root + "?cs=0": false, "tswift:/" + root + "$0": false,
+	} {
+		_, err := Parse(in)
+		if (err == nil) != ok {
+			t.Errorf("%q: %v, want accepted=%v", in, err, ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "1 to "+max+" bytes") {
+			t.Errorf("%q: error %v does not give the limit", in, err)
+		}
 	}
 }

@@ -89,6 +89,9 @@ type Status struct {
 	Peers, Seeders, Leechers int
 	Limits                   Limits
 	Added                    time.Time
+	// LastPeerError is why the last peer channel closed ("PEER: reason"), kept after the
+	// peer is gone so that a client can tell why nothing flows.
+	LastPeerError string
 }
 
 // Peer is one established channel of a swarm.
@@ -141,6 +144,10 @@ type Event struct {
 	Status Status
 	Peer   netip.AddrPort // peer events
 	Err    string         // why a peer closed, or why the swarm failed
+	// BadData is set on EventPeerClosed when the peer was dropped because its chunks
+	// failed verification: a bad peer, or, when every peer is dropped so, swarm metadata
+	// that do not match the swarm (content length, chunk size or hash function).
+	BadData bool
 }
 
 // AddSpec says what swarm to download (and then seed).
