@@ -29,7 +29,7 @@ func TestBrowserPlaysWatchPage(t *testing.T) {
 		t.Skip("chromium is not installed (apt-get install chromium); skipping")
 	}
 	seedState := t.TempDir()
-	seeder := startDaemon(t, seedState, "[limits]\nupload = \"512KiB\"\n")
+	seeder := startDaemon(t, seedState, "[limits]\nupload = \"256KiB\"\n")
 	src := filepath.Join(seedState, "content", "clip.webm")
 	if err := os.MkdirAll(filepath.Dir(src), 0o755); err != nil {
 		t.Fatal(err)
@@ -62,7 +62,7 @@ func TestBrowserPlaysWatchPage(t *testing.T) {
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	defer cancelTimeout()
 	page := fmt.Sprintf("http://%s/watch/%s", player.http, id)
-	if err := chromedp.Do(ctx, chromedp.Navigate(page), chromedp.WaitVisible("video")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(page), chromedp.WaitReady("video")); err != nil {
 		t.Fatalf("opening %s: %v", page, err)
 	}
 	var at float64
