@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -8,7 +9,7 @@ import (
 
 // pickerSwarm is a leecher engine with one established peer that has all of a 64-chunk
 // swarm, for calling the picker's steps directly.
-func pickerSwarm(t *testing.T) (*Engine, SwarmID, *channel) {
+func pickerSwarm(t testing.TB) (*Engine, SwarmID, *channel) {
 	t.Helper()
 	e, _ := seedingEngine(t, Config{RequestWindow: 8}, testContent(1, 64*testCS))
 	lc := New(Config{RequestWindow: 8})
@@ -218,4 +219,22 @@ func rangeHave(s *swarm, start, end uint64) bool {
 		}
 	}
 	return true
+}
+
+// BenchmarkPickStreaming measures one streaming pick of 32 chunks with 1, 8 and 64 windows
+// (the cap) over a 64-chunk swarm whose chunks the peer all has.
+func BenchmarkPickStreaming(b *testing.B) {
+	for _, nw := range []int{1, 8, maxPlaybackWindows} {
+		b.Run(fmt.Sprintf("windows=%d", nw), func(b *testing.B) {
+			lc, id, ch := pickerSwarm(b)
+			for o := range nw {
+				_ = lc.SetPlayback(id, PlaybackID(o), uint64(o*64/nw), 8)
+			}
+			buf := make([]uint64, 0, 32)
+			b.ReportAllocs()
+			for b.Loop() {
+				buf = lc.pickStreaming(t0, ch, buf[:0], 32)
+			}
+		})
+	}
 }
