@@ -47,6 +47,7 @@ type Engine struct {
 	readCache readCache // chunks read ahead for serving
 	pickBuf   []uint64  // scratch for the picker
 	candBuf   []candidate
+	cursorBuf []uint64            // scratch: each playback window's scan position (pickStreaming)
 	uncleBuf  []hashtree.NodeHash // scratch for the hashes sent before it
 	events    []Event
 	stats     Stats

@@ -12,7 +12,8 @@ import (
 // The picker decides which chunks to request from which peer (RFC 7574 §9.1 leaves it to us).
 // Its order, for one peer, is deterministic:
 //
-//  1. streaming: chunks inside the priority window after the playback position, in order;
+//  1. streaming: chunks inside the players' playback windows (playback.go), in order within
+//     each window, the windows taking turns chunk by chunk;
 //  2. bulk: rarest first (fewest peers announcing the chunk), ties broken by the position in a
 //     scan that starts at a random chunk per swarm, so leechers spread over the file;
 //  3. endgame: when nothing is left to ask anyone for, chunks already requested elsewhere,
@@ -65,9 +66,9 @@ func (e *Engine) pickWithin(now time.Time, ch *channel, budget int) {
 	// limit is free, so requests go out in batches rather than one per ACK.
 	picks := e.pickBuf[:0]
 	picks = e.pickStreaming(now, ch, picks, take)
-	// While the player's window still has chunks nobody is fetching, bulk requests would only
-	// queue ahead of them at the peers; they wait until the window is covered.
-	if len(picks) < take && want >= limit/2 && s.windowCovered() {
+	// While a player's window still has chunks nobody is fetching, bulk requests would only
+	// queue ahead of them at the peers; they wait until every window is covered.
+	if len(picks) < take && want >= limit/2 && s.windowsCovered() {
 		picks = e.pickRarest(now, ch, picks, take)
 	}
 	e.pickBuf = picks[:0]
@@ -83,49 +84,90 @@ func wordCandidates(s *swarm, ch *channel, w int) uint64 {
 	return ch.peerHave.words[w] &^ s.have.words[w] &^ s.pendingBits.words[w]
 }
 
-// pickStreaming takes the chunks of the priority window in playback order.
+// pickStreaming takes the chunks of the playback windows, each window's in playback order.
+// The windows take turns, one chunk each, starting after the window served last, so that
+// a player's window is not starved by another's even when ch has room for one request.
 func (e *Engine) pickStreaming(now time.Time, ch *channel, picks []uint64, want int) []uint64 {
 	s := ch.swarm
-	if !s.streaming || s.playPos >= s.n {
+	nw := len(s.windows)
+	if nw == 0 {
 		return picks
 	}
-	end := min(s.playPos+s.window, s.n)
-	for i := s.playPos; i < end && len(picks) < want; {
-		w := int(i / 64)
-		word := wordCandidates(s, ch, w) >> (i % 64)
+	cursors := e.cursorBuf[:0]
+	for _, w := range s.windows {
+		cursors = append(cursors, w.pos)
+	}
+	first := s.windowTurn % nw
+	for progress := true; progress && len(picks) < want; {
+		progress = false
+		for k := 0; k < nw && len(picks) < want; k++ {
+			wi := (first + k) % nw
+			end := s.windows[wi].end(s.n)
+			// Overlapping windows may offer the same chunk: with one window it cannot happen.
+			i, ok := e.nextInWindow(now, ch, cursors[wi], end, picks, nw > 1)
+			if !ok {
+				cursors[wi] = end
+				continue
+			}
+			picks = append(picks, i)
+			cursors[wi] = i + 1
+			s.windowTurn = (wi + 1) % nw
+			progress = true
+		}
+	}
+	e.cursorBuf = cursors[:0]
+	return picks
+}
+
+// nextInWindow is the first chunk in [from, end) that ch can give us, nobody fetches and
+// this peer may be asked for; when checkPicks is set, it must not be in picks already.
+func (e *Engine) nextInWindow(now time.Time, ch *channel, from, end uint64, picks []uint64, checkPicks bool) (uint64, bool) {
+	s := ch.swarm
+	for i := from; i < end; {
+		word := wordCandidates(s, ch, int(i/64)) >> (i % 64)
 		if word == 0 {
 			i = (i/64 + 1) * 64
 			continue
 		}
 		i += uint64(bits.TrailingZeros64(word))
-		if i < end && e.allowed(now, ch, i) {
-			picks = append(picks, i)
+		if i >= end {
+			break
+		}
+		if e.allowed(now, ch, i) && (!checkPicks || !slices.Contains(picks, i)) {
+			return i, true
 		}
 		i++
 	}
-	return picks
+	return 0, false
 }
 
-// urgentChunks is how many chunks after the playback position count as urgent: when one
-// of them waits at a slow peer, a faster one is asked too (the player is stalled on it).
+// urgentChunks is how many chunks after a window's playback position count as urgent: when
+// one of them waits at a slow peer, a faster one is asked too (the player is stalled on it).
 const urgentChunks = 16
 
-// pickUrgent duplicates requests for urgent chunks that have waited at another peer for
-// more than three of this peer's shortest request-to-DATA times.
+// maxUrgentPerWindow bounds the duplicates one pick adds for one window.
+const maxUrgentPerWindow = 4
+
+// pickUrgent duplicates requests for the urgent chunks of every window that have waited at
+// another peer for more than three of this peer's shortest request-to-DATA times.
 func (e *Engine) pickUrgent(now time.Time, ch *channel) {
 	s := ch.swarm
-	if !s.streaming || ch.minLatency == 0 {
+	if len(s.windows) == 0 || ch.minLatency == 0 {
 		return
 	}
 	var dup []uint64
-	end := min(s.playPos+urgentChunks, s.n)
-	for i := s.playPos; i < end && len(dup) < 4; i++ {
-		p, ok := s.pending[i]
-		if !ok || p.ch == ch || !ch.peerHave.has(i) || now.Sub(p.sent) < 3*ch.minLatency {
-			continue
-		}
-		if _, already := ch.extra[i]; !already {
-			dup = append(dup, i)
+	for _, w := range s.windows {
+		added := 0
+		end := min(w.pos+urgentChunks, s.n)
+		for i := w.pos; i < end && added < maxUrgentPerWindow; i++ {
+			p, ok := s.pending[i]
+			if !ok || p.ch == ch || !ch.peerHave.has(i) || now.Sub(p.sent) < 3*ch.minLatency {
+				continue
+			}
+			if _, already := ch.extra[i]; !already && !slices.Contains(dup, i) {
+				dup = append(dup, i)
+				added++
+			}
 		}
 	}
 	for _, i := range dup {
@@ -282,19 +324,4 @@ func (e *Engine) dropAllRequests(s *swarm) {
 		s.unpend(i)
 	}
 	s.endgame = 0
-}
-
-// SetPlayback puts a swarm in streaming mode: the window chunks from position (a chunk
-// index) on are requested first and in order. The HTTP gateway calls it on every read and
-// seek. A window of 0 returns the swarm to bulk (rarest-first) mode.
-func (e *Engine) SetPlayback(id SwarmID, position, window uint64) error {
-	s, ok := e.swarms[id]
-	if !ok {
-		return ErrUnknownSwarm
-	}
-	s.streaming, s.playPos, s.window = window > 0, position, window
-	for _, ch := range s.channels {
-		e.markDirty(ch)
-	}
-	return nil
 }

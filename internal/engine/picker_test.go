@@ -34,7 +34,7 @@ func vodRun(t *testing.T, streaming bool, chunks, prefix uint64) (toPrefix, toCo
 	}
 	lc := net.leechNode("vod", []byte(seeders[0].id), int64(len(data)), testCS, Config{}, link{delay: 10 * time.Millisecond})
 	if streaming {
-		if err := lc.eng.SetPlayback(lc.id, 0, 1024); err != nil {
+		if err := lc.eng.SetPlayback(lc.id, 1, 0, 1024); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -47,7 +47,7 @@ func vodRun(t *testing.T, streaming bool, chunks, prefix uint64) (toPrefix, toCo
 		if p := firstMissing(lc); p != pos {
 			pos = p
 			if streaming {
-				_ = lc.eng.SetPlayback(lc.id, pos, 1024)
+				_ = lc.eng.SetPlayback(lc.id, 1, pos, 1024)
 			}
 		}
 		return pos >= prefix
@@ -110,7 +110,7 @@ func TestPickOrder(t *testing.T) {
 			t.Fatalf("rarest-first picked %v, want 40..47", picks)
 		}
 	}
-	_ = lc.SetPlayback(id, 10, 4)
+	_ = lc.SetPlayback(id, 1, 10, 4)
 	picks = lc.pickStreaming(t0, ch, nil, 8)
 	if len(picks) != 4 || picks[0] != 10 || picks[3] != 13 {
 		t.Fatalf("streaming picked %v, want 10..13", picks)

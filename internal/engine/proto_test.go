@@ -21,7 +21,7 @@ var (
 	rawPeer2 = netip.MustParseAddrPort("192.0.2.10:7000")
 )
 
-func seedingEngine(t *testing.T, cfg Config, data []byte) (*Engine, SwarmID) {
+func seedingEngine(t testing.TB, cfg Config, data []byte) (*Engine, SwarmID) {
 	t.Helper()
 	e := New(cfg)
 	id, err := e.AddSwarm(NewSwarmConfig(seededStore(t, data, testCS)))

@@ -73,15 +73,16 @@ type swarm struct {
 	pendingBits bitmap
 	// endgame counts duplicate requests outstanding (channel.extra) across channels.
 	endgame int
-	// Streaming: chunks [playPos, playPos+window) are picked first and in order.
-	streaming       bool
-	playPos, window uint64
-	avoid           map[uint64]avoidEntry // chunk → peer that failed on it last
-	bans            map[netip.AddrPort]*ban
-	wake            time.Time // when an avoided chunk may be asked for again (see wakeAt) // peers barred for misbehaving (peerscore.go)
-	scanStart       uint64    // random start of the picker's scan, spreads peers over the file
-	err             error     // storage failure: the swarm stopped downloading
-	complete        bool
+	// windows are the players' playback windows, in owner order (playback.go); windowTurn
+	// is the one whose turn it is to be served first.
+	windows    []playWindow
+	windowTurn int
+	avoid      map[uint64]avoidEntry   // chunk → peer that failed on it last
+	bans       map[netip.AddrPort]*ban // peers barred for misbehaving (peerscore.go)
+	wake       time.Time               // when an avoided chunk may be asked for again (see wakeAt)
+	scanStart  uint64                  // random start of the picker's scan, spreads peers over the file
+	err        error                   // storage failure: the swarm stopped downloading
+	complete   bool
 	// peaksKnown: the peak hashes are verified (or not needed: we hold chunks), so INTEGRITY
 	// lists need not be searched for them.
 	peaksKnown bool
@@ -207,29 +208,4 @@ func (s *swarm) unpend(i uint64) *channel {
 		s.pendingBits.unset(i)
 	}
 	return p.ch
-}
-
-// windowCovered reports whether every chunk of the streaming window is verified or
-// requested (always true outside streaming mode).
-func (s *swarm) windowCovered() bool {
-	if !s.streaming || s.playPos >= s.n {
-		return true
-	}
-	end := min(s.playPos+s.window, s.n) - 1
-	for i := s.playPos; i <= end; {
-		w := i / 64
-		covered := s.have.words[w] | s.pendingBits.words[w]
-		if i%64 == 0 && end-i >= 63 {
-			if covered != ^uint64(0) {
-				return false
-			}
-			i += 64
-			continue
-		}
-		if covered&(1<<(i%64)) == 0 {
-			return false
-		}
-		i++
-	}
-	return true
 }

@@ -53,6 +53,8 @@ type SwarmInfo struct {
 	// Seeders are established peers that announced every chunk; Leechers the others
 	// (while the content size is unknown, every peer counts as a leecher).
 	Seeders, Leechers int
+	// PlaybackWindows counts the players' windows the picker serves first (SetPlayback).
+	PlaybackWindows int
 }
 
 // PeerInfo is a read-only view of one established channel.
@@ -78,6 +80,7 @@ func (s *swarm) info() SwarmInfo {
 		ID: s.id, Have: s.have.count, Total: s.n, Err: s.err,
 		BytesUp: s.traffic.payloadUp, BytesDown: s.traffic.payloadDown,
 		RawUp: s.traffic.rawUp, RawDown: s.traffic.rawDown,
+		PlaybackWindows: len(s.windows),
 	}
 	for _, ch := range s.channels {
 		if ch.state != stateEstablished {

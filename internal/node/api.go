@@ -71,13 +71,27 @@ func (n *Node) Progress(ctx context.Context, id engine.SwarmID) (have, total uin
 	return have, total, err
 }
 
-// SetPlayback puts swarm id in streaming mode: window chunks from position on are requested
-// first and in order; a window of 0 returns it to bulk mode (engine.SetPlayback). The
-// requests it causes go out at once.
-func (n *Node) SetPlayback(ctx context.Context, id engine.SwarmID, position, window uint64) error {
+// SetPlayback sets owner's playback window in swarm id: window chunks from position on are
+// requested first and in order, alongside the other owners' windows; a window of 0 clears
+// it (engine.SetPlayback). The requests it causes go out at once.
+func (n *Node) SetPlayback(ctx context.Context, id engine.SwarmID, owner engine.PlaybackID, position, window uint64) error {
 	var err error
 	if derr := n.do(ctx, func(now time.Time, e *engine.Engine) {
-		if err = e.SetPlayback(id, position, window); err == nil {
+		if err = e.SetPlayback(id, owner, position, window); err == nil {
+			e.Flush(now)
+		}
+	}); derr != nil {
+		return derr
+	}
+	return err
+}
+
+// ClearPlayback drops owner's playback window in swarm id (engine.ClearPlayback); the
+// requests the freed room allows go out at once.
+func (n *Node) ClearPlayback(ctx context.Context, id engine.SwarmID, owner engine.PlaybackID) error {
+	var err error
+	if derr := n.do(ctx, func(now time.Time, e *engine.Engine) {
+		if err = e.ClearPlayback(id, owner); err == nil {
 			e.Flush(now)
 		}
 	}); derr != nil {

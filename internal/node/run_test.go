@@ -219,7 +219,16 @@ func TestAPI(t *testing.T) {
 	events, stop := leecher.Subscribe(1 << 14)
 	defer stop()
 	id := addPair(t, ctx, seeder, leecher, seed, leech)
-	if err := leecher.SetPlayback(ctx, id, 0, 64); err != nil {
+	if err := leecher.SetPlayback(ctx, id, 1, 0, 64); err != nil {
+		t.Fatal(err)
+	}
+	if err := leecher.SetPlayback(ctx, id, 2, 4000, 64); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := leecher.SwarmInfo(ctx, id); err != nil || info.PlaybackWindows != 2 {
+		t.Fatalf("SwarmInfo after two SetPlayback: %+v %v", info, err)
+	}
+	if err := leecher.ClearPlayback(ctx, id, 2); err != nil {
 		t.Fatal(err)
 	}
 	if err := leecher.SetRateLimit(ctx, id, 0, 100e6); err != nil {
@@ -229,6 +238,9 @@ func TestAPI(t *testing.T) {
 	info, err := leecher.SwarmInfo(ctx, id)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if info.PlaybackWindows != 1 {
+		t.Fatalf("%d playback windows, want owner 1's", info.PlaybackWindows)
 	}
 	if info.BytesDown != uint64(len(data)) || info.Have != info.Total || info.Seeders != 1 || info.RawDown < info.BytesDown {
 		t.Fatalf("SwarmInfo %+v", info)
@@ -243,9 +255,10 @@ func TestAPI(t *testing.T) {
 	}
 	const unknown = engine.SwarmID("nope")
 	for name, err := range map[string]error{
-		"SetPlayback":  leecher.SetPlayback(ctx, unknown, 0, 1),
-		"SetRateLimit": leecher.SetRateLimit(ctx, unknown, 1, 1),
-		"RemoveSwarm":  leecher.RemoveSwarm(ctx, unknown),
+		"SetPlayback":   leecher.SetPlayback(ctx, unknown, 1, 0, 1),
+		"ClearPlayback": leecher.ClearPlayback(ctx, unknown, 1),
+		"SetRateLimit":  leecher.SetRateLimit(ctx, unknown, 1, 1),
+		"RemoveSwarm":   leecher.RemoveSwarm(ctx, unknown),
 	} {
 		if !errors.Is(err, engine.ErrUnknownSwarm) {
 			t.Errorf("%s on an unknown swarm: %v", name, err)

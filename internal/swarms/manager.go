@@ -82,6 +82,9 @@ type Manager struct {
 	// listDirty: the persisted swarm list is out of date.
 	listDirty bool
 
+	// playbackOwners numbers the readers' playback windows (the last one handed out).
+	playbackOwners engine.PlaybackID
+
 	subs subscribers
 	// pings carries watchdog probes into Run's loop (see Ping).
 	pings chan chan error
@@ -205,7 +208,7 @@ loop:
 	return runErr
 }
 
-// playbackResetTimeout bounds the call that turns streaming off when the last reader leaves.
+// playbackResetTimeout bounds the call that drops a closed reader's playback window.
 const playbackResetTimeout = time.Second
 
 // shutdown stops openers, saves checkpoints, closes channels and the stores.

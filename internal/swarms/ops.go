@@ -412,12 +412,6 @@ func (m *Manager) Peers(ctx context.Context, id ID) ([]Peer, error) {
 	return out, nil
 }
 
-// SetPlayback tells the picker where a player reads: chunks from position on, window
-// chunks wide, are fetched first and in order (0 turns streaming off).
-func (m *Manager) SetPlayback(ctx context.Context, id ID, position, window uint64) error {
-	return m.node.SetPlayback(ctx, engine.SwarmID(id), position, window)
-}
-
 // addPeers adds new peers to e's known peers and its record; m.mu must be held.
 func (e *entry) addPeers(peers []netip.AddrPort) bool {
 	added := false

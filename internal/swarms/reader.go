@@ -7,6 +7,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/ppsppd/ppsppd/internal/engine"
 	"github.com/ppsppd/ppsppd/internal/storage"
 )
 
@@ -14,16 +15,23 @@ import (
 const playbackWindow = 256
 
 // Reader reads a swarm's content for a player while it downloads: a read waits until
-// the chunks it covers are verified, and moves the swarm's playback position there so
-// the picker fetches them first. Bytes come only from verified storage. A Reader is for
-// one goroutine (an HTTP request); the context given to OpenReader bounds its waits.
+// the chunks it covers are verified, and moves the reader's own playback window there so
+// the picker fetches them first. Several readers of one swarm (two players, or a player's
+// two connections: a video's start and its index at the end) each keep their window.
+// Bytes come only from verified storage. A Reader is for one goroutine (an HTTP request);
+// the context given to OpenReader bounds its waits.
 type Reader struct {
 	m   *Manager
 	e   *entry
 	ctx context.Context
 	pos int64
+	// owner names this reader's window in the engine (engine.PlaybackID).
+	owner engine.PlaybackID
 
-	closeOnce sync.Once
+	// windowMu orders the calls that set and clear the window, so that none sets it after
+	// Close has cleared it; closed is set by Close.
+	windowMu sync.Mutex
+	closed   bool
 }
 
 // OpenReader returns a reader of swarm id. Close it to drop its playback window.
@@ -38,7 +46,8 @@ func (m *Manager) OpenReader(ctx context.Context, id ID) (*Reader, error) {
 		return nil, fmt.Errorf("swarm %v is %v", id, e.state)
 	}
 	e.readers++
-	return &Reader{m: m, e: e, ctx: ctx}, nil
+	m.playbackOwners++
+	return &Reader{m: m, e: e, ctx: ctx, owner: m.playbackOwners}, nil
 }
 
 // Size waits until the content size is known (a download learns it from the peak hashes,
@@ -88,8 +97,7 @@ func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
 			}
 			if !moved && cs > 0 {
 				// Not there yet: have the picker fetch from here on, in order.
-				moved = true
-				_ = r.m.SetPlayback(r.ctx, r.e.id, uint64(off/cs), playbackWindow)
+				moved = r.setWindow(uint64(off / cs))
 			}
 		}
 		if err := r.block(wait); err != nil {
@@ -127,19 +135,38 @@ func (r *Reader) Seek(offset int64, whence int) (int64, error) {
 	return offset, nil
 }
 
-// Close drops the reader's playback window once no other reader of the swarm remains.
+// setWindow moves the reader's playback window to chunk pos. It reports false when the
+// swarm is not in the node yet (its store is open, the node not told): the next wake-up
+// tries again. Other failures (too many windows, the caller gone) leave the read waiting
+// without priority.
+func (r *Reader) setWindow(pos uint64) bool {
+	r.windowMu.Lock()
+	defer r.windowMu.Unlock()
+	if r.closed {
+		return true
+	}
+	err := r.m.node.SetPlayback(r.ctx, engine.SwarmID(r.e.id), r.owner, pos, playbackWindow)
+	return !errors.Is(err, engine.ErrUnknownSwarm)
+}
+
+// Close drops the reader's playback window; other readers of the swarm keep theirs.
 func (r *Reader) Close() error {
-	r.closeOnce.Do(func() {
-		r.m.mu.Lock()
-		r.e.readers--
-		last := r.e.readers == 0 && r.e.inNode
-		r.m.mu.Unlock()
-		if last {
-			ctx, cancel := context.WithTimeout(context.Background(), playbackResetTimeout)
-			defer cancel()
-			_ = r.m.SetPlayback(ctx, r.e.id, 0, 0)
-		}
-	})
+	r.windowMu.Lock()
+	defer r.windowMu.Unlock()
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	r.m.mu.Lock()
+	r.e.readers--
+	inNode := r.e.inNode
+	r.m.mu.Unlock()
+	if inNode {
+		// Not the reader's context: it is often cancelled already (the client hung up).
+		ctx, cancel := context.WithTimeout(context.Background(), playbackResetTimeout)
+		defer cancel()
+		_ = r.m.node.ClearPlayback(ctx, engine.SwarmID(r.e.id), r.owner)
+	}
 	return nil
 }
 
