@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/textproto"
 	"strings"
 	"time"
 
@@ -73,9 +74,42 @@ func (s *Server) serveContent(w http.ResponseWriter, r *http.Request, path strin
 	// (RFC 9110 §8.8.3); If-Range and If-None-Match compare against it.
 	h.Set("ETag", `"`+req.id.String()+`"`)
 	h.Set("Accept-Ranges", "bytes")
+	if !dropEmptySuffixRanges(r) {
+		h.Set("Content-Range", fmt.Sprintf("bytes */%d", body.size))
+		return replyError(http.StatusRequestedRangeNotSatisfiable, "range not satisfiable: a suffix of 0 bytes selects nothing", nil)
+	}
 	// No name: ServeContent would guess the type from it, and ours is already set.
 	http.ServeContent(w, r, "", time.Time{}, body)
 	return nil
+}
+
+// isZero reports whether s is a decimal zero ("0", "000").
+func isZero(s string) bool { return s != "" && strings.TrimLeft(s, "0") == "" }
+
+// dropEmptySuffixRanges removes "-0" (the last zero bytes) from a Range header, which
+// selects nothing (RFC 9110 §14.1.1: a suffix-length of 0 is unsatisfiable) but which
+// net/http answers with a 206 of an inverted, empty range. It reports false when no range
+// is left, so the request is answered 416.
+func dropEmptySuffixRanges(r *http.Request) bool {
+	rng := r.Header.Get("Range")
+	specs, ok := strings.CutPrefix(rng, "bytes=")
+	if !ok {
+		return true // not a byte range: ServeContent decides
+	}
+	var kept []string
+	for _, spec := range strings.Split(specs, ",") {
+		// Read the spec as net/http does: blanks trimmed around it and around both ends.
+		start, end, _ := strings.Cut(textproto.TrimString(spec), "-")
+		if textproto.TrimString(start) == "" && isZero(textproto.TrimString(end)) {
+			continue
+		}
+		kept = append(kept, spec)
+	}
+	if len(kept) == 0 {
+		return false
+	}
+	r.Header.Set("Range", "bytes="+strings.Join(kept, ","))
+	return true
 }
 
 // findOrStart returns the swarm's status, adding it first if the daemon does not hold it
