@@ -239,9 +239,9 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data, cut bool) {
 		e.chunkFailed(now, ch, i, true)
 		e.report(now, ch, offUnverifiable)
 		return
-	case oversize || errors.Is(err, hashtree.ErrBadLength):
+	case isVerifyError(err) && (oversize || errors.Is(err, hashtree.ErrBadLength)):
 		// Shorter than the chunk, or longer and the chunk's own bytes fail: not a chunk
-		// of our tree's shape at all (isVerifyError covers ErrBadLength).
+		// of our tree's shape at all. (A storage failure is ours, whatever the length.)
 		e.misfitChunk(now, ch, i)
 		return
 	case isVerifyError(err):
