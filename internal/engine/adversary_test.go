@@ -213,6 +213,10 @@ func TestAdversarySimulation(t *testing.T) {
 			if r.liar.RequestedChunks > c.maxRequested {
 				t.Fatalf("liar asked for %d chunks (%d REQUESTs), bound %d", r.liar.RequestedChunks, r.liar.Requests, c.maxRequested)
 			}
+			if !c.persistent && r.stats.PeersBanned != 0 {
+				// It errs on first sends only: dropping it would only slow the download.
+				t.Fatalf("a peer that spoils only first sends was dropped: %+v", r.stats)
+			}
 			if c.persistent && c.every == 1 && !c.completes && r.fromLiar != 0 {
 				t.Fatalf("%d chunks credited to a peer that lies about every one", r.fromLiar)
 			}

@@ -97,6 +97,8 @@ type channel struct {
 	scoreAt     time.Time
 	goodChunks  int
 	badChunks   int
+	misfits     int // bad chunks that could not be their chunk at all (peerscore.go)
+	lastMisfits int // those of misfits that were for the content's last chunk
 	probation   bool
 	pausedUntil time.Time
 

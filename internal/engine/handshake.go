@@ -219,7 +219,7 @@ func (e *Engine) acceptHandshake(now time.Time, from netip.AddrPort, b []byte) {
 	e.emit(Event{Kind: EventPeerConnected, Swarm: off.swarm.id, Peer: from})
 	// Datagram 1 may carry minor payload after the HANDSHAKE (§3.1.1 step 1).
 	for _, m := range dg.Messages[1:] {
-		e.handleMessage(now, ch, m)
+		e.handleMessage(now, ch, m, false)
 	}
 	if err != nil {
 		e.stats.Drops[DropMalformed]++

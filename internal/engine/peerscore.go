@@ -28,6 +28,17 @@ import (
 //     limit). A peer too slow for the score to reach the limit is disconnected when, over
 //     its channel's life, it sent at least DisconnectScore bad chunks and more than three
 //     bad ones per good one (mostlyBad).
+//   - A DATA that cannot be its chunk at all (a misfit: shorter than the chunk, longer with
+//     a chunk cut from it that fails, or with peak hashes for another chunk count) shows
+//     that the peer's swarm has another shape than ours: another chunk size or content
+//     length. Ours may be the wrong one (a user's --chunk-size or --size), but either way no
+//     chunk from that peer will ever verify. A misfit weighs like a bad chunk, and a peer
+//     that sent misfitLimit (3) of them and not one good chunk is disconnected at once (issue
+//     16): its chunks would only come slower and slower, since we acknowledge none and its
+//     congestion timeout doubles (1 s, 2 s, 4 s, ...), and the score would take a minute to
+//     reach the limit. A peer that errs now and then has sent good chunks in between.
+//     With a wrong content length that gives the same chunk count, only the last chunk
+//     misfits: misfitLimit misfits of the last chunk disconnect too.
 //   - A disconnected peer is banned, per swarm and address, for BanTime, doubled for each
 //     repeat up to MaxBanTime. Its handshakes are not answered meanwhile, and we do not
 //     connect to it.
@@ -59,6 +70,7 @@ const (
 	offBadHave                     // HAVE for chunks outside the content
 	offOversizeData                // DATA longer than its chunk; the chunk is checked on its own
 	offUnverifiable                // DATA without the uncle hashes to check it (maybe lost on the way)
+	offMisfit                      // DATA that cannot be its chunk: length or peaks of another tree shape
 	numOffences
 )
 
@@ -76,10 +88,12 @@ var offenceWeight = [numOffences]float64{
 	offBadHave:      1,
 	offOversizeData: 0,
 	offUnverifiable: 0.25,
+	offMisfit:       1,
 }
 
 var (
 	errBadData      = errors.New("sent mostly chunks that failed verification")
+	errMisfit       = errors.New("sent only chunks that failed verification: their length or peak hashes fit another chunk size or content length")
 	errMalformed    = errors.New("sent too many malformed datagrams")
 	errIgnoredChoke = errors.New("kept requesting while choked")
 	errFlood        = errors.New("flooded us with requests")
@@ -110,21 +124,28 @@ func (e *Engine) report(now time.Time, ch *channel, o offence) bool {
 	}
 	ch.decayScore(now, e.cfg.ScoreHalfLife)
 	ch.score += offenceWeight[o]
-	if o == offBadChunk || o == offBadPeaks {
+	if o == offBadChunk || o == offBadPeaks || o == offMisfit {
 		ch.badChunks++
 	}
-	if ch.score+scoreSlack < e.cfg.DisconnectScore && !ch.mostlyBad(e.cfg.DisconnectScore) {
+	if o == offMisfit {
+		ch.misfits++
+	}
+	misfit := ch.misfit(misfitLimit)
+	if ch.score+scoreSlack < e.cfg.DisconnectScore && !ch.mostlyBad(e.cfg.DisconnectScore) && !misfit {
 		return false
 	}
 	var reason error
-	switch o {
-	case offBadDatagram:
+	switch {
+	case misfit:
+		e.stats.ClosedBadData++
+		reason = errMisfit
+	case o == offBadDatagram:
 		e.stats.ClosedMalformed++
 		reason = errMalformed
-	case offIgnoredChoke:
+	case o == offIgnoredChoke:
 		e.stats.ClosedIgnoredChoke++
 		reason = errIgnoredChoke
-	case offRequestFlood:
+	case o == offRequestFlood:
 		e.stats.ClosedFlood++
 		reason = errFlood
 	default:
@@ -133,6 +154,20 @@ func (e *Engine) report(now time.Time, ch *channel, o offence) bool {
 	}
 	e.disconnect(now, ch, reason)
 	return true
+}
+
+// misfitLimit is how many misfit chunks, with no good chunk, disconnect a peer. More than
+// one, so that a peer that spoils the first send of a chunk or two at the start of a
+// download is not dropped; few, so that a download with a wrong chunk size or content
+// length fails within a second or two (issue 16).
+const misfitLimit = 3
+
+// misfit: over the channel's life, the peer sent at least limit chunks that cannot be
+// theirs and not one that verified (its swarm is not shaped like ours), or limit misfits
+// of the last chunk (its content length is not ours: with the same chunk count, every
+// other chunk verifies).
+func (ch *channel) misfit(limit int) bool {
+	return ch.misfits >= limit && (ch.goodChunks == 0 || ch.lastMisfits >= limit)
 }
 
 // mostlyBad: over the channel's life, at least limit bad chunks and more than

@@ -49,19 +49,20 @@ func (e *Engine) receive(now time.Time, from netip.AddrPort, b []byte) {
 		if ch.state == stateClosed {
 			return
 		}
-		e.handleMessage(now, ch, m)
-		if _, isData := m.(*wire.Data); isData && (k+1 < len(dg.Messages) || err != nil) {
-			if k+1 < len(dg.Messages) {
-				if _, alsoData := dg.Messages[k+1].(*wire.Data); alsoData {
-					continue // DATA for consecutive chunks (§8.6)
-				}
-			}
+		cut := cutData(dg.Messages, k, err)
+		if cut {
 			// DATA comes last in a datagram (§8.6; libswift's always is): what follows is
 			// the excess of a DATA longer than its chunk, which the decoder cut at the
 			// chunk size. Counted, and neither taken as messages nor held against the peer
-			// as malformed.
+			// as malformed; the DATA is judged knowing it was longer (onData).
 			e.oversizeData(now, ch, len(b)-decodedLen(&ctx, dg.Messages[:k+1]))
 			err = nil
+			if ch.state == stateClosed {
+				return
+			}
+		}
+		e.handleMessage(now, ch, m, cut)
+		if cut {
 			break
 		}
 	}
@@ -73,7 +74,22 @@ func (e *Engine) receive(now time.Time, from netip.AddrPort, b []byte) {
 	e.markDirty(ch)
 }
 
-func (e *Engine) handleMessage(now time.Time, ch *channel, m wire.Message) {
+// cutData reports whether message k is a DATA the decoder cut at the chunk size: bytes
+// follow it that are not DATA for the next chunks (§8.6), or that did not decode.
+func cutData(msgs []wire.Message, k int, err error) bool {
+	if _, isData := msgs[k].(*wire.Data); !isData {
+		return false
+	}
+	if k+1 < len(msgs) {
+		_, alsoData := msgs[k+1].(*wire.Data)
+		return !alsoData // DATA for consecutive chunks is not cut
+	}
+	return err != nil
+}
+
+// handleMessage dispatches one message of an established channel's datagram; cut tells
+// that a DATA was longer than its chunk (see cutData).
+func (e *Engine) handleMessage(now time.Time, ch *channel, m wire.Message, cut bool) {
 	if h, ok := m.(*wire.Handshake); ok {
 		switch {
 		case h.IsClose():
@@ -98,7 +114,7 @@ func (e *Engine) handleMessage(now time.Time, ch *channel, m wire.Message) {
 			}
 		}
 	case *wire.Data:
-		e.onData(now, ch, m)
+		e.onData(now, ch, m, cut)
 	case *wire.Ack:
 		e.onAck(now, ch, m)
 	case *wire.Request:
@@ -176,7 +192,7 @@ func (e *Engine) addPeerHave(ch *channel, r bins.ChunkRange) bool {
 
 // onData verifies a chunk before anything else happens to it (§5.2): a chunk that fails is
 // discarded, never stored, acknowledged or forwarded.
-func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data) {
+func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data, cut bool) {
 	// The hashes received so far serve this DATA. They may have come in earlier datagrams
 	// when they did not fit beside it (§5.3), so they are kept until a DATA arrives.
 	defer ch.clearCandidates()
@@ -199,6 +215,7 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data) {
 		return
 	}
 	payload := e.chunkBytes(s, i, m.Payload)
+	oversize := cut || len(payload) < len(m.Payload)
 	if len(payload) < len(m.Payload) {
 		e.oversizeData(now, ch, len(m.Payload)-len(payload))
 		if ch.state == stateClosed {
@@ -221,6 +238,11 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data) {
 		e.releaseChunk(now, ch, i)
 		e.chunkFailed(now, ch, i, true)
 		e.report(now, ch, offUnverifiable)
+		return
+	case isVerifyError(err) && (oversize || errors.Is(err, hashtree.ErrBadLength)):
+		// Shorter than the chunk, or longer and the chunk's own bytes fail: not a chunk
+		// of our tree's shape at all. (A storage failure is ours, whatever the length.)
+		e.misfitChunk(now, ch, i)
 		return
 	case isVerifyError(err):
 		e.badChunk(now, ch, i)
@@ -296,13 +318,23 @@ func (e *Engine) announce(s *swarm, i uint64) {
 func (e *Engine) learnPeaks(now time.Time, ch *channel, i uint64) bool {
 	s := ch.swarm
 	if _, err := s.store.AddPeaks(ch.cands); err != nil {
-		if errors.Is(err, hashtree.ErrHashMismatch) && peakListCovers(ch.cands) > i {
+		covers := peakListCovers(ch.cands)
+		switch {
+		case covers <= i:
+			return true // no peaks among the hashes: they may come with a later DATA
+		case errors.Is(err, hashtree.ErrHashMismatch):
 			e.stats.BadPeaks++
 			e.releaseChunk(now, ch, i) // ask again, maybe elsewhere
 			e.report(now, ch, offBadPeaks)
 			return false
+		case s.n != 0 && covers != s.n:
+			// Peaks for another chunk count than the content length we were given says:
+			// the uncles that follow are for that other tree, so none of its chunks can
+			// verify here (issue 16: a wrong --size or --chunk-size).
+			e.misfitChunk(now, ch, i)
+			return false
 		}
-		return true // no peaks among the hashes: they may come with a later DATA
+		return true
 	}
 	s.peaksKnown = true
 	if s.n != 0 {
@@ -416,6 +448,21 @@ func (e *Engine) badChunk(now time.Time, ch *channel, i uint64) {
 		e.chunkFailed(now, ch, i, true)
 	}
 	e.report(now, ch, offBadChunk)
+}
+
+// misfitChunk discards a DATA that cannot be chunk i of our tree (see offMisfit): a bad
+// chunk whose peer, if it never sent a good one, is dropped soon (peerscore.go).
+func (e *Engine) misfitChunk(now time.Time, ch *channel, i uint64) {
+	e.stats.BadChunks++
+	e.stats.MisfitChunks++
+	if ch.swarm.n != 0 && i == ch.swarm.n-1 {
+		ch.lastMisfits++
+	}
+	e.releaseChunk(now, ch, i)
+	if i < ch.swarm.n {
+		e.chunkFailed(now, ch, i, true)
+	}
+	e.report(now, ch, offMisfit)
 }
 
 // onAck frees the window slots of acknowledged DATA and feeds LEDBAT (RFC 7574 §3.4,

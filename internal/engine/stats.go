@@ -36,6 +36,9 @@ type Stats struct {
 	ServeFailures   uint64 // requested chunks we have but could not send (hash or length unknown)
 	DuplicateChunks uint64 // DATA for chunks we already had
 	BadChunks       uint64 // DATA that failed verification (discarded, never stored or forwarded)
+	// MisfitChunks: those of BadChunks that could not be their chunk at all (wrong length,
+	// or peak hashes for another chunk count): the peer's swarm has another shape than ours.
+	MisfitChunks uint64
 	// UnverifiableChunks: DATA whose hashes were lost with an earlier datagram; discarded
 	// and asked for again, without blaming the peer.
 	UnverifiableChunks uint64

@@ -48,6 +48,7 @@ func nodeMetrics(snap node.Snapshot) NodeMetrics {
 		},
 		PeerFaults: []Count{
 			{Name: "oversize_data", Value: st.OversizeData},
+			{Name: "misfit_chunks", Value: st.MisfitChunks},
 			{Name: "bad_peaks", Value: st.BadPeaks},
 			{Name: "request_refused", Value: st.RequestsRefused},
 			{Name: "request_duplicate", Value: st.DuplicateRequests},
