@@ -64,7 +64,10 @@ func TestGetSurvivesKill9(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(150+r.IntN(250)) * time.Millisecond)
+		// Kill at a random point after this run has checkpointed something of its own (the
+		// machine may be slow: a fixed delay could kill every run before it got any data).
+		waitCheckpointRewritten(t, dst+".ppsppd", &out)
+		time.Sleep(time.Duration(r.IntN(300)) * time.Millisecond)
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		_ = cmd.Wait()
 		resumed := 0
@@ -160,6 +163,28 @@ func TestDaemonSurvivesKill9(t *testing.T) {
 		}
 	}
 	d.stop(t)
+}
+
+// waitCheckpointRewritten waits until the checkpoint at path has been written twice by the
+// running get (once when it opens the download, again once chunks are verified), or the
+// get has finished.
+func waitCheckpointRewritten(t *testing.T, path string, out *lockedBuffer) {
+	t.Helper()
+	var first os.FileInfo
+	waitUntil(t, "a checkpoint with progress", func() bool {
+		if strings.Contains(out.String(), "complete and verified") {
+			return true
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			return false
+		}
+		if first == nil {
+			first = fi
+			return false
+		}
+		return !fi.ModTime().Equal(first.ModTime()) || fi.Size() != first.Size()
+	})
 }
 
 // waitUntil polls cond, failing after a generous bound (against hangs, not for speed).

@@ -34,7 +34,7 @@ func TestFullGETEqualsContent(t *testing.T) {
 			t.Errorf("%s: %q, want %q", key, got, want)
 		}
 	}
-	if n := m.swarms[id].openReaders(); n != 0 {
+	if n := readersAfterReply(m.swarms[id]); n != 0 {
 		t.Errorf("%d readers still open after the request", n)
 	}
 }
