@@ -44,6 +44,8 @@ type entry struct {
 	// at the next chunk verified or state change.
 	readers int
 	changed chan struct{}
+	// play orders the reads waiting for chunks (playback.go); it has a lock of its own.
+	play playQueue
 
 	lastPeerErr  string // why the last peer channel closed, with its address
 	progressed   bool   // chunks verified since the last progress event

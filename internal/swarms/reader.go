@@ -41,9 +41,19 @@ func (m *Manager) OpenReader(ctx context.Context, id ID) (*Reader, error) {
 	return &Reader{m: m, e: e, ctx: ctx}, nil
 }
 
-// Size waits until the content size is known (a download learns it from the peak hashes,
-// RFC 7574 §5.6) and returns it.
+// Size waits until the content size is known and returns it.
+//
+// A download learns the chunk count from the peak hashes (RFC 7574 §5.6), but the size in
+// bytes only with the last chunk, whose length nothing else tells. So once the count is
+// known, Size has the picker fetch the last chunk first: in bulk mode it would come at a
+// random point of the download, and a player waits for the size before its first byte.
 func (r *Reader) Size() (int64, error) {
+	var last *playWait
+	defer func() {
+		if last != nil {
+			r.endWait(last)
+		}
+	}()
 	for {
 		r.m.mu.Lock()
 		size, st := r.e.size, r.e.store
@@ -57,6 +67,11 @@ func (r *Reader) Size() (int64, error) {
 		if size >= 0 {
 			return size, nil
 		}
+		if last == nil && st != nil {
+			if n := st.NumChunks(); n > 0 {
+				last = r.beginWait(n-1, 1)
+			}
+		}
 		if err := r.block(wait); err != nil {
 			return 0, err
 		}
@@ -69,7 +84,12 @@ func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	moved := false
+	var w *playWait
+	defer func() {
+		if w != nil {
+			r.endWait(w)
+		}
+	}()
 	for {
 		r.m.mu.Lock()
 		st, cs := r.e.store, int64(r.e.rec.ChunkSize)
@@ -86,10 +106,10 @@ func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
 			if !errors.Is(err, storage.ErrNotVerified) && !errors.Is(err, storage.ErrContentChanged) {
 				return n, err
 			}
-			if !moved && cs > 0 {
-				// Not there yet: have the picker fetch from here on, in order.
-				moved = true
-				_ = r.m.SetPlayback(r.ctx, r.e.id, uint64(off/cs), playbackWindow)
+			if w == nil && cs > 0 {
+				// Not there yet: have the picker fetch from here on, in order, once no
+				// older read waits (playback.go).
+				w = r.beginWait(uint64(off/cs), playbackWindow)
 			}
 		}
 		if err := r.block(wait); err != nil {
@@ -135,9 +155,10 @@ func (r *Reader) Close() error {
 		last := r.e.readers == 0 && r.e.inNode
 		r.m.mu.Unlock()
 		if last {
-			ctx, cancel := context.WithTimeout(context.Background(), playbackResetTimeout)
-			defer cancel()
-			_ = r.m.SetPlayback(ctx, r.e.id, 0, 0)
+			// Under the queue's lock, so that it lands after any position a wait set.
+			r.e.play.mu.Lock()
+			defer r.e.play.mu.Unlock()
+			r.setPlayback(0, 0)
 		}
 	})
 	return nil
