@@ -6,7 +6,7 @@ FUZZTIME ?= 60s
 FUZZ_TARGETS := ./internal/wire:FuzzDatagram ./internal/wire:FuzzOptions ./internal/engine:FuzzEngine ./internal/hashtree:FuzzPeerInput ./internal/capture:FuzzRead ./internal/swarmurl:FuzzParse ./internal/storage:FuzzCheckpoint ./internal/config:FuzzDecode ./internal/gateway/cmd:FuzzParseLine ./internal/gateway/http:FuzzParseContentRequest ./internal/gateway/http:FuzzRangeHeader
 CAPTURE  ?= testdata/interop/vod-1025B-sha1-1024.pcap
 
-.PHONY: build test fmt-check vet bench bench-transfer bench-daemon fuzz run demo dissect clean
+.PHONY: build test fmt-check vet bench bench-transfer bench-daemon bench-http fuzz run demo dissect clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ppsppd
@@ -47,6 +47,13 @@ demo: build
 # 1,000 swarms added over the CMD port of a real daemon, then a restart (times, RSS, LIST).
 bench-daemon:
 	$(GO) test -run '^$$' -bench Daemon1000 -benchtime 1x ./cmd/ppsppd
+
+# The HTTP gateway with real daemons over loopback: throughput of a seeded 512 MiB swarm
+# (PPSPPD_BENCH_MIB=N for less) next to reading the file from disk, time to first byte of
+# Range reads into a swarm not downloaded yet, ffprobe of a 100 MiB moov-at-end MP4 next
+# to its whole download (needs ffmpeg; curl is used when present).
+bench-http:
+	$(GO) test -run '^$$' -bench 'GatewayThroughput|GatewayTTFB|FFprobeMoovAtEnd' -benchtime 1x -v ./cmd/ppsppd
 
 dissect: build
 	./$(BIN) dissect $(CAPTURE)

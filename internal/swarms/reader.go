@@ -50,9 +50,14 @@ func (m *Manager) OpenReader(ctx context.Context, id ID) (*Reader, error) {
 	return &Reader{m: m, e: e, ctx: ctx, owner: m.playbackOwners}, nil
 }
 
-// Size waits until the content size is known (a download learns it from the peak hashes,
-// RFC 7574 §5.6) and returns it.
+// Size waits until the content size is known and returns it.
+//
+// A download learns the chunk count from the peak hashes (RFC 7574 §5.6), but the size in
+// bytes only with the last chunk, whose length nothing else tells. So once the count is
+// known, Size points the reader's window at the last chunk: in bulk mode it would come at a
+// random point of the download, and a player waits for the size before its first byte.
 func (r *Reader) Size() (int64, error) {
+	askedLast := false
 	for {
 		r.m.mu.Lock()
 		size, st := r.e.size, r.e.store
@@ -65,6 +70,11 @@ func (r *Reader) Size() (int64, error) {
 		r.m.mu.Unlock()
 		if size >= 0 {
 			return size, nil
+		}
+		if !askedLast && st != nil {
+			if n := st.NumChunks(); n > 0 {
+				askedLast = r.setWindow(n-1, 1)
+			}
 		}
 		if err := r.block(wait); err != nil {
 			return 0, err
@@ -97,7 +107,7 @@ func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
 			}
 			if !moved && cs > 0 {
 				// Not there yet: have the picker fetch from here on, in order.
-				moved = r.setWindow(uint64(off / cs))
+				moved = r.setWindow(uint64(off/cs), playbackWindow)
 			}
 		}
 		if err := r.block(wait); err != nil {
@@ -135,17 +145,17 @@ func (r *Reader) Seek(offset int64, whence int) (int64, error) {
 	return offset, nil
 }
 
-// setWindow moves the reader's playback window to chunk pos. It reports false when the
+// setWindow moves the reader's playback window to chunks [pos, pos+width). It reports false when the
 // swarm is not in the node yet (its store is open, the node not told): the next wake-up
 // tries again. Other failures (too many windows, the caller gone) leave the read waiting
 // without priority.
-func (r *Reader) setWindow(pos uint64) bool {
+func (r *Reader) setWindow(pos, width uint64) bool {
 	r.windowMu.Lock()
 	defer r.windowMu.Unlock()
 	if r.closed {
 		return true
 	}
-	err := r.m.node.SetPlayback(r.ctx, engine.SwarmID(r.e.id), r.owner, pos, playbackWindow)
+	err := r.m.node.SetPlayback(r.ctx, engine.SwarmID(r.e.id), r.owner, pos, width)
 	return !errors.Is(err, engine.ErrUnknownSwarm)
 }
 
