@@ -24,6 +24,8 @@ type Downloader struct {
 	next   int // index into cfg.Swarms of the next download
 	cur    *download
 	counts DownloadCounts
+	// stopped: Stop closed the channel for good; what comes later is counted, not answered.
+	stopped bool
 }
 
 // DownloaderConfig describes a Downloader.
@@ -64,6 +66,7 @@ type DownloadCounts struct {
 	Completed      int // downloads that verified every chunk
 	Abandoned      int // downloads given up (no answer, stalled, or closed by the seeder)
 	ClosedByPeer   int // channels the seeder closed
+	AfterStop      int // received after Stop
 }
 
 // download is the swarm being downloaded now.
@@ -129,6 +132,40 @@ func (d *Downloader) Start(now time.Time) []Packet {
 	return d.begin(now, nil)
 }
 
+// Stop ends the downloading: the channel open now is closed (§8.4) so that the seeder stops
+// sending, and from now on datagrams are only counted (AfterStop). A channel whose
+// HANDSHAKE is still unanswered is closed when the answer comes.
+func (d *Downloader) Stop() []Packet {
+	d.stopped = true
+	if d.cur == nil || d.cur.theirs == 0 {
+		return nil
+	}
+	out := d.close(nil)
+	d.cur = nil
+	return out
+}
+
+// afterStop counts a datagram that came after Stop and closes the channel it opens, if it
+// answers our last HANDSHAKE.
+func (d *Downloader) afterStop(b []byte) []Packet {
+	d.counts.AfterStop++
+	c := d.cur
+	if c == nil || len(b) < wire.HeaderLen {
+		return nil
+	}
+	ctx := c.ctx
+	dg, _ := wire.DecodeDatagram(b, &ctx)
+	if dg.Channel != c.ours || len(dg.Messages) == 0 {
+		return nil
+	}
+	if h, ok := dg.Messages[0].(*wire.Handshake); ok && !h.IsClose() {
+		c.theirs = h.Source
+		d.cur = nil
+		return d.closeChannel(nil, c)
+	}
+	return nil
+}
+
 // begin starts the next swarm of the list: a fresh tree that trusts only the swarm ID and
 // a HANDSHAKE to channel 0 (§3.1.1 step 1).
 func (d *Downloader) begin(now time.Time, out []Packet) []Packet {
@@ -181,6 +218,9 @@ func (d *Downloader) Handle(now time.Time, from netip.AddrPort, b []byte) []Pack
 		return nil
 	}
 	d.counts.Datagrams++
+	if d.stopped {
+		return d.afterStop(b)
+	}
 	c := d.cur
 	if c == nil || len(b) < wire.HeaderLen {
 		d.counts.Undecodable++
@@ -304,8 +344,9 @@ const maxRequestsPerDatagram = 100
 
 // close sends the explicit close, a HANDSHAKE with source channel 0 (§8.4), so that the
 // seeder frees the channel at once rather than after its timeout.
-func (d *Downloader) close(out []Packet) []Packet {
-	c := d.cur
+func (d *Downloader) close(out []Packet) []Packet { return d.closeChannel(out, d.cur) }
+
+func (d *Downloader) closeChannel(out []Packet, c *download) []Packet {
 	if c.theirs == 0 {
 		return out
 	}

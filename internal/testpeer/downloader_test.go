@@ -53,6 +53,22 @@ func TestDownloaderVerifiesAndRepeats(t *testing.T) {
 	if c.Acks != c.ChunksVerified {
 		t.Fatalf("%d ACKs for %d chunks", c.Acks, c.ChunksVerified)
 	}
+	// The fourth download's HANDSHAKE is out, unanswered: Stop sends nothing, and the
+	// seeder's answer, which comes after, is counted and its channel closed at once (a
+	// HANDSHAKE from source channel 0, §8.4).
+	hs := d.Tick(d.NextDeadline()) // the retry
+	if len(hs) != 1 || len(d.Stop()) != 0 {
+		t.Fatal("a HANDSHAKE retry, then Stop sent something")
+	}
+	answer := seeder.Handle(t0, netip.MustParseAddrPort("192.0.2.9:7000"), hs[0].Data)
+	out := d.Handle(t0, victim, answer[0].Data)
+	if len(out) != 1 || d.Counts().AfterStop != 1 {
+		t.Fatalf("answer after Stop: sent %d, counts %+v", len(out), d.Counts())
+	}
+	open := len(seeder.conns)
+	if len(seeder.Handle(t0, netip.MustParseAddrPort("192.0.2.9:7000"), out[0].Data)) != 0 || len(seeder.conns) != open-1 {
+		t.Fatalf("the seeder holds %d channels after the close, %d before", len(seeder.conns), open)
+	}
 }
 
 // TestDownloaderCountsBadChunks: chunks that fail verification are counted, not stored, and

@@ -55,10 +55,44 @@ func (u *DownloaderUDP) Stats() (DownloadCounts, SocketStats) {
 	return u.d.Counts(), u.stats
 }
 
-// Run downloads until ctx ends, then closes the socket.
+// Close closes the socket; Run returns.
+func (u *DownloaderUDP) Close() error { return u.conn.Close() }
+
+// Run downloads until ctx ends, then closes the channel (Downloader.Stop) and goes on
+// reading and counting what still arrives until Close, so that a load test can account for
+// every datagram the seeder sent.
 func (u *DownloaderUDP) Run(ctx context.Context) error {
-	defer u.conn.Close()
 	buf := make([]byte, 64<<10)
+	if err := u.download(ctx, buf); err != nil {
+		_ = u.conn.Close()
+		return err
+	}
+	u.mu.Lock()
+	out := u.d.Stop()
+	u.mu.Unlock()
+	u.write(out)
+	if err := u.conn.SetReadDeadline(time.Time{}); err != nil {
+		return fmt.Errorf("testpeer: %w", err)
+	}
+	for {
+		n, from, err := u.conn.ReadFromUDPAddrPort(buf)
+		if errors.Is(err, net.ErrClosed) {
+			return nil
+		}
+		if err != nil {
+			_ = u.conn.Close()
+			return fmt.Errorf("testpeer: read after stop: %w", err)
+		}
+		u.mu.Lock()
+		u.stats.Received++
+		u.stats.RecvBytes += int64(n)
+		u.d.Handle(time.Now(), netip.AddrPortFrom(from.Addr().Unmap(), from.Port()), buf[:n])
+		u.mu.Unlock()
+	}
+}
+
+// download is Run's first part.
+func (u *DownloaderUDP) download(ctx context.Context, buf []byte) error {
 	u.mu.Lock()
 	out := u.d.Start(time.Now())
 	u.mu.Unlock()
@@ -81,9 +115,6 @@ func (u *DownloaderUDP) Run(ctx context.Context) error {
 			continue
 		}
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
 			return fmt.Errorf("testpeer: read: %w", err)
 		}
 		u.mu.Lock()

@@ -60,7 +60,8 @@ func run() error {
 	peers := flag.Int("peers", 300, "simulated leechers")
 	ips := flag.Int("ips", 16, "loopback addresses to spread them over (127.0.0.2 on)")
 	perPeer := flag.Int("per-peer", 16, "swarms each leecher downloads in turn")
-	duration := flag.Duration("duration", 20*time.Second, "how long to run")
+	duration := flag.Duration("duration", 20*time.Second, "how long to download")
+	linger := flag.Duration("linger", 2*time.Second, "how long to go on counting arrivals after closing the channels")
 	flag.Parse()
 	to, err := netip.ParseAddrPort(*target)
 	if err != nil {
@@ -108,17 +109,23 @@ func run() error {
 		}()
 	}
 	time.Sleep(*duration)
-	// The kernel's counters are read before the sockets close (closing one forgets them):
-	// what is queued now is what arrived and was not read yet.
+	// Stop: every peer closes its channel and goes on reading. After -linger nothing is in
+	// flight any more; the kernel's counters are read then, before the sockets close
+	// (closing one forgets them).
+	stop()
+	elapsed := time.Since(start)
+	time.Sleep(*linger)
 	ports := make(map[netip.AddrPort]bool, len(socks))
 	for _, s := range socks {
 		ports[s.Addr()] = true
 	}
 	k, kerr := testpeer.ReadKernelUDP(ports)
-	stop()
+	for _, s := range socks {
+		_ = s.Close()
+	}
 	wg.Wait()
 
-	rep := Report{Peers: len(socks), Seconds: time.Since(start).Seconds()}
+	rep := Report{Peers: len(socks), Seconds: elapsed.Seconds()}
 	rep.KernelDrops, rep.UnreadBytes = k.Drops, k.RxQueue
 	if kerr != nil {
 		rep.RunErrors = append(rep.RunErrors, kerr.Error())
