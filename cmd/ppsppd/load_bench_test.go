@@ -141,9 +141,9 @@ wait:
 
 	b.Logf("peers: %d sockets, %.1f s: sent %d datagrams (%d send errors), received %d; kernel drops on their sockets %d, %d bytes unread at the end",
 		rep.Peers, secs, rep.Sent, rep.SendErrs, rep.Received, rep.KernelDrops, rep.UnreadBytes)
-	b.Logf("peers: %d downloads completed, %d abandoned (%d closed by the daemon), %d chunks verified, %d failed, %d duplicates, %d re-request rounds, %d stale datagrams, %d undecodable",
+	b.Logf("peers: %d downloads completed, %d abandoned (%d closed by the daemon), %d chunks verified, %d failed, %d duplicates, %d without peak hashes, %d re-request rounds, %d stale datagrams, %d undecodable",
 		rep.Counts.Completed, rep.Counts.Abandoned, rep.Counts.ClosedByPeer, rep.Counts.ChunksVerified, rep.Counts.ChunksFailed,
-		rep.Counts.Duplicates, rep.Counts.Rerequests, rep.Counts.Stale, rep.Counts.Undecodable)
+		rep.Counts.Duplicates, rep.Counts.Unverifiable, rep.Counts.Rerequests, rep.Counts.Stale, rep.Counts.Undecodable)
 	b.Logf("daemon: rx %.0f tx %.0f datagrams; drops counted by reason %v (total %.0f); kernel drops on its socket %d; UDP InErrors %+d RcvbufErrors %+d machine-wide",
 		rx, tx, after.byReason.minus(before.byReason), counted, kernelDrops,
 		int64(after.snmpInErrors-before.snmpInErrors), int64(after.snmpRcvbuf-before.snmpRcvbuf))
