@@ -21,6 +21,7 @@ type daemon struct {
 	cmdAddr string
 	udp     string
 	http    string // HTTP gateway address
+	stats   string // STATS gateway address; empty when disabled
 	stderr  *lockedBuffer
 	notify  *net.UnixConn
 	config  string // the config file it runs with
@@ -29,6 +30,13 @@ type daemon struct {
 // startDaemon runs `ppsppd serve` on free loopback ports with its state in stateDir and a
 // real unixgram NOTIFY_SOCKET, as systemd provides, and waits for READY=1.
 func startDaemon(t testing.TB, stateDir, extra string) *daemon {
+	t.Helper()
+	return startDaemonStats(t, stateDir, extra, false)
+}
+
+// startDaemonStats is startDaemon with, when stats is set, the STATS gateway on a free
+// loopback port (daemon.stats).
+func startDaemonStats(t testing.TB, stateDir, extra string, stats bool) *daemon {
 	t.Helper()
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "notify.sock")
@@ -39,11 +47,14 @@ func startDaemon(t testing.TB, stateDir, extra string) *daemon {
 	d := &daemon{cmdAddr: fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t)), udp: fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)),
 		http:   fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t)),
 		stderr: new(lockedBuffer), notify: notify}
+	if stats {
+		d.stats = fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t))
+	}
 	cfg := filepath.Join(dir, "ppsppd.toml")
 	d.config = cfg
 	// extra goes into the [cmd] table.
-	body := fmt.Sprintf("[node]\nlisten = %q\nstate_dir = %q\n[http]\nlisten = %q\n[stats]\nlisten = \"\"\n[cmd]\nlisten = %q\n%s",
-		d.udp, stateDir, d.http, d.cmdAddr, extra)
+	body := fmt.Sprintf("[node]\nlisten = %q\nstate_dir = %q\n[http]\nlisten = %q\n[stats]\nlisten = %q\n[cmd]\nlisten = %q\n%s",
+		d.udp, stateDir, d.http, d.stats, d.cmdAddr, extra)
 	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
