@@ -167,6 +167,9 @@ type Snapshot struct {
 	Offload  OffloadStats
 	// EventsDropped counts events that slow subscribers missed.
 	EventsDropped uint64
+	// SendFailures counts datagrams the kernel refused to send; ForeignReads datagrams
+	// from a source that is no UDP address. Both are dropped, never silently.
+	SendFailures, ForeignReads uint64
 }
 
 // Snapshot takes a Snapshot on the loop goroutine.
@@ -176,6 +179,7 @@ func (n *Node) Snapshot(ctx context.Context) (Snapshot, error) {
 		s = Snapshot{Stats: e.Stats(), Swarms: e.Swarms(), Channels: e.Channels()}
 	})
 	s.Offload = n.Offload()
+	s.SendFailures, s.ForeignReads = n.sendFailures.Load(), n.foreignReads.Load()
 	n.mu.Lock()
 	s.EventsDropped = n.dropped
 	n.mu.Unlock()

@@ -65,6 +65,11 @@ type Node struct {
 	// Counters of the offload: GSO sends and the datagrams in them, GRO reads that held
 	// more than one datagram. Read with Offload.
 	gsoSends, gsoDatagrams, groReads atomic.Uint64
+	// sendFailures counts datagrams the kernel refused to send (no route, no buffer):
+	// dropped as UDP drops them, but counted, since the engine counted them as sent.
+	// foreignReads counts datagrams from a source that is not a UDP address (never
+	// expected), skipped.
+	sendFailures, foreignReads atomic.Uint64
 
 	mu   sync.Mutex
 	subs map[chan engine.Event]struct{}
@@ -211,6 +216,7 @@ func (n *Node) receive(b *batch) {
 	for _, m := range b.msgs[:b.n] {
 		ua, ok := m.Addr.(*net.UDPAddr)
 		if !ok {
+			n.foreignReads.Add(1)
 			continue
 		}
 		from := ua.AddrPort()
@@ -374,8 +380,12 @@ func (n *Node) sendBatch(msgs []ipv4.Message, segs []int) {
 				msgs, segs = msgs[1:], segs[1:]
 				continue
 			}
-			// A datagram the kernel refuses (e.g. no route) is dropped, as UDP would.
+			// A datagram the kernel refuses (e.g. no route) is dropped, as UDP would, and
+			// counted (a GSO message holds one iovec per datagram).
 			n.log.Debug("udp write", zap.Stringer("to", msgs[0].Addr), zap.Error(err))
+			if sent == 0 {
+				n.sendFailures.Add(uint64(len(msgs[0].Buffers)))
+			}
 			sent = max(sent, 1)
 		}
 		msgs, segs = msgs[sent:], segs[sent:]
@@ -387,6 +397,7 @@ func (n *Node) sendSplit(m ipv4.Message, seg int) {
 	if len(m.Buffers) > 1 {
 		for _, d := range m.Buffers {
 			if _, err := n.conn.WriteTo(d, m.Addr); err != nil {
+				n.sendFailures.Add(1)
 				n.log.Debug("udp write", zap.Error(err))
 			}
 		}
@@ -396,6 +407,7 @@ func (n *Node) sendSplit(m ipv4.Message, seg int) {
 	for len(data) > 0 {
 		k := min(seg, len(data))
 		if _, err := n.conn.WriteTo(data[:k], m.Addr); err != nil {
+			n.sendFailures.Add(1)
 			n.log.Debug("udp write", zap.Error(err))
 		}
 		data = data[k:]

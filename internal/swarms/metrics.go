@@ -31,6 +31,8 @@ func nodeMetrics(snap node.Snapshot) NodeMetrics {
 	for r := range engine.DropReason(len(st.Drops)) {
 		drops = append(drops, Count{Name: r.String(), Value: st.Drops[r]})
 	}
+	// Read by the node but never handed to the engine: from a source that is no UDP address.
+	drops = append(drops, Count{Name: "foreign_source", Value: snap.ForeignReads})
 	return NodeMetrics{
 		DatagramsIn: st.DatagramsIn, DatagramsOut: st.DatagramsOut,
 		BytesIn: st.BytesIn, BytesOut: st.BytesOut,
@@ -58,5 +60,6 @@ func nodeMetrics(snap node.Snapshot) NodeMetrics {
 		Channels:      snap.Channels,
 		GSODatagrams:  snap.Offload.GSODatagrams,
 		EventsDropped: snap.EventsDropped,
+		SendFailures:  snap.SendFailures,
 	}
 }

@@ -38,6 +38,7 @@ var states = []swarmapi.State{
 var (
 	datagramsDesc  = desc("datagrams_total", "UDP datagrams by direction.", "direction")
 	bytesDesc      = desc("bytes_total", "UDP payload bytes by direction.", "direction")
+	sendFailDesc   = desc("datagrams_send_failed_total", "Datagrams the kernel refused to send (counted in datagrams_total tx too).")
 	droppedDesc    = desc("datagrams_dropped_total", "Received datagrams (or their rest) not processed, by reason.", "reason")
 	verifiedDesc   = desc("chunks_verified_total", "Chunks that passed verification against the hash tree and were stored.")
 	servedDesc     = desc("chunks_served_total", "DATA messages sent.")
@@ -70,7 +71,7 @@ type collector struct {
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{datagramsDesc, bytesDesc, droppedDesc, verifiedDesc, servedDesc, badDesc,
+	for _, d := range []*prometheus.Desc{datagramsDesc, bytesDesc, sendFailDesc, droppedDesc, verifiedDesc, servedDesc, badDesc,
 		timeoutsDesc, reqLostDesc, closedDesc, channelsDesc, swarmsDesc, byStateDesc, chunksDesc, peersDesc,
 		swarmErrDesc, swarmStateDesc, payloadDesc, gsoDesc, scrapeDurDesc, buildInfoDesc, eventsLostDesc, swarmEvLost,
 		peerFaultsDesc, bansDesc, banRetriesDesc, backoffsDesc} {
@@ -107,6 +108,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter(bytesDesc, nm.BytesIn, "rx")
 	counter(bytesDesc, nm.BytesOut, "tx")
 	counts(droppedDesc, nm.Drops)
+	counter(sendFailDesc, nm.SendFailures)
 	counter(verifiedDesc, nm.ChunksVerified)
 	counter(servedDesc, nm.ChunksServed)
 	counter(badDesc, nm.BadChunks)

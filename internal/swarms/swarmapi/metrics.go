@@ -38,4 +38,8 @@ type NodeMetrics struct {
 	// SwarmEventsDropped counts swarm events the manager's own subscribers (gateways,
 	// commands) missed. Either means a status was briefly out of date, never lost data.
 	EventsDropped, SwarmEventsDropped uint64
+
+	// SendFailures counts datagrams the kernel refused to send (dropped as UDP drops
+	// them); DatagramsOut counted them as sent.
+	SendFailures uint64
 }
