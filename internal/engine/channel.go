@@ -61,6 +61,9 @@ type channel struct {
 	// serves them; reqSeq numbers them. See detectLosses.
 	reqOrder []requestedChunk
 	reqSeq   uint64
+	// reorderLost holds the chunks detectLosses took for lost at this peer and that have
+	// not arrived from it since: the next time they are left to RequestTimeout.
+	reorderLost map[uint64]struct{}
 	// reqLimit is how many chunks we keep requested at this peer: enough to keep its sender
 	// busy, few enough that they do not wait long in its queue (see adaptRequests).
 	reqLimit   float64
@@ -114,14 +117,15 @@ type channel struct {
 
 func newChannel(local wire.ChannelID, peer netip.AddrPort, s *swarm, now time.Time) *channel {
 	ch := &channel{
-		local:    local,
-		peer:     peer,
-		swarm:    s,
-		created:  now,
-		lastRecv: now,
-		lastSend: now,
-		unacked:  make(map[uint64]time.Time),
-		extra:    make(map[uint64]time.Time),
+		local:       local,
+		peer:        peer,
+		swarm:       s,
+		created:     now,
+		lastRecv:    now,
+		lastSend:    now,
+		unacked:     make(map[uint64]time.Time),
+		extra:       make(map[uint64]time.Time),
+		reorderLost: make(map[uint64]struct{}),
 	}
 	ch.mss = int(s.chunkSize) + dataOverhead
 	ch.cc = congestion.New(congestion.Config{MSS: ch.mss}, now)
@@ -332,6 +336,13 @@ const lossReorder = 8
 // requests in order (RFC 7574 §3.7), so chunks requested well before it and still missing
 // were lost on the way (the REQUEST or the DATA): they are asked for again at once, instead
 // of after RequestTimeout. The peer is not blamed: loss is the path's doing.
+//
+// Only once per chunk and peer, until the chunk arrives from it: a chunk asked for again
+// and overtaken again is more likely withheld than lost twice (a peer whose HAVEs lie, issue
+// 13), and on a path with a short round trip each chunk the peer does serve would overtake
+// it once more, every time asking the liar again. The second time it is left to
+// RequestTimeout, which pauses and avoids peers that do not deliver; a path that does lose
+// the resent request costs one timeout, as a lost retransmission costs TCP one (RFC 5681 §3.2).
 func (e *Engine) detectLosses(ch *channel, seq uint64) {
 	s := ch.swarm
 	k := 0
@@ -344,6 +355,10 @@ func (e *Engine) detectLosses(ch *channel, seq uint64) {
 		if r.seq+lossReorder > seq {
 			break
 		}
+		if _, again := ch.reorderLost[r.chunk]; again {
+			continue // left to RequestTimeout
+		}
+		ch.reorderLost[r.chunk] = struct{}{}
 		s.unpend(r.chunk)
 		ch.requested--
 		e.stats.RequestsLost++

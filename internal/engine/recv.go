@@ -258,6 +258,7 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data, cut bool) {
 	e.stats.ChunksVerified++
 	e.countVerified(ch, len(m.Payload))
 	delete(s.avoid, i)
+	delete(ch.reorderLost, i)
 	e.credit(now, ch)
 	lostBefore := uint64(0)
 	if p, ok := s.pending[i]; ok && p.ch == ch {
