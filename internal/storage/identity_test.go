@@ -16,14 +16,19 @@ import (
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 )
 
-// readAll reads the whole content once chunk by chunk and once in one long read, and fails
-// the test on any error or wrong byte.
+// The tests here use 1 KiB chunks (the default) and reads of at least lookMinBytes, the
+// reads that look at the file's identity; shorter reads always hash.
+const tcs = 1024
+
+// readAll reads the whole content once in reads of lookMinBytes and once in one long read,
+// and fails the test on any error or wrong byte.
 func (w *swarm) readAll(t testing.TB, s *Store) {
 	t.Helper()
-	for i := uint64(0); i < w.n(); i++ {
-		p := make([]byte, len(w.chunk(i)))
-		if n, err := s.ReadAt(p, int64(i)*int64(w.cs)); err != nil || n != len(p) || !bytes.Equal(p, w.chunk(i)) {
-			t.Fatalf("chunk %d: %d bytes, %v", i, n, err)
+	for off := 0; off < len(w.content); off += lookMinBytes {
+		want := w.content[off:min(off+lookMinBytes, len(w.content))]
+		p := make([]byte, lookMinBytes)
+		if n, err := s.ReadAt(p, int64(off)); (err != nil && err != io.EOF) || n != len(want) || !bytes.Equal(p[:n], want) {
+			t.Fatalf("read at %d: %d bytes, %v", off, n, err)
 		}
 	}
 	p := make([]byte, len(w.content))
@@ -31,6 +36,9 @@ func (w *swarm) readAll(t testing.TB, s *Store) {
 		t.Fatalf("long read: %d bytes, %v", n, err)
 	}
 }
+
+// readsPerAll is how many times readAll reads each chunk.
+const readsPerAll = 2
 
 // seedStore writes w's content to a file and seeds it: every chunk hashed, so all checked.
 func seedStore(t testing.TB, w *swarm) (*Store, Options) {
@@ -75,15 +83,15 @@ func tryChangeInPlace(w *swarm, path string, c uint64, mtime time.Time) error {
 // Seed hashed, are read without hashing again; with the bitmap switched off every chunk
 // read is hashed, so the counter does count.
 func TestReadAfterVerifiedWriteDoesNotHash(t *testing.T) {
-	w := newSwarm(t, 41, 100*64+7, 64, hashtree.SHA256) // 101 chunks
+	w := newSwarm(t, 41, 100*tcs+7, tcs, hashtree.SHA256) // 101 chunks
 	s := open(t, w.opts(t.TempDir(), int64(len(w.content))))
 	defer closeStore(t, s)
 	have := haveSet{}
 	for i := uint64(0); i < 50; i++ {
 		w.put(t, s, i, have, hashtree.ToRoot)
 	}
-	p := make([]byte, 50*64)
-	if n, err := s.ReadAt(p, 0); err != nil || !bytes.Equal(p[:n], w.content[:50*64]) {
+	p := make([]byte, 50*tcs)
+	if n, err := s.ReadAt(p, 0); err != nil || !bytes.Equal(p[:n], w.content[:50*tcs]) {
 		t.Fatalf("read of the first half: %d %v", n, err)
 	}
 	// Our own writes (and the truncates at Open) must not count as changes behind our back.
@@ -100,8 +108,8 @@ func TestReadAfterVerifiedWriteDoesNotHash(t *testing.T) {
 
 	s.hashEveryRead = true
 	w.readAll(t, s)
-	if got := s.hashed.Load(); got != 2*w.n() {
-		t.Fatalf("hashing every read: %d chunks hashed, want %d", got, 2*w.n())
+	if got := s.hashed.Load(); got != readsPerAll*w.n() {
+		t.Fatalf("hashing every read: %d chunks hashed, want %d", got, readsPerAll*w.n())
 	}
 
 	seeded, _ := seedStore(t, w)
@@ -116,7 +124,7 @@ func TestReadAfterVerifiedWriteDoesNotHash(t *testing.T) {
 // have changed while we were not running); reading the content twice hashes each chunk
 // once.
 func TestCompletedDownloadHashesOncePerChunk(t *testing.T) {
-	w := newSwarm(t, 42, 300*64, 64, hashtree.SHA1)
+	w := newSwarm(t, 42, 300*tcs, tcs, hashtree.SHA1)
 	o := w.opts(t.TempDir(), int64(len(w.content)))
 	s := open(t, o)
 	for i := uint64(0); i < w.n(); i++ {
@@ -134,7 +142,6 @@ func TestCompletedDownloadHashesOncePerChunk(t *testing.T) {
 		t.Fatalf("first reading: %d chunks hashed, want %d (each once)", got, w.n())
 	}
 	w.readAll(t, s)
-	w.checkReads(t, s)
 	if got := s.hashed.Load(); got != w.n() {
 		t.Fatalf("after reading again: %d chunks hashed, want still %d", got, w.n())
 	}
@@ -143,7 +150,7 @@ func TestCompletedDownloadHashesOncePerChunk(t *testing.T) {
 // TestChangeBehindOurBack: each way of changing the content file makes the next read look,
 // hash again and find the change; no read returns a wrong byte.
 func TestChangeBehindOurBack(t *testing.T) {
-	w := newSwarm(t, 43, 64*64, 64, hashtree.SHA1)
+	w := newSwarm(t, 43, 64*tcs, tcs, hashtree.SHA1)
 	const bad = 20 // the chunk that is changed
 	cases := map[string]struct {
 		change  func(t *testing.T, path string)
@@ -155,7 +162,7 @@ func TestChangeBehindOurBack(t *testing.T) {
 		},
 		"truncate": {
 			change: func(t *testing.T, path string) {
-				if err := os.Truncate(path, bad*64+10); err != nil {
+				if err := os.Truncate(path, bad*tcs+10); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -187,15 +194,15 @@ func TestChangeBehindOurBack(t *testing.T) {
 				t.Fatalf("%d chunks hashed before the change", got)
 			}
 			c.change(t, o.ContentPath)
-			p := make([]byte, 64)
+			p := make([]byte, lookMinBytes)
 			n, err := s.ReadAt(p, 0)
-			if err != nil || !bytes.Equal(p[:n], w.chunk(0)) {
-				t.Fatalf("chunk 0 after the change: %d %v", n, err)
+			if err != nil || !bytes.Equal(p[:n], w.content[:len(p)]) {
+				t.Fatalf("first read after the change: %d %v", n, err)
 			}
-			if got := s.hashed.Load(); got != 1 {
-				t.Fatalf("the read after the change hashed %d chunks, want 1", got)
+			if got, want := s.hashed.Load(), uint64(len(p)/tcs); got != want {
+				t.Fatalf("the read after the change hashed %d chunks, want %d", got, want)
 			}
-			n, err = s.ReadAt(p, bad*64)
+			n, err = s.ReadAt(p, bad*tcs)
 			if !errors.Is(err, c.wantErr) || n != 0 {
 				t.Fatalf("changed chunk: %d bytes, %v; want %v", n, err, c.wantErr)
 			}
@@ -207,10 +214,26 @@ func TestChangeBehindOurBack(t *testing.T) {
 	}
 }
 
+// TestShortReadsHash: a read shorter than lookMinBytes does not look at the file and hashes
+// its chunks, checked or not; it returns the right bytes.
+func TestShortReadsHash(t *testing.T) {
+	w := newSwarm(t, 47, 40*tcs, tcs, hashtree.SHA1)
+	s, _ := seedStore(t, w)
+	defer closeStore(t, s)
+	p := make([]byte, lookMinBytes-1)
+	n, err := s.ReadAt(p, 0)
+	if err != nil || n != len(p) || !bytes.Equal(p, w.content[:len(p)]) {
+		t.Fatalf("short read: %d %v", n, err)
+	}
+	if got, want := s.hashed.Load(), uint64(lookMinBytes/tcs); got != want {
+		t.Fatalf("%d chunks hashed, want %d", got, want)
+	}
+}
+
 // TestReplacedByRename: once the path names another file, the open file's bytes are still
 // served (they are what we verified) but hashed on every read, as before the bitmap.
 func TestReplacedByRename(t *testing.T) {
-	w := newSwarm(t, 44, 32*64, 64, hashtree.SHA1)
+	w := newSwarm(t, 44, 32*tcs, tcs, hashtree.SHA1)
 	s, o := seedStore(t, w)
 	defer closeStore(t, s)
 	w.readAll(t, s)
@@ -223,19 +246,19 @@ func TestReplacedByRename(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.readAll(t, s)
-	if got := s.hashed.Load(); got != 2*w.n() {
-		t.Fatalf("after the rename: %d chunks hashed, want %d (every chunk, every read)", got, 2*w.n())
+	if got := s.hashed.Load(); got != readsPerAll*w.n() {
+		t.Fatalf("after the rename: %d chunks hashed, want %d (every chunk, every read)", got, readsPerAll*w.n())
 	}
 	w.readAll(t, s)
-	if got := s.hashed.Load(); got != 4*w.n() {
-		t.Fatalf("reading again: %d chunks hashed, want %d", got, 4*w.n())
+	if got := s.hashed.Load(); got != 2*readsPerAll*w.n() {
+		t.Fatalf("reading again: %d chunks hashed, want %d", got, 2*readsPerAll*w.n())
 	}
 }
 
 // TestOwnWriteDoesNotHideChange: a change behind our back followed by a write of ours is
 // still found: the write looks at the file before it takes the new identity as its own.
 func TestOwnWriteDoesNotHideChange(t *testing.T) {
-	w := newSwarm(t, 45, 64*64, 64, hashtree.SHA1)
+	w := newSwarm(t, 45, 64*tcs, tcs, hashtree.SHA1)
 	o := w.opts(t.TempDir(), int64(len(w.content)))
 	s := open(t, o)
 	defer closeStore(t, s)
@@ -252,8 +275,8 @@ func TestOwnWriteDoesNotHideChange(t *testing.T) {
 	if err := s.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	p := make([]byte, 64)
-	if n, err := s.ReadAt(p, 3*64); !errors.Is(err, ErrContentChanged) || n != 0 {
+	p := make([]byte, lookMinBytes)
+	if n, err := s.ReadAt(p, 3*tcs); !errors.Is(err, ErrContentChanged) || n != 0 {
 		t.Fatalf("chunk changed before our write: %d bytes, %v", n, err)
 	}
 	w.checkReads(t, s)
@@ -264,7 +287,7 @@ func TestOwnWriteDoesNotHideChange(t *testing.T) {
 // change's bytes. A read that overlaps a change may (the race between the identity check
 // and pread, doc.go); those are counted and logged, not failed. Run with -race.
 func TestReadersWhileFileChanges(t *testing.T) {
-	w := newSwarm(t, 46, 256*64, 64, hashtree.SHA1)
+	w := newSwarm(t, 46, 256*tcs, tcs, hashtree.SHA1)
 	s, o := seedStore(t, w)
 	defer closeStore(t, s)
 	const changes = 40
@@ -300,7 +323,7 @@ func TestReadersWhileFileChanges(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			rnd := rand.New(rand.NewPCG(uint64(r), 9))
-			p := make([]byte, 40*64)
+			p := make([]byte, 40*tcs)
 			for reads := 0; reads < 200 || !stop.Load(); reads++ {
 				before := done.Load()
 				off := rnd.IntN(len(w.content))
@@ -314,9 +337,9 @@ func TestReadersWhileFileChanges(t *testing.T) {
 					if p[i] == w.content[off+i] {
 						continue
 					}
-					j := changedBy[(off+i)/64]
+					j := changedBy[(off+i)/tcs]
 					if j == 0 || int64(j) <= before {
-						t.Errorf("read at %d started after change %d: wrong byte at %d (chunk %d, changed by %d)", off, before, off+i, (off+i)/64, j)
+						t.Errorf("read at %d started after change %d: wrong byte at %d (chunk %d, changed by %d)", off, before, off+i, (off+i)/tcs, j)
 						return
 					}
 					overlapped.Add(1)

@@ -135,10 +135,18 @@ func (s *Store) ReadAt(p []byte, off int64) (int, error) {
 		}
 	}()
 	// looked: this read looked at the file's identity (one fstat), which it does only
-	// once it meets a checked chunk; unchanged is whether the bitmap held up.
+	// once it meets a checked chunk with at least lookMinBytes to go; unchanged is whether
+	// the bitmap held up.
 	looked, unchanged := false, false
 	for n < len(p) {
 		pos := off + int64(n)
+		if unchanged {
+			// Checked chunks from here on are plain file reads.
+			if got := s.plainRead(p[n:], pos); got > 0 {
+				n += got
+				continue
+			}
+		}
 		c := uint64(pos / cs)
 		s.mu.Lock()
 		size, sizeKnown := s.tree.Size()
@@ -147,7 +155,7 @@ func (s *Store) ReadAt(p []byte, off int64) (int, error) {
 			return n, io.EOF
 		}
 		ref, err := s.refLocked(c)
-		if err == nil && !looked && s.trustedLocked(c, true) {
+		if err == nil && !looked && len(p)-n >= lookMinBytes && s.trustedLocked(c, true) {
 			s.mu.Unlock()
 			looked, unchanged = true, s.lookAtFile()
 			continue // take the chunk again, after the look
@@ -187,6 +195,34 @@ func (s *Store) ReadAt(p []byte, off int64) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// lookMinBytes: a read shorter than this hashes its chunks rather than look at the file's
+// identity. One fstat costs about as much as hashing this much (measured on a loaded
+// 2-core VM: fstat 5–13 µs, SHA-1 about 1 GB/s), so shorter reads gain nothing from it.
+const lookMinBytes = 16 << 10
+
+// plainRead reads p at pos with one pread when every chunk it covers (up to the end of the
+// content) is checked, and returns the bytes read; 0 when it does not apply or the file is
+// short (the chunk by chunk path then finds out which chunk is missing). The caller has
+// looked at the file's identity in this read and found it unchanged.
+func (s *Store) plainRead(p []byte, pos int64) int {
+	cs := int64(s.opts.Params.ChunkSize)
+	s.mu.Lock()
+	size, known := s.tree.Size()
+	end := min(pos+int64(len(p)), size)
+	ok := known && end > pos && s.identOK && !s.hashEveryRead && !s.closed &&
+		s.checked.allSet(uint64(pos/cs), uint64((end-1)/cs))
+	s.mu.Unlock()
+	if !ok {
+		return 0
+	}
+	want := int(end - pos)
+	got, _ := s.f.ReadAt(p[:want], pos)
+	if got < want {
+		return 0
+	}
+	return got
 }
 
 // verifyPending checks all pending chunks on all cores and returns how many verified.

@@ -83,6 +83,7 @@ func (s *Store) flushLocked() error {
 	cs := uint64(s.opts.Params.ChunkSize)
 	for c := first + uint64(written)/cs; c < first+count; c++ {
 		s.verified.unset(c)
+		s.checked.unset(c) // never set for these; kept a subset of verified all the same
 	}
 	s.gen++
 	return s.failLocked(fmt.Errorf("writing chunks %d-%d: %w", first, first+count-1, err))
