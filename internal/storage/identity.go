@@ -11,7 +11,7 @@ import (
 // while the content file is provably unchanged since: its identity — device, inode, size,
 // modification and status-change times, from fstat on the open file — is the one captured
 // when the checked bitmap was started. Reads look at the identity again (one fstat) before
-// they trust the bitmap; any difference clears the whole bitmap, so everything is hashed
+// they trust the bitmap, once per ReadAt; any difference clears the whole bitmap, so everything is hashed
 // again as it is read. Our own writes and truncates change the identity too: they look
 // before (a difference then is someone else's, and clears the bitmap) and capture the new
 // identity after, under s.mu, so they do not count as changes behind our back.
@@ -21,7 +21,8 @@ import (
 // until it does again, so every read hashes as before. Bytes still come from the open
 // file, which such a replacement does not touch.
 //
-// What this cannot see is in doc.go ("Trust").
+// Reads shorter than lookMinBytes hash rather than look (read.go). What this cannot see is
+// in doc.go ("Checked chunks").
 
 // pathLookEvery bounds how often reads stat the content file's path. The open file's
 // identity, which is what the bytes read depend on, is looked at on every read.

@@ -119,8 +119,9 @@ func getBuf(n int) *[]byte {
 // ReadAt implements io.ReaderAt over the content, for verified chunks only: each chunk
 // read is hashed against its leaf hash first, so no byte that fails the check is ever
 // returned, unless this process hashed or wrote the chunk since the content file was last
-// seen unchanged (checked, identity.go): the read then looks at the file's identity once
-// and, if it still holds, skips the hash. A read that reaches an unverified chunk returns
+// seen unchanged (checked, identity.go): a read of lookMinBytes or more then looks at the
+// file's identity once and, if it still holds, skips the hash (a range of checked chunks is
+// one plain pread). A read that reaches an unverified chunk returns
 // the bytes before it and an error wrapping ErrNotVerified (or ErrContentChanged).
 func (s *Store) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
