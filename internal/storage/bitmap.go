@@ -11,6 +11,26 @@ func (b bitmap) get(i uint64) bool { return i/64 < uint64(len(b)) && b[i/64]&(1<
 func (b bitmap) set(i uint64)      { b[i/64] |= 1 << (i % 64) }
 func (b bitmap) unset(i uint64)    { b[i/64] &^= 1 << (i % 64) }
 
+// allSet reports whether bits from…to (inclusive) are all set.
+func (b bitmap) allSet(from, to uint64) bool {
+	if to/64 >= uint64(len(b)) || from > to {
+		return false
+	}
+	for w := from / 64; w <= to/64; w++ {
+		mask := ^uint64(0)
+		if w == from/64 {
+			mask &= ^uint64(0) << (from % 64)
+		}
+		if w == to/64 {
+			mask &= ^uint64(0) >> (63 - to%64)
+		}
+		if b[w]&mask != mask {
+			return false
+		}
+	}
+	return true
+}
+
 func (b bitmap) count() int {
 	c := 0
 	for _, w := range b {

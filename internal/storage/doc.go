@@ -21,9 +21,10 @@
 //     per inner node, no content read); a checkpoint that is torn, truncated, fails its
 //     CRC, has another version, root or shape, or does not hash up to the root is dropped
 //     as a whole, and Open falls back as below.
-//   - Every ReadAt hashes each chunk it returns against the chunk's leaf hash, so a content
-//     file changed behind our back (bit flips, truncation) yields an error, never a wrong
-//     byte. The chunk is then marked missing, to be fetched again.
+//   - ReadAt hashes each chunk it returns against the chunk's leaf hash, so a content file
+//     changed behind our back (bit flips, truncation) yields an error, never a wrong byte;
+//     the chunk is then marked missing, to be fetched again. The exception is a chunk this
+//     process checked since the file was last seen unchanged (below).
 //   - Chunks present in the content file but not marked verified in the checkpoint (written
 //     after the last checkpoint) are re-verified at Open when their hashes are known, and
 //     otherwise stay unverified.
@@ -37,6 +38,34 @@
 //     a non-empty file needs Options.Force unless our checkpoint names this swarm
 //     (ownership.go). A download that starts empty writes its checkpoint at once.
 //   - Chunks enter only through PutChunk, which verifies them with the hash tree first.
+//
+// # Checked chunks
+//
+// A chunk this process hashed (on a read, at Open or in Seed) or wrote itself after PutChunk
+// verified it is checked, and is read without hashing while the content file is provably
+// unchanged since (identity.go). A read of 16 KiB or more fstats the open file first and
+// compares its identity (device, inode, size, modification time and, on Linux, status
+// change time) with the one captured; any difference forgets every checked chunk, so each
+// is hashed again on its next read. Our own writes and truncates look before (a difference
+// then is someone else's) and capture the identity after. While the path names another file
+// than the one open (a rename replaced it), checked chunks are not used at all. Nothing
+// checked survives a restart. Reads shorter than 16 KiB always hash (one fstat costs about
+// as much). What this cannot see:
+//
+//   - a change made between a read's fstat and its pread (or, for our own writes, during
+//     the write): that one read may return those bytes unhashed; the next read sees the
+//     new identity;
+//   - a change that leaves the identity as it was: off Linux, a rewrite in place that keeps
+//     size and modification time (touch -r). On Linux the status change time, which nobody
+//     can set, catches that, except where timestamps are too coarse to tell apart two
+//     changes in the same tick (a few milliseconds; since Linux 6.13 ext4, xfs, btrfs and
+//     tmpfs refine a timestamp that was read since the last change, so after our fstat the
+//     next change always shows);
+//   - changes that do not go through the file system (writes to the block device, media
+//     errors that return wrong data instead of an error).
+//
+// The bytes sent to a peer are checked again by that peer (RFC 7574 §5), so what these
+// limits risk is a wrong byte to an HTTP or CMD gateway client.
 //
 // # Checkpoint format, version 2
 //

@@ -30,7 +30,7 @@ func (s *Store) fitOpened(fileLen int64) error {
 	bound := s.lengthBoundLocked()
 	_, sizeKnown := s.tree.Size()
 	if bound > 0 && (fileLen > bound || sizeKnown && fileLen < bound) {
-		if err := s.f.Truncate(bound); err != nil {
+		if err := s.ownChangeLocked(func() error { return s.f.Truncate(bound) }); err != nil {
 			return fmt.Errorf("storage: sizing %s to %d bytes: %w", s.opts.ContentPath, bound, err)
 		}
 	}
@@ -51,7 +51,7 @@ func (s *Store) trimLocked() error {
 		return s.failLocked(fmt.Errorf("stat: %w", err))
 	}
 	if fi.Size() > bound {
-		if err := s.f.Truncate(bound); err != nil {
+		if err := s.ownChangeLocked(func() error { return s.f.Truncate(bound) }); err != nil {
 			return s.failLocked(fmt.Errorf("cutting the content file to %d bytes: %w", bound, err))
 		}
 	}

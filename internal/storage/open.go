@@ -45,6 +45,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
 	s := &Store{opts: opts, f: f}
+	s.startIdentity(fi) // before anything reads the file: what recovery hashes counts as checked
 	if err := s.recover(ctx, fi.Size()); err != nil {
 		f.Close()
 		return nil, err
@@ -95,6 +96,7 @@ type state struct {
 	tree              *hashtree.Tree
 	verified, pending bitmap
 	changed           bool // differs from what is on disk: worth a new checkpoint
+	hashed            bool // every verified chunk was hashed from the content file just now
 }
 
 func newState(tree *hashtree.Tree) *state {
@@ -111,6 +113,12 @@ func (s *Store) recover(ctx context.Context, fileLen int64) error {
 		return err
 	}
 	s.tree, s.verified, s.pending = st.tree, st.verified, st.pending
+	if n := s.tree.NumChunks(); n > 0 {
+		s.checked = newBitmap(n)
+		if st.hashed && s.identOK {
+			copy(s.checked, s.verified)
+		}
+	}
 	s.rec.From = from
 	if st.changed {
 		s.gen++
@@ -255,7 +263,7 @@ func (s *Store) fromContent(ctx context.Context, fileLen int64) (*state, error) 
 	for i := uint64(0); i < tree.NumChunks(); i++ {
 		st.verified.set(i)
 	}
-	st.changed = true
+	st.changed, st.hashed = true, true
 	return st, nil
 }
 

@@ -57,6 +57,12 @@ func seed(ctx context.Context, opts Options, f *os.File) (*Store, error) {
 		st.verified.set(i)
 	}
 	s := &Store{opts: opts, f: f, tree: tree, verified: st.verified, pending: st.pending, gen: 1}
+	// Every chunk was just hashed from the file, whose identity fi is from before that.
+	s.startIdentity(fi)
+	s.checked = newBitmap(tree.NumChunks())
+	if s.identOK {
+		copy(s.checked, s.verified)
+	}
 	s.rec.From = "seed"
 	if err := s.Checkpoint(); err != nil {
 		return nil, err

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/ppsppd/ppsppd/internal/bins"
 	"github.com/ppsppd/ppsppd/internal/hashtree"
@@ -90,6 +92,18 @@ type Store struct {
 	rec      Recovery
 	trimmed  int64       // the length bound last enforced on the content file (length.go)
 	wb       writeBehind // verified chunks not yet written (see write_behind.go)
+
+	// Chunks hashed since the content file was last seen unchanged (identity.go).
+	checked       bitmap
+	ident         fileIdentity  // the content file's identity the bitmap holds for
+	identOK       bool          // ident is known and the path names that file: checked is usable
+	epoch         uint64        // bumped whenever checked is cleared
+	ownSeq        uint64        // bumped by each write or truncate of ours
+	pathLooked    time.Time     // when reads last stat'ed the path
+	pathLookEvery time.Duration // pathLookEvery; tests set 0
+
+	hashed        atomic.Uint64 // chunks hashed by reads (tests count them)
+	hashEveryRead bool          // ignore checked, as before it existed (benchmarks compare)
 }
 
 // Err is the I/O error that put the store in its error state, or nil.
@@ -125,6 +139,9 @@ func (s *Store) writableLocked() error {
 func (s *Store) growLocked() {
 	if n := s.tree.NumChunks(); n > 0 && s.verified == nil {
 		s.verified, s.pending = newBitmap(n), newBitmap(n)
+	}
+	if n := s.tree.NumChunks(); n > 0 && s.checked == nil {
+		s.checked = newBitmap(n)
 	}
 }
 

@@ -68,6 +68,9 @@ func (s *Store) PutBin(b bins.Bin, data []byte, cands []hashtree.NodeHash) error
 	for c := b.BaseLeft(); c <= last; c++ {
 		s.verified.set(c)
 		s.pending.unset(c)
+		if !s.wb.holds(c) {
+			s.markCheckedLocked(c, s.epoch) // written just now (flushLocked marks the others)
+		}
 	}
 	s.gen++
 	return nil
@@ -114,6 +117,7 @@ func (s *Store) VerifyLocal(i uint64) (bool, error) {
 	}
 	s.verified.set(i)
 	s.pending.unset(i)
+	s.markCheckedLocked(i, s.epoch) // hashed just now, under s.mu
 	s.gen++
 	return true, nil
 }

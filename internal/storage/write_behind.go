@@ -39,10 +39,14 @@ func (s *Store) writeLocked(b bins.Bin, data []byte, off int64) error {
 		}
 	}
 	if len(data) > writeBehindMax {
-		if _, err := s.f.WriteAt(data, off); err != nil {
+		err := s.ownChangeLocked(func() error {
+			_, err := s.f.WriteAt(data, off)
+			return err
+		})
+		if err != nil {
 			return s.failLocked(fmt.Errorf("writing chunks %v: %w", b, err))
 		}
-		return nil
+		return nil // PutBin marks the chunks verified and checked
 	}
 	if w.count == 0 {
 		if cap(w.buf) == 0 {
@@ -63,14 +67,23 @@ func (s *Store) flushLocked() error {
 	}
 	first, count := w.first, w.count
 	w.count = 0
-	written, err := s.f.WriteAt(w.buf, w.off)
+	var written int
+	err := s.ownChangeLocked(func() (err error) {
+		written, err = s.f.WriteAt(w.buf, w.off)
+		return err
+	})
 	if err == nil {
+		// We wrote these bytes after verifying them: reads need not hash them again.
+		for c := first; c < first+count; c++ {
+			s.markCheckedLocked(c, s.epoch)
+		}
 		return nil
 	}
 	// Chunks wholly written before the failure are on disk and stay verified.
 	cs := uint64(s.opts.Params.ChunkSize)
 	for c := first + uint64(written)/cs; c < first+count; c++ {
 		s.verified.unset(c)
+		s.checked.unset(c) // never set for these; kept a subset of verified all the same
 	}
 	s.gen++
 	return s.failLocked(fmt.Errorf("writing chunks %d-%d: %w", first, first+count-1, err))
