@@ -20,6 +20,7 @@ func newDHT(cfg config.Config, m *swarms.Manager, log *zap.Logger) (*dht.DHT, er
 	if !cfg.DHT.Enabled {
 		return nil, nil
 	}
+	dht.RouteLibraryLog(log)
 	d, err := dht.New(dht.Config{
 		Listen:       cfg.DHT.Listen,
 		Bootstrap:    cfg.DHT.Bootstrap,
@@ -45,6 +46,7 @@ func startGetDHT(m *swarms.Manager, f getFlags, log *zap.Logger) (stop func(), e
 			return nil, fmt.Errorf("--dht-bootstrap %q: want HOST:PORT", b)
 		}
 	}
+	dht.RouteLibraryLog(log)
 	d, err := dht.New(dht.Config{Listen: f.dhtListen, Bootstrap: f.dhtBootstrap, Logger: log}, m)
 	if err != nil {
 		return nil, fmt.Errorf("--dht-listen %s: %w", f.dhtListen, err)

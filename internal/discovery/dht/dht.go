@@ -63,6 +63,7 @@ const (
 	rebootstrapEvery     = 15 * time.Minute // refresh the neighbourhood of our own ID
 	minGoodNodes         = 8                // fewer: ask the bootstrap nodes again
 	resolveTimeout       = 5 * time.Second
+	drainTimeout         = 3 * time.Second // longer than the library's 2 s query resend delay
 )
 
 // DHT announces and looks up swarms on the mainline DHT. Run drives it.
@@ -74,9 +75,11 @@ type DHT struct {
 	id       krpc.ID
 	saved    []krpc.NodeInfo
 	localIPs map[netip.Addr]bool
-	sched    *schedule // the Run goroutine's only
+	sched    *schedule  // the Run goroutine's only
+	store    *peerStore // peers other nodes announced to this one
 
 	srv      atomic.Pointer[adht.Server]
+	stopped  atomic.Bool // Run has returned: the library's late log lines are dropped
 	counters counters
 }
 
@@ -96,7 +99,7 @@ func New(cfg Config, m Manager) (*DHT, error) {
 			return nil, fmt.Errorf("DHT bootstrap node %q: want HOST:PORT", b)
 		}
 	}
-	d := &DHT{cfg: cfg, m: m, log: cfg.Logger, localIPs: localIPs()}
+	d := &DHT{cfg: cfg, m: m, log: cfg.Logger, localIPs: localIPs(), store: newPeerStore(time.Now)}
 	if cfg.StateFile != "" {
 		id, nodes, err := loadNodes(cfg.StateFile)
 		if err != nil {
@@ -161,9 +164,9 @@ func (d *DHT) serverConfig() *adht.ServerConfig {
 		// BEP 42's secure IDs need our public address, which we do not know.
 		NoSecurity:    true,
 		StartingNodes: d.startingNodes,
-		PeerStore:     newPeerStore(time.Now),
+		PeerStore:     d.store,
 		DefaultWant:   []krpc.Want{krpc.WantNodes, krpc.WantNodes6},
-		Logger:        zapLogger(d.log),
+		Logger:        zapLogger(d.log, &d.stopped),
 		// The library's default limiter is one global for every server in the process.
 		SendLimiter: rate.NewLimiter(25, 25),
 	}
@@ -261,6 +264,7 @@ type jobResult struct {
 func (d *DHT) Run(ctx context.Context) error {
 	srv, err := adht.NewServer(d.serverConfig())
 	if err != nil {
+		d.stopped.Store(true)
 		d.conn.Close()
 		return fmt.Errorf("starting the DHT: %w", err)
 	}
@@ -285,6 +289,8 @@ func (d *DHT) Run(ctx context.Context) error {
 		d.save(srv)
 		srv.Close()
 		d.conn.Close()
+		d.drain(srv)
+		d.stopped.Store(true)
 	}()
 	wg.Go(func() { d.maintain(ctx, srv) })
 
@@ -316,6 +322,20 @@ func (d *DHT) Run(ctx context.Context) error {
 		case <-save.C:
 			d.save(srv)
 		}
+	}
+}
+
+// drain waits, for a bounded time, for queries the library started on its own (a bootstrap
+// traversal does not wait for its queries when cancelled) to time out, so that they do not
+// outlive Run. With the socket closed no answer can come; each ends within one resend delay.
+func (d *DHT) drain(srv *adht.Server) {
+	deadline := time.Now().Add(drainTimeout)
+	for srv.Stats().OutstandingTransactions > 0 {
+		if time.Now().After(deadline) {
+			d.log.Debug("DHT queries still outstanding at shutdown", zap.Int("queries", srv.Stats().OutstandingTransactions))
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -393,24 +413,29 @@ func (d *DHT) traverse(ctx context.Context, srv *adht.Server, j job) (found []ne
 	}
 	ctx, cancel := context.WithTimeout(ctx, traversalTimeout)
 	defer cancel()
-	var opts []adht.AnnounceOpt
-	if j.announce {
-		opts = append(opts, adht.AnnouncePeer(adht.AnnouncePeerOpts{Port: int(d.cfg.AnnouncePort)}))
-	}
-	a, err := srv.AnnounceTraversal(key, opts...)
+	a, err := srv.AnnounceTraversal(key)
 	if err != nil {
 		d.counters.failed.Add(1)
 		d.log.Debug("DHT traversal could not start", zap.Stringer("swarm", j.id), zap.Error(err))
 		return nil, false
 	}
-	defer a.Close()
+	defer func() {
+		// The library's queries block sending to Peers until someone reads it: stop the
+		// traversal and drain, so that none of them is left behind.
+		a.Close()
+		for range a.Peers {
+		}
+	}()
 	if j.lookup {
 		d.counters.lookups.Add(1)
 	}
-	if j.announce {
-		d.counters.announces.Add(1)
-	}
 	seen := map[netip.AddrPort]bool{}
+	var holders []tokenHolder
+	// This node may itself be among the closest to the key, and hold the announce a
+	// traversal never asks it for (in a small DHT it often does).
+	if j.lookup {
+		found = d.handOver(ctx, j.id, d.store.GetPeers(key), seen, found)
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -421,30 +446,50 @@ func (d *DHT) traverse(ctx context.Context, srv *adht.Server, j job) (found []ne
 					d.log.Debug("DHT lookup done", zap.Stringer("swarm", j.id), zap.Int("peers", len(found)),
 						zap.Uint32("nodes_asked", a.NumContacted()))
 				}
+				if !j.announce {
+					return found, true
+				}
+				n := d.announce(ctx, srv, key, holders)
+				if n == 0 {
+					d.log.Debug("DHT announce taken by no node", zap.Stringer("swarm", j.id), zap.Int("token_holders", len(holders)))
+					return found, false
+				}
+				d.counters.announces.Add(1)
 				return found, true
+			}
+			if tok := pv.Return.Token; tok != nil && *tok != "" && len(holders) < 4*announceTo*announceTo {
+				holders = append(holders, tokenHolder{node: pv.NodeInfo, token: *tok})
 			}
 			if !j.lookup {
 				continue
 			}
-			var batch []string
-			for _, p := range pv.Peers {
-				ap, valid := addrPort(p)
-				if !valid || seen[ap] || d.isSelf(ap) {
-					continue
-				}
-				seen[ap] = true
-				found = append(found, ap)
-				batch = append(batch, ap.String())
-			}
-			if len(batch) == 0 {
-				continue
-			}
-			if err := d.m.AddPeers(ctx, j.id, batch); err != nil {
-				d.log.Debug("DHT peers not added", zap.Stringer("swarm", j.id), zap.Error(err))
-				continue
-			}
-			d.counters.peersFound.Add(uint64(len(batch)))
-			d.log.Info("DHT found peers", zap.Stringer("swarm", j.id), zap.Strings("peers", batch))
+			found = d.handOver(ctx, j.id, pv.Peers, seen, found)
 		}
 	}
+}
+
+// handOver gives the manager the peers not seen before in this lookup (nor this daemon's
+// own address), and returns found with them appended.
+func (d *DHT) handOver(ctx context.Context, id swarmapi.ID, peers []krpc.NodeAddr, seen map[netip.AddrPort]bool,
+	found []netip.AddrPort) []netip.AddrPort {
+	var batch []string
+	for _, p := range peers {
+		ap, valid := addrPort(p)
+		if !valid || seen[ap] || d.isSelf(ap) {
+			continue
+		}
+		seen[ap] = true
+		found = append(found, ap)
+		batch = append(batch, ap.String())
+	}
+	if len(batch) == 0 {
+		return found
+	}
+	if err := d.m.AddPeers(ctx, id, batch); err != nil {
+		d.log.Debug("DHT peers not added", zap.Stringer("swarm", id), zap.Error(err))
+		return found
+	}
+	d.counters.peersFound.Add(uint64(len(batch)))
+	d.log.Info("DHT found peers", zap.Stringer("swarm", id), zap.Strings("peers", batch))
+	return found
 }

@@ -2,6 +2,7 @@ package dht
 
 import (
 	"context"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -177,5 +178,35 @@ func TestRoutingTablePersists(t *testing.T) {
 	}
 	if fi, err := os.Stat(state); err != nil || fi.Size() == 0 {
 		t.Fatalf("state file: %v", err)
+	}
+}
+
+// TestGarbageDatagramsDoNotStopIt: datagrams that are not KRPC, or KRPC with wrong types,
+// are dropped and the node still answers a ping.
+func TestGarbageDatagramsDoNotStopIt(t *testing.T) {
+	target := runDHT(t, Config{}, &fakeManager{})
+	c, err := net.Dial("udp", target.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, b := range []string{
+		"", "x", "d", "de", "d1:y1:qe", "d1:q4:ping1:t1:a1:y1:qe", "d1:ad2:id3:abce1:q9:get_peers1:t1:a1:y1:qe",
+		"d1:ad2:id20:aaaaaaaaaaaaaaaaaaaa9:info_hash3:abce1:q9:get_peers1:t1:b1:y1:qe",
+		"d1:ad2:id20:aaaaaaaaaaaaaaaaaaaa4:porti-5e5:token1:x9:info_hash20:bbbbbbbbbbbbbbbbbbbbe1:q13:announce_peer1:t1:c1:y1:qe",
+		"d1:rd2:id20:aaaaaaaaaaaaaaaaaaaa5:nodes7:garbagee1:t1:z1:y1:re",
+		string(make([]byte, 1400)),
+	} {
+		if _, err := c.Write([]byte(b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pinger := runDHT(t, Config{Bootstrap: []string{target.Addr().String()}}, &fakeManager{})
+	deadline := time.Now().Add(30 * time.Second)
+	for pinger.Metrics().Nodes == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the node no longer answers after garbage")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

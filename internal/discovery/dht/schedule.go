@@ -20,6 +20,7 @@ type swarmTimes struct {
 	nextAnnounce time.Time
 	nextLookup   time.Time
 	backoff      time.Duration // wait after the next lookup that finds nothing new
+	announceWait time.Duration // wait after the next announce no node takes
 	running      bool
 	// known are the addresses lookups have found before, so that finding the same seeder
 	// again counts as finding nothing new (bounded by maxKnownPeers).
@@ -58,7 +59,7 @@ func (s *schedule) due(now time.Time, list []swarmapi.Status) []job {
 		seen[st.ID] = true
 		t := s.swarms[st.ID]
 		if t == nil {
-			t = &swarmTimes{nextAnnounce: now, nextLookup: now, backoff: s.lookupMin}
+			t = &swarmTimes{nextAnnounce: now, nextLookup: now, backoff: s.lookupMin, announceWait: s.lookupMin}
 			s.swarms[st.ID] = t
 		}
 		if t.running || s.running >= s.maxRunning {
@@ -83,7 +84,8 @@ func (s *schedule) due(now time.Time, list []swarmapi.Status) []job {
 }
 
 // done records a finished traversal: found are the peer addresses it found, ok whether it
-// could run at all (a DHT with no node to ask cannot; that is retried after the backoff too).
+// did its work: it could start (a DHT with no node to ask cannot), and, for an announce, some
+// node took it. What failed is retried after a backoff that doubles from lookupMin.
 func (s *schedule) done(now time.Time, j job, found []netip.AddrPort, ok bool) {
 	t := s.swarms[j.id]
 	if t == nil {
@@ -107,8 +109,10 @@ func (s *schedule) done(now time.Time, j job, found []netip.AddrPort, ok bool) {
 	if j.announce {
 		if ok {
 			t.nextAnnounce = now.Add(s.announceEvery)
+			t.announceWait = s.lookupMin
 		} else {
-			t.nextAnnounce = now.Add(s.lookupMin)
+			t.nextAnnounce = now.Add(t.announceWait)
+			t.announceWait = min(2*t.announceWait, s.lookupMax)
 		}
 	}
 	if j.lookup {

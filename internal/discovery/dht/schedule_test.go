@@ -120,8 +120,23 @@ func TestScheduleLimitsRunningAndForgets(t *testing.T) {
 	// An announce that could not run (no node yet) is retried soon, not in 15 minutes.
 	j := s.due(now.Add(20*time.Minute), list[:1])[0]
 	s.done(now.Add(20*time.Minute), j, nil, false)
-	if got := s.due(now.Add(20*time.Minute+5*time.Second), list[:1]); len(got) != 1 {
+	at := now.Add(20*time.Minute + 5*time.Second)
+	got := s.due(at, list[:1])
+	if len(got) != 1 {
 		t.Fatalf("failed announce not retried after lookupMin: %+v", got)
+	}
+	// Failing again doubles the wait; a success waits announceEvery.
+	s.done(at, got[0], nil, false)
+	if early := s.due(at.Add(9*time.Second), list[:1]); len(early) != 0 {
+		t.Fatalf("announce retried before the doubled wait: %+v", early)
+	}
+	got = s.due(at.Add(10*time.Second), list[:1])
+	if len(got) != 1 {
+		t.Fatal("announce not retried after the doubled wait")
+	}
+	s.done(at.Add(10*time.Second), got[0], nil, true)
+	if again := s.due(at.Add(10*time.Second+14*time.Minute), list[:1]); len(again) != 0 {
+		t.Fatalf("announced again before announceEvery: %+v", again)
 	}
 }
 
