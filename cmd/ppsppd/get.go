@@ -32,6 +32,9 @@ type getFlags struct {
 	timeout    time.Duration
 	checkpoint time.Duration
 	force      bool
+	// DHT lookup (off unless a bootstrap node is given): get has no config file.
+	dhtBootstrap []string
+	dhtListen    string
 }
 
 func newGetCmd() *cobra.Command {
@@ -45,7 +48,8 @@ func newGetCmd() *cobra.Command {
 		Long: `Download the swarm named by SWARMID (hex) or a tswift URL
 (tswift://HOST:PORT/SWARMHEX[$CHUNKSIZE], the form libswift prints) into OUT. Every chunk is
 verified against the swarm ID (the Merkle root hash) before it is written. Peers come from
-the URL and from --peer.
+the URL and from --peer, and, with --dht-bootstrap, from a lookup of the swarm ID on the
+BitTorrent mainline DHT joined through the nodes given (get does not announce itself).
 
 With -o -, the content goes to standard output, in order, each byte once verified (the
 download is kept in a temporary file meanwhile, removed at the end); messages go to stderr.
@@ -77,6 +81,8 @@ The finished OUT is exactly the content.`,
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up when no peer has answered, or no chunk has arrived, for this long")
 	fl.DurationVar(&f.checkpoint, "checkpoint-every", 5*time.Second, "how often to save the checkpoint while downloading")
 	fl.BoolVar(&f.force, "force", false, "overwrite OUT even if it is not this swarm's download (another file, or another swarm's)")
+	fl.StringArrayVar(&f.dhtBootstrap, "dht-bootstrap", nil, "look the swarm's peers up on the mainline DHT, joining it through this node, HOST:PORT (repeatable)")
+	fl.StringVar(&f.dhtListen, "dht-listen", "0.0.0.0:0", "UDP address of the DHT socket used with --dht-bootstrap")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }
@@ -137,8 +143,15 @@ func runGet(ctx context.Context, cmd *cobra.Command, target string, f getFlags, 
 		}
 		return err
 	}
+	stopDHT, err := startGetDHT(m, f, log)
+	if err != nil {
+		stopManager()
+		return err
+	}
+	defer stopDHT()
 	st, err := m.Add(ctx, spec)
 	if err != nil {
+		stopDHT()
 		stopManager()
 		return err
 	}
@@ -158,6 +171,7 @@ func runGet(ctx context.Context, cmd *cobra.Command, target string, f getFlags, 
 			err = fmt.Errorf("writing to standard output: %w", cerr)
 		}
 	}
+	stopDHT()
 	stopManager() // writes the last checkpoint
 	if err != nil {
 		if final.HaveChunks == 0 {
@@ -210,8 +224,8 @@ func getSpec(cmd *cobra.Command, target string, f getFlags) (swarms.AddSpec, err
 		peers = append(peers, link.Peer)
 	}
 	peers = append(peers, f.peers...)
-	if len(peers) == 0 {
-		return swarms.AddSpec{}, errors.New("no peer to download from: give a tswift://HOST:PORT/... URL or --peer IP:PORT")
+	if len(peers) == 0 && len(f.dhtBootstrap) == 0 {
+		return swarms.AddSpec{}, errors.New("no peer to download from: give a tswift://HOST:PORT/... URL, --peer IP:PORT or --dht-bootstrap HOST:PORT")
 	}
 	hf, err := f.hashFunc()
 	if err != nil {

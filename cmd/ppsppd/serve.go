@@ -135,6 +135,10 @@ func runServe(cmd *cobra.Command, cfg config.Config, cfgPath string) error {
 	if err != nil {
 		return configError{&config.BindError{Key: "node.listen", Addr: cfg.Node.Listen, Err: err}}
 	}
+	discovery, err := newDHT(cfg, m, log)
+	if err != nil {
+		return err
+	}
 	if ls.cmd != nil && !cfg.ListenerIsLoopback("cmd.listen") {
 		log.Warn("the CMD gateway listens beyond loopback: anyone who reaches it controls this daemon",
 			zap.String("cmd.listen", cfg.CMD.Listen))
@@ -162,7 +166,12 @@ func runServe(cmd *cobra.Command, cfg config.Config, cfgPath string) error {
 	seedConfigured(ctx, m, cfg, log)
 
 	g, gctx := errgroup.WithContext(ctx)
-	startGateways(gctx, g, cmd, m, cfg, ls, log, shutdown)
+	var metrics []prometheus.Collector
+	if discovery != nil {
+		metrics = append(metrics, discovery.Collector())
+		g.Go(func() error { return discovery.Run(gctx) })
+	}
+	startGateways(gctx, g, cmd, m, cfg, ls, log, shutdown, metrics)
 	g.Go(func() error {
 		select {
 		case err := <-managerDone:
@@ -289,9 +298,10 @@ func expandSeedPaths(paths []string, log *zap.Logger) []string {
 	return out
 }
 
-// startGateways runs the HTTP, CMD and STATS gateways in g.
+// startGateways runs the HTTP, CMD and STATS gateways in g; the STATS gateway serves
+// metrics, other components' collectors, too.
 func startGateways(ctx context.Context, g *errgroup.Group, cmd *cobra.Command, m *swarms.Manager, cfg config.Config,
-	ls listeners, log *zap.Logger, shutdown func()) {
+	ls listeners, log *zap.Logger, shutdown func(), metrics []prometheus.Collector) {
 	httpBase := ""
 	var httpMetrics []prometheus.Collector
 	if ls.http != nil {
@@ -319,7 +329,8 @@ func startGateways(ctx context.Context, g *errgroup.Group, cmd *cobra.Command, m
 	if ls.stats != nil {
 		log.Info("stats gateway", zap.String("url", "http://"+ls.stats.Addr().String()+"/"))
 		fmt.Fprintf(cmd.OutOrStdout(), "stats http://%s/\n", ls.stats.Addr())
-		gw := stats.New(m, stats.Options{Version: buildVersion(), HTTPBase: httpBase, Log: log, Collectors: httpMetrics})
+		gw := stats.New(m, stats.Options{Version: buildVersion(), HTTPBase: httpBase, Log: log,
+			Collectors: append(httpMetrics, metrics...)})
 		g.Go(func() error { return gw.Run(ctx, ls.stats) })
 	}
 }

@@ -27,6 +27,7 @@ type Config struct {
 	CMD    CMD    `toml:"cmd"`
 	HTTP   HTTP   `toml:"http"`
 	Limits Limits `toml:"limits"`
+	DHT    DHT    `toml:"dht"`
 }
 
 // Node is the [node] table.
@@ -62,6 +63,16 @@ type CMD struct {
 // HTTP is the [http] table: the HTTP gateway that serves swarm content.
 type HTTP struct {
 	Listen string `toml:"listen"`
+}
+
+// DHT is the [dht] table: peer discovery by swarm ID on the BitTorrent mainline DHT
+// (BEP 5). Off by default, so that a daemon nobody configured sends nothing beyond the
+// peers it is given.
+type DHT struct {
+	Enabled bool   `toml:"enabled"`
+	Listen  string `toml:"listen"` // UDP HOST:PORT of the DHT's own socket
+	// Bootstrap are the HOST:PORT nodes a DHT with an empty routing table asks first.
+	Bootstrap []string `toml:"bootstrap"`
 }
 
 // Limits is the [limits] table. Each value is a rate string for ParseRate; Rates gives the
@@ -168,6 +179,9 @@ func (c *Config) Validate() error {
 		if _, err := ParseRate(l.value); err != nil {
 			return fmt.Errorf("%s = %q: %w", l.key, l.value, err)
 		}
+	}
+	if err := c.validateDHT(); err != nil {
+		return err
 	}
 	if c.Node.StateDir == "" {
 		c.Node.StateDir = defaultStateDir()

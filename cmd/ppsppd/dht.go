@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"path/filepath"
+	"sync"
+
+	"go.uber.org/zap"
+
+	"github.com/ppsppd/ppsppd/internal/config"
+	"github.com/ppsppd/ppsppd/internal/discovery/dht"
+	"github.com/ppsppd/ppsppd/internal/swarms"
+)
+
+// newDHT binds the DHT's socket when [dht] enables it (nil when it is off): it announces
+// every swarm at the manager's PPSPP port and keeps its routing table in the state directory.
+func newDHT(cfg config.Config, m *swarms.Manager, log *zap.Logger) (*dht.DHT, error) {
+	if !cfg.DHT.Enabled {
+		return nil, nil
+	}
+	dht.RouteLibraryLog(log)
+	d, err := dht.New(dht.Config{
+		Listen:       cfg.DHT.Listen,
+		Bootstrap:    cfg.DHT.Bootstrap,
+		StateFile:    filepath.Join(cfg.Node.StateDir, dht.NodesFileName),
+		AnnouncePort: m.LocalAddr().Port(),
+		Logger:       log,
+	}, m)
+	if err != nil {
+		return nil, configError{&config.BindError{Key: "dht.listen", Addr: cfg.DHT.Listen, Err: err}}
+	}
+	return d, nil
+}
+
+// startGetDHT runs a DHT lookup for get's private manager when --dht-bootstrap names nodes;
+// it announces nothing (get is gone when it finishes) and saves no routing table. stop
+// ends it and waits; it may be called more than once.
+func startGetDHT(m *swarms.Manager, f getFlags, log *zap.Logger) (stop func(), err error) {
+	if len(f.dhtBootstrap) == 0 {
+		return func() {}, nil
+	}
+	for _, b := range f.dhtBootstrap {
+		if _, _, err := net.SplitHostPort(b); err != nil {
+			return nil, fmt.Errorf("--dht-bootstrap %q: want HOST:PORT", b)
+		}
+	}
+	dht.RouteLibraryLog(log)
+	d, err := dht.New(dht.Config{Listen: f.dhtListen, Bootstrap: f.dhtBootstrap, Logger: log}, m)
+	if err != nil {
+		return nil, fmt.Errorf("--dht-listen %s: %w", f.dhtListen, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := d.Run(ctx); err != nil {
+			log.Error("DHT", zap.Error(err))
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { cancel(); <-done }) }, nil
+}
