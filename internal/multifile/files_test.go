@@ -128,13 +128,6 @@ func TestMaterializeWritesFiles(t *testing.T) {
 	defer r.Close()
 	swarm := concat(r.Spec(), data)
 	dest := t.TempDir()
-	// An old file in the way is replaced.
-	if err := os.MkdirAll(filepath.Join(dest, "m"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dest, "m", "a"), []byte("old"), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	if err := Materialize(context.Background(), bytes.NewReader(swarm), r.Spec(), dest); err != nil {
 		t.Fatal(err)
 	}
@@ -143,6 +136,21 @@ func TestMaterializeWritesFiles(t *testing.T) {
 		if err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("%s: %v, equal %v", p, err, bytes.Equal(got, want))
 		}
+	}
+	// Again (a restart after a crash): the files there are the same, so it succeeds.
+	if err := Materialize(context.Background(), bytes.NewReader(swarm), r.Spec(), dest); err != nil {
+		t.Fatalf("second write-out: %v", err)
+	}
+	// A file with other bytes where a path goes is left alone.
+	other := filepath.Join(dest, "m", "x", "y", "b")
+	if err := os.WriteFile(other, []byte("the user's own file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Materialize(context.Background(), bytes.NewReader(swarm), r.Spec(), dest); !errors.Is(err, ErrFileExists) {
+		t.Fatalf("over a different file: %v, want ErrFileExists", err)
+	}
+	if got, _ := os.ReadFile(other); string(got) != "the user's own file" {
+		t.Fatal("a different file was overwritten")
 	}
 }
 

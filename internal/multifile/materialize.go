@@ -1,6 +1,7 @@
 package multifile
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,15 +11,22 @@ import (
 	"strings"
 )
 
-// ErrUnsafePath: a spec path would be written through a symlink or over a directory.
-var ErrUnsafePath = errors.New("multifile: unsafe destination path")
+var (
+	// ErrUnsafePath: a spec path would be written through a symlink or over a directory.
+	ErrUnsafePath = errors.New("multifile: unsafe destination path")
+	// ErrFileExists: a file with other content is where a spec path goes. It is left
+	// alone: a swarm names its paths, and it must not overwrite the user's files or
+	// another swarm's content file in a shared destination.
+	ErrFileExists = errors.New("multifile: a different file exists at the destination")
+)
 
 // Materialize writes each file of spec, read from src (the swarm's verified bytes), to
 // destDir/PATH. Paths were checked by Parse (relative, no ".."); here every existing
 // component below destDir must be a real directory, never a symlink, and the file itself
 // must not be a symlink or directory, so no file lands outside destDir. Each file is
 // written to a temporary file beside it, synced and renamed into place, so a crash leaves
-// either the old file or the whole new one. destDir itself may be a symlink (the user's
+// either no file or the whole new one. A file already there with the same bytes is kept;
+// one with other bytes is never replaced (ErrFileExists). destDir itself may be a symlink (the user's
 // choice); it is resolved once.
 func Materialize(ctx context.Context, src io.ReaderAt, spec *Spec, destDir string) error {
 	root, err := filepath.EvalSymlinks(destDir)
@@ -37,8 +45,18 @@ func Materialize(ctx context.Context, src io.ReaderAt, spec *Spec, destDir strin
 			return err
 		}
 		target := filepath.Join(parent, filepath.Base(filepath.FromSlash(f.Path)))
-		if fi, err := os.Lstat(target); err == nil && !fi.Mode().IsRegular() {
-			return fmt.Errorf("%w: %s exists and is not a regular file", ErrUnsafePath, target)
+		if fi, err := os.Lstat(target); err == nil {
+			if !fi.Mode().IsRegular() {
+				return fmt.Errorf("%w: %s exists and is not a regular file", ErrUnsafePath, target)
+			}
+			same, err := sameContent(target, io.NewSectionReader(src, f.Offset, f.Size), f.Size)
+			if err != nil {
+				return fmt.Errorf("multifile: %w", err)
+			}
+			if !same {
+				return fmt.Errorf("%w: %s", ErrFileExists, target)
+			}
+			continue // written before (a restart after a crash), or the same file
 		}
 		if err := writeFile(ctx, target, io.NewSectionReader(src, f.Offset, f.Size), f.Size); err != nil {
 			return fmt.Errorf("multifile: writing %s: %w", f.Path, err)
@@ -116,4 +134,32 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// sameContent reports whether the file at path holds exactly size bytes equal to r's.
+func sameContent(path string, r io.Reader, size int64) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || fi.Size() != size {
+		return false, err
+	}
+	a, b := make([]byte, 64<<10), make([]byte, 64<<10)
+	for left := size; left > 0; {
+		n := int(min(left, int64(len(a))))
+		if _, err := io.ReadFull(f, a[:n]); err != nil {
+			return false, err
+		}
+		if _, err := io.ReadFull(r, b[:n]); err != nil {
+			return false, err
+		}
+		if !bytes.Equal(a[:n], b[:n]) {
+			return false, nil
+		}
+		left -= int64(n)
+	}
+	return true, nil
 }
