@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -147,3 +148,52 @@ func dirListing(t *testing.T, root string) string {
 	}
 	return b.String()
 }
+
+// TestMaterializeRefusesEscapingSpecs: swarms whose content is a spec naming paths that
+// leave the destination download fine (the bytes verify) but are not written out, and
+// nothing appears outside the content directory.
+func TestMaterializeRefusesEscapingSpecs(t *testing.T) {
+	dir := t.TempDir()
+	content := filepath.Join(dir, "area", "content")
+	seeder := startManager(t, Config{StateDir: filepath.Join(dir, "s")})
+	leecher := startManager(t, Config{StateDir: filepath.Join(dir, "l"), ContentDir: content})
+	events := leecher.Subscribe(context.Background(), 1024)
+	// "ok" is the control: the same construction with a good path is written out.
+	for i, path := range []string{"ok", "../x", "/etc/passwd", "a/../../b", "../../area/y"} {
+		body := "X"
+		line := path + " 1\n"
+		n := len(multifile.SpecName) + 2 + len(line)
+		n += len(itoa(n + len(itoa(n))))
+		raw := multifile.SpecName + " " + itoa(n) + "\n" + line + body
+		src := filepath.Join(dir, "evil"+itoa(i))
+		if err := os.WriteFile(src, []byte(raw), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		st, err := seeder.Seed(context.Background(), SeedSpec{Path: src})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := leecher.Add(context.Background(), AddSpec{ID: st.ID, Peers: []string{seeder.LocalAddr().String()}}); err != nil {
+			t.Fatal(err)
+		}
+		waitEvent(t, events, EventComplete, st.ID)
+		_, err = leecher.Materialize(context.Background(), st.ID)
+		if path == "ok" {
+			if got, rerr := os.ReadFile(filepath.Join(content, "ok")); err != nil || rerr != nil || string(got) != body {
+				t.Fatalf("control spec: %v, %v, %q", err, rerr, got)
+			}
+			continue
+		}
+		if !errors.Is(err, multifile.ErrBadSpec) {
+			t.Errorf("spec naming %q: %v, want ErrBadSpec", path, err)
+		}
+	}
+	for _, p := range []string{filepath.Join(dir, "area", "x"), filepath.Join(dir, "x"), filepath.Join(dir, "b"),
+		filepath.Join(dir, "area", "y"), filepath.Join(content, "etc")} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s was written", p)
+		}
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
