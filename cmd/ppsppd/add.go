@@ -17,13 +17,15 @@ func newAddCmd() *cobra.Command {
 		dest  string
 	)
 	cmd := &cobra.Command{
-		Use:   "add FILE|URL|ID",
-		Short: "Ask the running daemon to seed a file, or to download (then seed) a swarm",
+		Use:   "add FILE|DIR|URL|ID",
+		Short: "Ask the running daemon to seed a file or directory, or to download (then seed) a swarm",
 		Long: `Ask the running daemon (over its CMD gateway) to seed a local FILE, or to download a swarm
 given as a tswift: URL or a swarm ID in hex and to seed it once complete.
 
 A FILE must lie inside the daemon's content directory or one of its [seed] paths (so that
-no client of the CMD port can make the daemon publish other files it can read).
+no client of the CMD port can make the daemon publish other files it can read). A DIR there
+becomes one multi-file swarm (libswift's layout, as ppsppd seed DIR); a downloaded
+multi-file swarm's files are written beside its content file once it completes.
 Peers to contact come from the URL and from --peer. --dest places downloaded content
 inside the daemon's content directory (paths that lead outside it are refused).`,
 		Example: `  ppsppd add ~/.local/state/ppsppd/content/movie.mp4
@@ -39,7 +41,7 @@ inside the daemon's content directory (paths that lead outside it are refused).`
 			return err
 		}
 		line := []string{"ADD", args[0]}
-		if fi, err := os.Stat(args[0]); err == nil && fi.Mode().IsRegular() {
+		if fi, err := os.Stat(args[0]); err == nil && (fi.Mode().IsRegular() || fi.IsDir()) {
 			abs, err := filepath.Abs(args[0])
 			if err != nil {
 				return err

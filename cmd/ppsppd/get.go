@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ppsppd/ppsppd/internal/hashtree"
+	"github.com/ppsppd/ppsppd/internal/multifile"
 	"github.com/ppsppd/ppsppd/internal/node"
 	"github.com/ppsppd/ppsppd/internal/storage"
 	"github.com/ppsppd/ppsppd/internal/swarms"
@@ -65,7 +66,12 @@ when they hold no verified chunk.
 An existing OUT is written into only when it is this swarm's: empty, with this swarm's
 checkpoint (a download to resume) or libswift .mhash beside it, or already exactly the
 content. Any other file, including another swarm's download, is refused unless --force.
-The finished OUT is exactly the content.`,
+The finished OUT is exactly the content.
+
+A multi-file swarm (libswift's swift -M layout, or ppsppd seed DIR) is also written out as
+its files, under OUT's directory at the paths its spec names (e.g. DIR/media/b/clip.mp4);
+OUT keeps the whole swarm. Paths that would leave the directory, symlinks on the way, and
+existing files with other content are refused.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withSignals(cmd, f.logLevel, func(ctx context.Context, log *zap.Logger) error {
@@ -171,6 +177,13 @@ func runGet(ctx context.Context, cmd *cobra.Command, target string, f getFlags, 
 			err = fmt.Errorf("writing to standard output: %w", cerr)
 		}
 	}
+	var files []multifile.File
+	if err == nil && !toStdout {
+		// A multi-file swarm (libswift's layout): its files go beside OUT.
+		if files, err = m.Materialize(ctx, st.ID); err != nil {
+			err = fmt.Errorf("%s is complete and verified, but its files were not written: %w", outName(f.out), err)
+		}
+	}
 	stopDHT()
 	stopManager() // writes the last checkpoint
 	if err != nil {
@@ -188,6 +201,9 @@ func runGet(ctx context.Context, cmd *cobra.Command, target string, f getFlags, 
 		log.Warn("removing the checkpoint of a finished download", zap.Error(err))
 	}
 	fmt.Fprintf(report, "%s: %d bytes, complete and verified against %v\n", outName(f.out), final.Size, st.ID)
+	if len(files) > 0 {
+		fmt.Fprintf(report, "multi-file swarm: %d files written under %s\n", len(files), filepath.Dir(final.Path))
+	}
 	return nil
 }
 

@@ -24,14 +24,21 @@ func newSeedCmd() *cobra.Command {
 	var f contentFlags
 	var advertise string
 	cmd := &cobra.Command{
-		Use:   "seed FILE",
-		Short: "Seed a file: print its swarm ID and tswift URL, then serve it until interrupted",
+		Use:   "seed FILE|DIR",
+		Short: "Seed a file or a directory: print its swarm ID and tswift URL, then serve it until interrupted",
 		Example: `  ppsppd seed movie.mp4
   ppsppd seed movie.mp4 --listen 0.0.0.0:6778 --advertise 192.0.2.10
-  ppsppd seed movie.mp4 --listen [::1]:6778 --chunk-size 8192`,
+  ppsppd seed movie.mp4 --listen [::1]:6778 --chunk-size 8192
+  ppsppd seed media/`,
 		Long: `Hash FILE into a Merkle tree (RFC 7574 §5; all cores), print the swarm ID (the root
 hash) and a tswift://HOST:PORT/SWARMHEX URL to give to others, then serve the file over
 PPSPP until interrupted. A checkpoint FILE.ppsppd is written beside the file.
+
+A directory DIR becomes one multi-file swarm in libswift's layout (swift -M): a spec listing
+every regular file below DIR as DIRNAME/PATH with its size, sorted, followed by the files in
+that order; the swarm ID is the one libswift computes for the same files under the same
+paths. Symlinks are left out. The files are only read; the checkpoint is DIR.ppsppd, beside
+the directory.
 
 The port is bound before the file is hashed, so a port in use fails at once. The URL names
 the address peers should use: --advertise HOST when given, else the --listen address, or

@@ -12,6 +12,10 @@
 //   - libswift's NAME.mhash (Options.MhashPath, default ContentPath + ".mhash"), read only,
 //     so content that libswift seeded can be seeded without hashing it again.
 //
+// A seed may read its content from an Options.Content source instead of one file (a
+// multi-file swarm's spec and files, internal/multifile); it is then read-only like any
+// seed, and everything below applies unchanged.
+//
 // # Trust
 //
 // Nothing read from disk is believed without a check against the root hash (the swarm

@@ -71,7 +71,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	return s, nil
 }
 
-func openContent(opts Options) (*os.File, error) {
+func openContent(opts Options) (contentFile, error) {
+	if opts.Content != nil {
+		return sourceFile{opts.Content}, nil
+	}
 	if opts.ReadOnly {
 		return os.Open(opts.ContentPath)
 	}

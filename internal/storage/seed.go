@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 )
@@ -20,7 +19,7 @@ func Seed(ctx context.Context, opts Options) (*Store, error) {
 	// Read-only: a seeded file is only read (it may sit on read-only storage) and never
 	// resized; the checkpoint is a separate file.
 	opts.ReadOnly = true
-	f, err := os.Open(opts.ContentPath)
+	f, err := openContent(opts)
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
@@ -32,7 +31,7 @@ func Seed(ctx context.Context, opts Options) (*Store, error) {
 	return s, nil
 }
 
-func seed(ctx context.Context, opts Options, f *os.File) (*Store, error) {
+func seed(ctx context.Context, opts Options, f contentFile) (*Store, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)

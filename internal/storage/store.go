@@ -3,7 +3,6 @@ package storage
 import (
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,11 +42,19 @@ type Options struct {
 	// and Open never creates, extends, cuts or claims it. PutChunk fails with ErrReadOnly.
 	// The checkpoint is still written (it is a separate file). Seed sets it.
 	ReadOnly bool
+	// Content, when set, is the content to read instead of the file ContentPath (which
+	// then only names it in messages and, unless given, the checkpoint and .mhash): a
+	// multi-file swarm's files. It implies ReadOnly; the store closes it (also when Open
+	// or Seed fails).
+	Content Source
 }
 
 func (o *Options) fill() error {
 	if o.ContentPath == "" {
 		return errors.New("storage: no content path")
+	}
+	if o.Content != nil {
+		o.ReadOnly = true
 	}
 	if o.CheckpointPath == "" {
 		o.CheckpointPath = o.ContentPath + CheckpointExt
@@ -78,8 +85,8 @@ type Recovery struct {
 // engine writes and checkpoints while gateways read.
 type Store struct {
 	opts   Options
-	f      *os.File
-	ckptMu sync.Mutex // one checkpoint write at a time
+	f      contentFile // *os.File, or a read-only Source (source.go)
+	ckptMu sync.Mutex  // one checkpoint write at a time
 
 	mu       sync.Mutex
 	tree     *hashtree.Tree

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/ppsppd/ppsppd/internal/storage"
@@ -49,6 +50,10 @@ type entry struct {
 	progressed   bool   // chunks verified since the last progress event
 	lastCkpt     time.Time
 	lastProgress time.Time
+
+	// materializing serializes writing a multi-file download's files (multifile.go);
+	// unlike the fields above it is not guarded by Manager.mu.
+	materializing sync.Mutex
 }
 
 func (e *entry) status() Status {

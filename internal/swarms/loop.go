@@ -89,6 +89,7 @@ func (m *Manager) complete(e *entry) {
 	m.log.Info("download complete", zap.Stringer("swarm", e.id), zap.String("path", e.rec.Path))
 	m.emit(EventComplete, e, nil)
 	m.emit(EventStateChanged, e, nil)
+	m.materializeLater(e) // a multi-file swarm's files (multifile.go)
 }
 
 // tick samples the node, retries peers of swarms that have none, saves due checkpoints,

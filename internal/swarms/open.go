@@ -129,6 +129,8 @@ func (m *Manager) attach(e *entry, gen uint64, st *storage.Store) {
 	m.emit(EventStateChanged, e, nil)
 	if state == StateDownloading {
 		m.retryNow(e)
+	} else {
+		m.materializeLater(e) // completed before a restart, files not yet written (multifile.go)
 	}
 }
 
@@ -163,6 +165,9 @@ func (m *Manager) openStore(e *entry, gen uint64, rec record, force bool) (*stor
 // the file, which must still give the swarm's ID.
 func (m *Manager) openSeedRecord(e *entry, gen uint64, rec record, p hashtree.Params) (*storage.Store, error) {
 	opts := storage.Options{ContentPath: rec.Path, CheckpointPath: rec.Checkpoint, Root: []byte(e.id), Params: p, ReadOnly: true}
+	if err := withDirSource(rec, &opts); err != nil {
+		return nil, err
+	}
 	st, err := storage.Open(m.base, opts)
 	if err == nil {
 		return st, nil
@@ -170,6 +175,9 @@ func (m *Manager) openSeedRecord(e *entry, gen uint64, rec record, p hashtree.Pa
 	m.log.Info("rehashing seeded file", zap.String("path", rec.Path), zap.Error(err))
 	m.setStateIfCurrent(e, gen, StateHashChecking)
 	opts.ReadOnly = false
+	if err := withDirSource(rec, &opts); err != nil { // Open closed the first one
+		return nil, err
+	}
 	st, err = storage.Seed(m.base, opts)
 	if errors.Is(err, hashtree.ErrHashMismatch) {
 		return nil, fmt.Errorf("%s changed since it was seeded (it no longer hashes to this swarm ID); seed it again to get its new ID", rec.Path)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ppsppd/ppsppd/internal/engine"
 	"github.com/ppsppd/ppsppd/internal/hashtree"
+	"github.com/ppsppd/ppsppd/internal/storage"
 	"github.com/ppsppd/ppsppd/internal/swarmurl"
 )
 
@@ -171,6 +172,9 @@ func (m *Manager) Seed(ctx context.Context, spec SeedSpec) (Status, error) {
 	if err != nil {
 		return Status{}, fmt.Errorf("seed: %w", err)
 	}
+	if fi.IsDir() {
+		return m.seedDir(ctx, spec, path, cs, hf) // multifile.go
+	}
 	if !fi.Mode().IsRegular() {
 		return Status{}, fmt.Errorf("seed: %s is not a regular file", path)
 	}
@@ -191,16 +195,21 @@ func (m *Manager) Seed(ctx context.Context, spec SeedSpec) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	id := ID(st.Root())
 	if ckpt == "" {
 		ckpt = path + ".ppsppd"
 	}
 	size, _ := st.Size()
-	rec := record{
-		ID: id.String(), Kind: kindSeed, Path: path, Checkpoint: ckpt, ChunkSize: cs, Hash: hf.String(),
+	return m.addSeeded(st, record{
+		Kind: kindSeed, Path: path, Checkpoint: ckpt, ChunkSize: cs, Hash: hf.String(),
 		Size: size, Limits: spec.Limits, Added: time.Now().UTC(),
-	}
-	e := &entry{id: id, rec: rec, state: StateAllocating, size: size}
+	})
+}
+
+// addSeeded adds a swarm whose store Seed (or seedDir) opened, complete, with its record.
+func (m *Manager) addSeeded(st *storage.Store, rec record) (Status, error) {
+	id := ID(st.Root())
+	rec.ID = id.String()
+	e := &entry{id: id, rec: rec, state: StateAllocating, size: rec.Size}
 	m.mu.Lock()
 	if e.rec.Limits == (Limits{}) {
 		e.rec.Limits = m.swarmDefault

@@ -37,6 +37,12 @@ type record struct {
 	Stopped    bool      `json:"stopped,omitempty"`
 	Name       string    `json:"name,omitempty"`
 	Added      time.Time `json:"added"`
+	// Multifile: a seed whose Path is a directory, seeded as libswift's multi-file
+	// layout (multifile.go).
+	Multifile bool `json:"multifile,omitempty"`
+	// Materialized: a finished download's files were written out of its multi-file
+	// content (or it has none), so a restart does not do it again.
+	Materialized bool `json:"materialized,omitempty"`
 }
 
 const (

@@ -243,7 +243,7 @@ LIST [<hex>]                                  SWARM <hex> <state> <have>/<size> 
 PEERS <hex>                                   PEER <ip:port> seeder|leecher <have-chunks> <up> <down> <raw-up> <raw-down>
 LIMIT [<hex>|global] [up=<rate>] [down=<rate>] LIMIT <hex>|global up=<B/s> down=<B/s>; rate: bytes/s, k/m/g suffix, 0 = no cap
 ADD <url|hex> [peer=<host:port>]... [dest=<path>] SWARM line (OK already added if held)
-SEED <absolute-path>                          seed a file inside the content directory or a [seed] path
+SEED <absolute-path>                          seed a file (or a directory, as one multi-file swarm) inside the content directory or a [seed] path
 RM <hex> [delete]                             remove; delete also removes content and state
 HELP, VERSION
 `

@@ -64,6 +64,8 @@ func (s *Server) serveContent(w http.ResponseWriter, r *http.Request, path strin
 			return fmt.Errorf("%w: %w", errClientGone, err)
 		case errors.Is(context.Cause(ctx), errStartTimeout):
 			return replyError(http.StatusGatewayTimeout, s.notStarted(req.id), err)
+		case errors.As(err, new(*httpError)):
+			return err // already the client's answer (a path naming no file: 404)
 		}
 		return s.managerError(req.id, "reading", err)
 	}
@@ -72,7 +74,7 @@ func (s *Server) serveContent(w http.ResponseWriter, r *http.Request, path strin
 	h.Set("Content-Type", ctype)
 	// Content named by its Merkle root never changes, so the ID is a strong validator
 	// (RFC 9110 §8.8.3); If-Range and If-None-Match compare against it.
-	h.Set("ETag", `"`+req.id.String()+`"`)
+	h.Set("ETag", `"`+req.id.String()+body.etagSuffix+`"`)
 	h.Set("Accept-Ranges", "bytes")
 	if !dropEmptySuffixRanges(r) {
 		h.Set("Content-Range", fmt.Sprintf("bytes */%d", body.size))
@@ -158,6 +160,12 @@ func (s *Server) start(st *stream, req contentRequest, status swarms.Status) (st
 	if err != nil {
 		return "", err
 	}
+	inFile := false // a file of a multi-file swarm: the swarm's cached type is not its
+	if req.fileName != "" {
+		if size, inFile, err = s.selectFile(st, req); err != nil {
+			return "", err
+		}
+	}
 	if req.mimeType != "" {
 		return req.mimeType, nil
 	}
@@ -166,7 +174,7 @@ func (s *Server) start(st *stream, req contentRequest, status swarms.Status) (st
 			return t, nil
 		}
 	}
-	if t, ok := s.types.get(req.id); ok {
+	if t, ok := s.types.get(req.id); ok && !inFile {
 		return t, nil
 	}
 	if size == 0 {
@@ -177,7 +185,9 @@ func (s *Server) start(st *stream, req contentRequest, status swarms.Status) (st
 		return "", fmt.Errorf("first bytes: %w", err)
 	}
 	t := sniffType(head)
-	s.types.put(req.id, t)
+	if !inFile {
+		s.types.put(req.id, t)
+	}
 	return t, nil
 }
 

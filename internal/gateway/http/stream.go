@@ -20,10 +20,13 @@ type stream struct {
 	cancel context.CancelCauseFunc // ends the context the reader was opened with
 	m      *metrics
 
-	mu     sync.Mutex
-	size   int64
-	pos    int64
-	closed bool
+	mu   sync.Mutex
+	base int64 // where the stream starts in the swarm: a multi-file swarm's file (multifile.go)
+	// etagSuffix tells a file's ETag from its swarm's ("/PATH"); set with base.
+	etagSuffix string
+	size       int64
+	pos        int64
+	closed     bool
 }
 
 var errStreamClosed = errors.New("stream closed")
@@ -121,7 +124,7 @@ func (s *stream) readAtLocked(p []byte, off int64) (int, error) {
 	defer s.m.readsWaiting.Dec()
 	for range maxEmptyReads {
 		start := time.Now()
-		n, err := s.rd.ReadAt(p, off)
+		n, err := s.rd.ReadAt(p, s.base+off)
 		s.m.readWait.Observe(time.Since(start).Seconds())
 		if n > 0 || err != nil {
 			return n, err

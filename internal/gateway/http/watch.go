@@ -15,8 +15,11 @@ var watchPage = template.Must(template.New("watch").Parse(`<!doctype html>
 <title>{{.Title}} · ppsppd</title>
 <style>body{margin:0;background:#111;color:#ddd;font-family:sans-serif}video{display:block;width:100%;max-height:90vh;background:#000}p{margin:.6em 1em;font-size:.9em}a{color:#9cf}</style>
 </head><body>
-<video controls autoplay preload="auto" src="{{.Src}}"></video>
-<p>{{.Title}} · <a href="{{.Src}}">direct link</a> (for players such as mpv or VLC)</p>
+{{if .Video}}<video controls autoplay preload="auto" src="{{.Src}}"></video>
+<p>{{.Title}} · <a href="{{.Src}}">direct link</a> (for players such as mpv or VLC)</p>{{end}}
+{{if .Files}}<p>{{len .Files}} files in this swarm:</p>
+<ul>{{range .Files}}<li><a href="{{.Watch}}">{{.Path}}</a> ({{.Size}} bytes) · <a href="{{.Direct}}">direct link</a></li>
+{{end}}</ul>{{end}}
 </body></html>
 `))
 
@@ -35,8 +38,14 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, path string) erro
 		title = req.id.String()
 	}
 	src := &url.URL{Path: "/" + path, RawQuery: r.URL.RawQuery}
+	files := s.fileLinks(r, req) // multifile.go
+	page := struct {
+		Title, Src string
+		Video      bool
+		Files      []fileLink
+	}{title, src.String(), req.fileName != "" || files == nil, files}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := watchPage.Execute(w, struct{ Title, Src string }{title, src.String()}); err != nil {
+	if err := watchPage.Execute(w, page); err != nil {
 		s.log.Debug("watch page", zap.Error(err))
 	}
 	return nil
