@@ -79,8 +79,9 @@ type Manager struct {
 	// swarmDefault is the limit a new swarm gets when its spec sets none.
 	swarmDefault Limits
 	closed       bool
-	// listDirty: the persisted swarm list is out of date.
+	// listDirty: the persisted swarm list is out of date. saveMu orders the saves.
 	listDirty bool
+	saveMu    sync.Mutex
 
 	// playbackOwners numbers the readers' playback windows (the last one handed out).
 	playbackOwners engine.PlaybackID

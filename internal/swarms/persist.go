@@ -61,6 +61,10 @@ func (m *Manager) saveList() error {
 	if m.cfg.StateDir == "" {
 		return nil
 	}
+	// One save at a time, from taking the list to the rename: otherwise an older list
+	// taken by one caller could land after a newer one written by another.
+	m.saveMu.Lock()
+	defer m.saveMu.Unlock()
 	m.mu.Lock()
 	if !m.listDirty {
 		m.mu.Unlock()
