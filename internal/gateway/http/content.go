@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/textproto"
+	"strconv"
 	"strings"
 	"time"
 
@@ -85,8 +86,12 @@ func (s *Server) serveContent(w http.ResponseWriter, r *http.Request, path strin
 	return nil
 }
 
-// isZero reports whether s is a decimal zero ("0", "000").
-func isZero(s string) bool { return s != "" && strings.TrimLeft(s, "0") == "" }
+// isZero reports whether net/http reads s as a suffix length of zero ("0", "000", "+0"):
+// it parses it with strconv.ParseInt.
+func isZero(s string) bool {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return err == nil && n == 0 && s != "" && s[0] != '-'
+}
 
 // dropEmptySuffixRanges removes "-0" (the last zero bytes) from a Range header, which
 // selects nothing (RFC 9110 §14.1.1: a suffix-length of 0 is unsatisfiable) but which
