@@ -74,7 +74,7 @@ func Parse(s string) (Link, error) {
 		// tswift://host:port/path
 		h, path, _ := strings.Cut(host, "/")
 		if h != "" {
-			if err := checkPeerForm(h); err != nil {
+			if err := CheckPeer(h); err != nil {
 				return l, fmt.Errorf("swarm link %q: %w", s, err)
 			}
 		}
@@ -161,8 +161,9 @@ func (l *Link) applyQuery(q string) error {
 	return nil
 }
 
-// checkPeerForm checks a link's HOST:PORT without looking the host up (Parse does no I/O).
-func checkPeerForm(h string) error {
+// CheckPeer checks a HOST:PORT's form without looking the host up (no I/O): for parsers
+// of outside input, which leave resolving (ResolvePeer) to whoever contacts the peer.
+func CheckPeer(h string) error {
 	_, portStr, err := net.SplitHostPort(h)
 	if err != nil {
 		return peerFormError(h)

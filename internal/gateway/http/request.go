@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ppsppd/ppsppd/internal/hashtree"
 	"github.com/ppsppd/ppsppd/internal/swarms"
 	"github.com/ppsppd/ppsppd/internal/swarmurl"
 )
@@ -34,6 +35,9 @@ func parseContentRequest(path string, query string) (contentRequest, error) {
 		if err != nil || n == 0 {
 			return req, fmt.Errorf("chunk size %q after $: want a positive number", cs)
 		}
+		if err := hashtree.CheckChunkSize(n); err != nil {
+			return req, fmt.Errorf("chunk size after $: %w", err)
+		}
 		req.chunkSize, idPart = int(n), hexID
 	}
 	if idPart == "" {
@@ -60,6 +64,9 @@ func (req *contentRequest) applyQuery(vals url.Values) error {
 		if err != nil || n == 0 {
 			return fmt.Errorf("cs=%q: want a chunk size in bytes", v)
 		}
+		if err := hashtree.CheckChunkSize(n); err != nil {
+			return fmt.Errorf("cs=: %w", err)
+		}
 		req.chunkSize = int(n)
 	}
 	if v := vals.Get("cl"); v != "" {
@@ -85,7 +92,9 @@ func (req *contentRequest) applyQuery(vals url.Values) error {
 	// t is libswift's tracker: to ppsppd, a peer like any other.
 	for _, key := range []string{"peer", "t"} {
 		for _, v := range vals[key] {
-			if _, err := swarmurl.ResolvePeer(v); err != nil {
+			// Only the form here: the manager resolves the name when it adds the swarm,
+			// and a request parse must not wait on DNS.
+			if err := swarmurl.CheckPeer(v); err != nil {
 				return fmt.Errorf("%s=: %w", key, err)
 			}
 			req.peers = append(req.peers, v)
