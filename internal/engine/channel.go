@@ -87,11 +87,10 @@ type channel struct {
 	cwndLimited bool
 	// cc is LEDBAT (RFC 6817), which RFC 7574 requires of a sender: it decides how much DATA
 	// may be unacknowledged. mss is one DATA datagram's size in its accounting.
-	cc          *congestion.Ledbat
-	mss         int
-	lastAck     time.Time
-	weChoke     bool
-	ignoredReqs int
+	cc      *congestion.Ledbat
+	mss     int
+	lastAck time.Time
+	weChoke bool
 
 	// Peer policy (peerscore.go): the score offences raise and good chunks lower, as of
 	// scoreAt; good and bad chunks so far; probation after a ban; requests paused after

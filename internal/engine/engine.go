@@ -294,7 +294,6 @@ func (e *Engine) unchokeOne(s *swarm) {
 	for _, ch := range s.channels {
 		if ch.state == stateEstablished && ch.weChoke {
 			ch.weChoke = false
-			ch.ignoredReqs = 0
 			ch.queueMsg(&wire.Unchoke{})
 			e.markDirty(ch)
 			return

@@ -256,7 +256,7 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data, cut bool) {
 	}
 	s.have.set(i)
 	e.stats.ChunksVerified++
-	e.countVerified(ch, len(m.Payload))
+	e.countVerified(ch, len(payload))
 	delete(s.avoid, i)
 	delete(ch.reorderLost, i)
 	e.credit(now, ch)
@@ -506,7 +506,6 @@ func (e *Engine) onAck(now time.Time, ch *channel, m *wire.Ack) {
 func (e *Engine) onRequest(now time.Time, ch *channel, spec wire.ChunkSpec) {
 	if ch.weChoke {
 		e.stats.IgnoredChokes++
-		ch.ignoredReqs++
 		e.report(now, ch, offIgnoredChoke)
 		return
 	}

@@ -89,15 +89,7 @@ func (n *Node) SetPlayback(ctx context.Context, id engine.SwarmID, owner engine.
 // ClearPlayback drops owner's playback window in swarm id (engine.ClearPlayback); the
 // requests the freed room allows go out at once.
 func (n *Node) ClearPlayback(ctx context.Context, id engine.SwarmID, owner engine.PlaybackID) error {
-	var err error
-	if derr := n.do(ctx, func(now time.Time, e *engine.Engine) {
-		if err = e.ClearPlayback(id, owner); err == nil {
-			e.Flush(now)
-		}
-	}); derr != nil {
-		return derr
-	}
-	return err
+	return n.SetPlayback(ctx, id, owner, 0, 0) // a window of 0 clears it (engine.SetPlayback)
 }
 
 // SetRateLimit caps swarm id's upload and download, or the whole node's when id is "", in

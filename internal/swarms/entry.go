@@ -41,15 +41,13 @@ type entry struct {
 	backoff  time.Duration
 	attempts int
 
-	// readers counts open Readers; changed, when a reader waits, is closed (and cleared)
-	// at the next chunk verified or state change.
-	readers int
+	// changed, when a reader waits, is closed (and cleared) at the next chunk verified or
+	// state change.
 	changed chan struct{}
 
-	lastPeerErr  string // why the last peer channel closed, with its address
-	progressed   bool   // chunks verified since the last progress event
-	lastCkpt     time.Time
-	lastProgress time.Time
+	lastPeerErr string // why the last peer channel closed, with its address
+	progressed  bool   // chunks verified since the last progress event
+	lastCkpt    time.Time
 
 	// materializing serializes writing a multi-file download's files (multifile.go);
 	// unlike the fields above it is not guarded by Manager.mu.

@@ -27,7 +27,6 @@ func (m *Manager) onEngineEvent(ev engine.Event) {
 	switch ev.Kind {
 	case engine.EventChunkVerified, engine.EventSizeKnown:
 		e.progressed = true
-		e.lastProgress = time.Now()
 		e.wake()
 		m.mu.Unlock()
 	case engine.EventComplete:
@@ -116,7 +115,7 @@ func (m *Manager) tick(ctx context.Context, now time.Time) {
 			e.npeers, e.seeders, e.leechers = si.Peers, si.Seeders, si.Leechers
 			e.down, e.up = si.BytesDown, si.BytesUp
 			e.rates.add(now, si.BytesDown, si.BytesUp)
-			if e.store != nil {
+			if e.size < 0 && e.store != nil {
 				if size, ok := e.store.Size(); ok {
 					e.size = size
 				}

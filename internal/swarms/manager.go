@@ -320,20 +320,3 @@ func (m *Manager) Checkpoint(_ context.Context, id ID) error {
 	}
 	return st.Checkpoint()
 }
-
-// CheckpointAll saves every loaded swarm's checkpoint.
-func (m *Manager) CheckpointAll() error {
-	m.mu.Lock()
-	var stores []*storage.Store
-	for _, e := range m.sortedLocked() {
-		if e.store != nil {
-			stores = append(stores, e.store)
-		}
-	}
-	m.mu.Unlock()
-	var errs []error
-	for _, st := range stores {
-		errs = append(errs, st.Checkpoint())
-	}
-	return errors.Join(errs...)
-}

@@ -2,8 +2,6 @@ package swarms
 
 import (
 	"context"
-	"crypto/sha1"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -37,11 +35,7 @@ func (m *Manager) seedDir(ctx context.Context, spec SeedSpec, dir string, cs int
 	if err != nil {
 		return Status{}, fmt.Errorf("seed: %w", err)
 	}
-	ckpt := dir + storage.CheckpointExt // beside the directory, not in it
-	if m.cfg.StateDir != "" {
-		sum := sha1.Sum([]byte(dir))
-		ckpt = filepath.Join(m.cfg.StateDir, "seed-"+hex.EncodeToString(sum[:8])+storage.CheckpointExt)
-	}
+	ckpt := m.seedCheckpoint(dir) // beside the directory, not in it, without a state directory
 	ctx, cancel := mergeCancel(ctx, m.base)
 	defer cancel()
 	st, err := storage.Seed(ctx, storage.Options{ContentPath: dir, CheckpointPath: ckpt, Content: src,

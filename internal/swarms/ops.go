@@ -80,9 +80,9 @@ func (m *Manager) Add(_ context.Context, spec AddSpec) (Status, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return Status{}, fmt.Errorf("destination directory: %w", err)
 	}
-	ckpt := path + ".ppsppd"
+	ckpt := path + storage.CheckpointExt
 	if m.cfg.StateDir != "" {
-		ckpt = filepath.Join(m.cfg.StateDir, "checkpoints", spec.ID.String()+".ppsppd")
+		ckpt = filepath.Join(m.cfg.StateDir, "checkpoints", spec.ID.String()+storage.CheckpointExt)
 		if err := os.MkdirAll(filepath.Dir(ckpt), 0o750); err != nil {
 			return Status{}, fmt.Errorf("state directory: %w", err)
 		}
@@ -184,19 +184,12 @@ func (m *Manager) Seed(ctx context.Context, spec SeedSpec) (Status, error) {
 	if st, ok := m.seededPath(path, cs, hf); ok {
 		return st, fmt.Errorf("%w: %v", ErrExists, st.ID)
 	}
-	ckpt := ""
-	if m.cfg.StateDir != "" {
-		sum := sha1.Sum([]byte(path))
-		ckpt = filepath.Join(m.cfg.StateDir, "seed-"+hex.EncodeToString(sum[:8])+".ppsppd")
-	}
+	ckpt := m.seedCheckpoint(path)
 	ctx, cancel := mergeCancel(ctx, m.base)
 	defer cancel()
 	st, err := openSeedFile(ctx, path, ckpt, hashtree.Params{Hash: hf, ChunkSize: cs}, m.log)
 	if err != nil {
 		return Status{}, err
-	}
-	if ckpt == "" {
-		ckpt = path + ".ppsppd"
 	}
 	size, _ := st.Size()
 	return m.addSeeded(st, record{
@@ -246,6 +239,17 @@ func (m *Manager) seededPath(path string, cs int, hf hashtree.HashFunc) (Status,
 		}
 	}
 	return Status{}, false
+}
+
+// seedCheckpoint is where the checkpoint of a seeded file or directory goes: in the state
+// directory, named after its path (its swarm ID is known only once it is hashed), or beside
+// it when there is no state directory.
+func (m *Manager) seedCheckpoint(path string) string {
+	if m.cfg.StateDir == "" {
+		return path + storage.CheckpointExt
+	}
+	sum := sha1.Sum([]byte(path))
+	return filepath.Join(m.cfg.StateDir, "seed-"+hex.EncodeToString(sum[:8])+storage.CheckpointExt)
 }
 
 // mergeCancel returns a context that ends when either ctx or other ends.

@@ -45,7 +45,6 @@ func (m *Manager) OpenReader(ctx context.Context, id ID) (*Reader, error) {
 	if e.state == StateStopped || e.state == StateError {
 		return nil, fmt.Errorf("swarm %v is %v", id, e.state)
 	}
-	e.readers++
 	m.playbackOwners++
 	return &Reader{m: m, e: e, ctx: ctx, owner: m.playbackOwners}, nil
 }
@@ -168,7 +167,6 @@ func (r *Reader) Close() error {
 	}
 	r.closed = true
 	r.m.mu.Lock()
-	r.e.readers--
 	inNode := r.e.inNode
 	r.m.mu.Unlock()
 	if inNode {
