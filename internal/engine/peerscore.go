@@ -91,13 +91,24 @@ var offenceWeight = [numOffences]float64{
 	offMisfit:       1,
 }
 
+// ErrBadData matches (errors.Is) the reason of an EventPeerClosed for a peer dropped because
+// its chunks failed verification, so a client can name the likely cause (wrong size or
+// chunk size) instead of waiting.
+var ErrBadData = errors.New("chunks failed verification")
+
+// badDataError is a reason for dropping a peer that is ErrBadData.
+type badDataError string
+
+func (e badDataError) Error() string        { return string(e) }
+func (e badDataError) Is(target error) bool { return target == ErrBadData }
+
 var (
-	errBadData      = errors.New("sent mostly chunks that failed verification")
-	errMisfit       = errors.New("sent only chunks that failed verification: their length or peak hashes fit another chunk size or content length")
-	errMalformed    = errors.New("sent too many malformed datagrams")
-	errIgnoredChoke = errors.New("kept requesting while choked")
-	errFlood        = errors.New("flooded us with requests")
-	errUnresponsive = errors.New("requests timed out while other peers could serve")
+	errBadData      error = badDataError("sent mostly chunks that failed verification")
+	errMisfit       error = badDataError("sent only chunks that failed verification: their length or peak hashes fit another chunk size or content length")
+	errMalformed          = errors.New("sent too many malformed datagrams")
+	errIgnoredChoke       = errors.New("kept requesting while choked")
+	errFlood              = errors.New("flooded us with requests")
+	errUnresponsive       = errors.New("requests timed out while other peers could serve")
 	// ErrPeerBanned is returned by Connect for a peer banned in the swarm for misbehaving.
 	ErrPeerBanned = errors.New("engine: peer banned for misbehaving")
 )

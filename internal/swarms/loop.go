@@ -2,7 +2,7 @@ package swarms
 
 import (
 	"context"
-	"strings"
+	"errors"
 	"time"
 
 	"go.uber.org/zap"
@@ -11,8 +11,8 @@ import (
 	"github.com/ppsppd/ppsppd/internal/storage"
 )
 
-// engineBadDataReason is in the reason the engine gives for dropping a peer whose chunks
-// failed verification (its error is not exported; TestBadDataIsReported checks the match).
+// engineBadDataReason is in the text of every reason the engine gives for dropping a peer
+// whose chunks failed verification (engine.ErrBadData); the tests look for it in statuses.
 const engineBadDataReason = "failed verification"
 
 // onEngineEvent turns the node's events into state changes and swarm events. Events can
@@ -55,7 +55,7 @@ func (m *Manager) onEngineEvent(ev engine.Event) {
 		}
 		e.lastPeerErr = ev.Peer.String() + ": " + reason
 		m.mu.Unlock()
-		bad := ev.Kind == engine.EventPeerClosed && strings.Contains(reason, engineBadDataReason)
+		bad := ev.Kind == engine.EventPeerClosed && errors.Is(ev.Err, engine.ErrBadData)
 		m.emit(EventPeerClosed, e, func(out *Event) { out.Peer, out.Err, out.BadData = ev.Peer, reason, bad })
 	default:
 		m.mu.Unlock()
