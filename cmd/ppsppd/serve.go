@@ -171,7 +171,7 @@ func runServe(cmd *cobra.Command, cfg config.Config, cfgPath string) error {
 		metrics = append(metrics, discovery.Collector())
 		g.Go(func() error { return discovery.Run(gctx) })
 	}
-	startGateways(gctx, g, cmd, m, cfg, ls, log, shutdown, metrics)
+	startGateways(gctx, g, cmd, m, cfg, ls, log, shutdown, metrics, discovery != nil)
 	g.Go(func() error {
 		select {
 		case err := <-managerDone:
@@ -301,14 +301,14 @@ func expandSeedPaths(paths []string, log *zap.Logger) []string {
 // startGateways runs the HTTP, CMD and STATS gateways in g; the STATS gateway serves
 // metrics, other components' collectors, too.
 func startGateways(ctx context.Context, g *errgroup.Group, cmd *cobra.Command, m *swarms.Manager, cfg config.Config,
-	ls listeners, log *zap.Logger, shutdown func(), metrics []prometheus.Collector) {
+	ls listeners, log *zap.Logger, shutdown func(), metrics []prometheus.Collector, discovery bool) {
 	httpBase := ""
 	var httpMetrics []prometheus.Collector
 	if ls.http != nil {
 		httpBase = "http://" + advertisedTCP(ls.http.Addr())
 		log.Info("HTTP gateway", zap.String("url", httpBase+"/"))
 		fmt.Fprintf(cmd.OutOrStdout(), "http %s/\n", httpBase)
-		gw := httpgw.New(m, httpgw.Options{BaseURL: httpBase, Log: log})
+		gw := httpgw.New(m, httpgw.Options{BaseURL: httpBase, Discovery: discovery, Log: log})
 		httpMetrics = gw.Collectors()
 		g.Go(func() error { return gw.Run(ctx, ls.http) })
 	}

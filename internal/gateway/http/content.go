@@ -133,7 +133,7 @@ func (s *Server) findOrStart(ctx context.Context, req contentRequest) (swarms.St
 	if s.opts.KnownPeers != nil {
 		peers = append(peers, s.opts.KnownPeers(req.id)...)
 	}
-	if len(peers) == 0 {
+	if len(peers) == 0 && !s.opts.Discovery {
 		return st, replyError(http.StatusNotFound, notHeld(req.id), nil)
 	}
 	spec := swarms.AddSpec{

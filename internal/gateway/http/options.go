@@ -17,6 +17,10 @@ type Options struct {
 	// KnownPeers returns peers (HOST:PORT) that may have a swarm the daemon does not hold,
 	// so a GET can start it: configured peers now, discovery later. Nil: none.
 	KnownPeers func(id swarms.ID) []string
+	// Discovery says the daemon finds peers by swarm ID itself (the DHT is on): a GET for
+	// a swarm it does not hold starts it even when no peer is named; StartTimeout then
+	// bounds the wait for the discovered peers.
+	Discovery bool
 	// StartTimeout bounds how long a request waits for the content length and first bytes
 	// before its headers go out (a swarm whose peers never answer gets a 504 saying so, not
 	// a connection that hangs). 0: DefaultStartTimeout; negative: no bound. Body reads are

@@ -91,3 +91,22 @@ func TestStartFailuresAndFailedSwarms(t *testing.T) {
 		t.Errorf("body %q lacks the swarm's error", body)
 	}
 }
+
+// With discovery on (the DHT), a GET for a swarm the daemon does not hold starts it with no
+// peer named: the daemon finds its peers itself.
+func TestGETStartsSwarmByDiscovery(t *testing.T) {
+	m := newFakeManager()
+	content := randomContent(3*fakeChunk, 22)
+	m.onAdd = func(swarms.AddSpec) *fakeSwarm { return completeSwarm(content, "") }
+	g := startGateway(t, m, Options{Discovery: true})
+	id := testID(22)
+	resp, body := get(t, g, "/"+id.String(), nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	if !bytes.Equal(body, content) {
+		t.Fatalf("body: %d bytes, not the content", len(body))
+	}
+	specs := m.addedSpecs()
+	if len(specs) != 1 || specs[0].ID != id || len(specs[0].Peers) != 0 {
+		t.Fatalf("added %+v, want one swarm with no peers named", specs)
+	}
+}
