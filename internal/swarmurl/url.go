@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/ppsppd/ppsppd/internal/hashtree"
+	"github.com/ppsppd/ppsppd/internal/wire"
 )
 
 // Scheme is libswift's URL scheme.
@@ -51,7 +52,7 @@ type Link struct {
 }
 
 // MaxSwarmIDLen bounds the ID in a link, as the handshake option does.
-const MaxSwarmIDLen = 1024
+const MaxSwarmIDLen = wire.MaxSwarmIDLen
 
 // Parse reads a tswift: URL or a bare swarm ID in hex.
 func Parse(s string) (Link, error) {
@@ -62,7 +63,7 @@ func Parse(s string) (Link, error) {
 		return l, fmt.Errorf("%q is a %s: link; only %s:// links and swarm IDs (hex) are accepted", s, scheme, Scheme)
 	}
 	if !isURL {
-		id, err := parseID(s)
+		id, err := ParseID(s)
 		if err != nil {
 			return l, err
 		}
@@ -82,51 +83,64 @@ func Parse(s string) (Link, error) {
 	} else {
 		rest = strings.TrimPrefix(rest, "/")
 	}
-	idPart, filename, _ := strings.Cut(rest, "/")
+	peer := l.Peer
+	l, _, err := ParsePath(rest, query)
+	if err != nil {
+		return l, fmt.Errorf("swarm link %q: %w", s, err)
+	}
+	l.Peer = peer
+	return l, nil
+}
+
+// ParsePath reads the part of a link after its peer, SWARMHEX[$CHUNKSIZE][/FILENAME], and
+// its query (without the "?"): the form libswift's HTTP gateway takes as a request path
+// too. It returns the query's values as well, for the keys only its caller knows.
+func ParsePath(path, query string) (Link, url.Values, error) {
+	l := Link{ChunkSize: DefaultChunkSize, Size: -1, Hash: -1, Addressing: -1, Integrity: -1}
+	idPart, filename, _ := strings.Cut(path, "/")
 	l.Filename = filename
 	if hexID, cs, ok := strings.Cut(idPart, "$"); ok {
 		n, err := strconv.ParseUint(cs, 10, 32)
 		if err != nil {
-			return l, fmt.Errorf("swarm link %q: bad chunk size %q", s, cs)
+			return l, nil, fmt.Errorf("bad chunk size %q after $", cs)
 		}
 		if err := hashtree.CheckChunkSize(n); err != nil {
-			return l, fmt.Errorf("swarm link %q: chunk size $%d: %w", s, n, err)
+			return l, nil, fmt.Errorf("chunk size $%d: %w", n, err)
 		}
 		l.ChunkSize, idPart = uint32(n), hexID
 	}
-	id, err := parseID(idPart)
+	id, err := ParseID(idPart)
 	if err != nil {
-		return l, fmt.Errorf("swarm link %q: %w", s, err)
+		return l, nil, err
 	}
 	l.SwarmID = id
-	if err := l.applyQuery(query); err != nil {
-		return l, fmt.Errorf("swarm link %q: %w", s, err)
+	vals, err := url.ParseQuery(query)
+	if err != nil {
+		return l, nil, fmt.Errorf("query: %w", err)
 	}
-	return l, nil
+	if err := l.applyQuery(vals); err != nil {
+		return l, nil, err
+	}
+	return l, vals, nil
 }
 
-func parseID(s string) ([]byte, error) {
+// ParseID reads a swarm ID in hex, the one rule for every place one arrives from outside.
+// Its length is checked before it is decoded, so a huge input costs nothing.
+func ParseID(s string) ([]byte, error) {
 	if s == "" {
 		return nil, errors.New("no swarm ID")
 	}
 	if len(s) > 2*MaxSwarmIDLen {
-		return nil, fmt.Errorf("swarm ID of %d hex digits is too long", len(s))
+		return nil, fmt.Errorf("swarm ID of %d hex digits is too long (at most %d)", len(s), 2*MaxSwarmIDLen)
 	}
 	id, err := hex.DecodeString(s)
 	if err != nil {
-		return nil, fmt.Errorf("swarm ID %q is not hex", s)
+		return nil, fmt.Errorf("swarm ID %q: want hex digits", s)
 	}
 	return id, nil
 }
 
-func (l *Link) applyQuery(q string) error {
-	if q == "" {
-		return nil
-	}
-	vals, err := url.ParseQuery(q)
-	if err != nil {
-		return fmt.Errorf("query: %w", err)
-	}
+func (l *Link) applyQuery(vals url.Values) error {
 	num := func(key string, bits int) (uint64, bool, error) {
 		v := vals.Get(key)
 		if v == "" {
@@ -158,7 +172,19 @@ func (l *Link) applyQuery(q string) error {
 			*dst = int(n)
 		}
 	}
+	if l.Hash >= 0 && !hashtree.HashFunc(l.Hash).Valid() {
+		return fmt.Errorf("hf=%d: want a Merkle hash function code 0-4 (RFC 7574 §7.6)", l.Hash)
+	}
 	return nil
+}
+
+// HashName is the name the swarm manager takes for the link's hash function: "" when the
+// link does not say, which means SHA-1 (libswift's only one).
+func (l Link) HashName() string {
+	if l.Hash < 0 {
+		return ""
+	}
+	return hashtree.HashFunc(l.Hash).String()
 }
 
 // CheckPeer checks a HOST:PORT's form without looking the host up (no I/O): for parsers

@@ -157,7 +157,7 @@ func addSpec(l swarmurl.Link, dest string) swarms.AddSpec {
 	spec := swarms.AddSpec{
 		ID:        swarms.ID(l.SwarmID),
 		ChunkSize: int(l.ChunkSize),
-		Hash:      HashName(l),
+		Hash:      l.HashName(),
 		Size:      l.Size,
 		Dest:      dest,
 		Name:      l.Filename,

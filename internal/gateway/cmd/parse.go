@@ -9,7 +9,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/ppsppd/ppsppd/internal/hashtree"
 	"github.com/ppsppd/ppsppd/internal/swarms"
 	"github.com/ppsppd/ppsppd/internal/swarmurl"
 )
@@ -236,12 +235,9 @@ func oneID(mk func(swarms.ID) Command) func([]string) (Command, error) {
 }
 
 func parseID(s string) (swarms.ID, error) {
-	if len(s) > 2*swarmurl.MaxSwarmIDLen {
-		return "", perr(BadParameter, "swarm ID of %d hex digits is too long", len(s))
-	}
 	id, err := swarms.ParseID(s)
 	if err != nil {
-		return "", perr(BadParameter, "swarm ID %s is not hex", quote(s))
+		return "", perr(BadParameter, "%s", err.Error())
 	}
 	return id, nil
 }
@@ -251,19 +247,7 @@ func parseLink(s string) (swarmurl.Link, error) {
 	if err != nil {
 		return l, perr(BadParameter, "%s", err.Error())
 	}
-	if l.Hash >= 0 && !hashtree.HashFunc(l.Hash).Valid() {
-		return l, perr(BadParameter, "link %s: unknown hash function %d", quote(s), l.Hash)
-	}
 	return l, nil
-}
-
-// HashName is the manager's name for a link's hash function ("" when the link does not
-// say, which means SHA-1).
-func HashName(l swarmurl.Link) string {
-	if l.Hash < 0 {
-		return ""
-	}
-	return hashtree.HashFunc(l.Hash).String()
 }
 
 func parseStart(args []string) (Command, error) {

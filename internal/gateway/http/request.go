@@ -4,10 +4,7 @@ import (
 	"fmt"
 	"mime"
 	"net/url"
-	"strconv"
-	"strings"
 
-	"github.com/ppsppd/ppsppd/internal/hashtree"
 	"github.com/ppsppd/ppsppd/internal/swarms"
 	"github.com/ppsppd/ppsppd/internal/swarmurl"
 )
@@ -18,71 +15,31 @@ type contentRequest struct {
 	fileName string // the path's optional /FILENAME, for the Content-Type
 	mimeType string // ?mt=
 	// What to start the swarm with if the daemon does not hold it.
-	chunkSize int    // 0: the manager's default
+	chunkSize int    // libswift's default when the request does not say
 	size      int64  // -1: unknown
 	hash      string // "": the manager's default
 	peers     []string
 }
 
-// parseContentRequest reads libswift's path form, SWARMHEX[$CHUNKSIZE][/FILENAME], and the
-// query keys the gateway uses. Errors are the client's: the caller answers 400.
+// parseContentRequest reads libswift's path form, SWARMHEX[$CHUNKSIZE][/FILENAME], with the
+// link keys of its query (cs, cl, hf: swarmurl reads them as it does in a tswift: URL) and
+// the gateway's own (mt, peer, t). Errors are the client's: the caller answers 400.
 func parseContentRequest(path string, query string) (contentRequest, error) {
 	req := contentRequest{size: -1}
-	idPart, fileName, _ := strings.Cut(path, "/")
-	req.fileName = fileName
-	if hexID, cs, ok := strings.Cut(idPart, "$"); ok {
-		n, err := strconv.ParseUint(cs, 10, 31)
-		if err != nil || n == 0 {
-			return req, fmt.Errorf("chunk size %q after $: want a positive number", cs)
-		}
-		if err := hashtree.CheckChunkSize(n); err != nil {
-			return req, fmt.Errorf("chunk size after $: %w", err)
-		}
-		req.chunkSize, idPart = int(n), hexID
-	}
-	if idPart == "" {
-		return req, fmt.Errorf("no swarm ID: the path must be /SWARMHEX")
-	}
-	if len(idPart) > 2*swarmurl.MaxSwarmIDLen {
-		return req, fmt.Errorf("swarm ID of %d hex digits is too long (at most %d)", len(idPart), 2*swarmurl.MaxSwarmIDLen)
-	}
-	id, err := swarms.ParseID(idPart)
+	link, vals, err := swarmurl.ParsePath(path, query)
 	if err != nil {
 		return req, err
 	}
-	req.id = id
-	vals, err := url.ParseQuery(query)
-	if err != nil {
-		return req, fmt.Errorf("query: %w", err)
-	}
-	return req, req.applyQuery(vals)
+	req.id = swarms.ID(link.SwarmID)
+	req.fileName = link.Filename
+	req.chunkSize = int(link.ChunkSize)
+	req.size = link.Size
+	req.hash = link.HashName()
+	return req, req.applyGatewayQuery(vals)
 }
 
-func (req *contentRequest) applyQuery(vals url.Values) error {
-	if v := vals.Get("cs"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 31)
-		if err != nil || n == 0 {
-			return fmt.Errorf("cs=%q: want a chunk size in bytes", v)
-		}
-		if err := hashtree.CheckChunkSize(n); err != nil {
-			return fmt.Errorf("cs=: %w", err)
-		}
-		req.chunkSize = int(n)
-	}
-	if v := vals.Get("cl"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return fmt.Errorf("cl=%q: want a content length in bytes", v)
-		}
-		req.size = n
-	}
-	if v := vals.Get("hf"); v != "" {
-		name, err := hashName(v)
-		if err != nil {
-			return err
-		}
-		req.hash = name
-	}
+// applyGatewayQuery reads the query keys that only the HTTP gateway knows.
+func (req *contentRequest) applyGatewayQuery(vals url.Values) error {
 	if v := vals.Get("mt"); v != "" {
 		if _, _, err := mime.ParseMediaType(v); err != nil {
 			return fmt.Errorf("mt=%q: want a media type such as video/mp4: %w", v, err)
@@ -101,14 +58,4 @@ func (req *contentRequest) applyQuery(vals url.Values) error {
 		}
 	}
 	return nil
-}
-
-// hashName maps the Merkle hash function code of a link's hf key (RFC 7574 §7.6) to the
-// name the manager takes.
-func hashName(code string) (string, error) {
-	names := map[string]string{"0": "sha1", "1": "sha224", "2": "sha256", "3": "sha384", "4": "sha512"}
-	if name, ok := names[code]; ok {
-		return name, nil
-	}
-	return "", fmt.Errorf("hf=%q: want a Merkle hash function code 0-4 (RFC 7574 §7.6)", code)
 }

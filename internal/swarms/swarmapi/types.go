@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
+
+	"github.com/ppsppd/ppsppd/internal/swarmurl"
 )
 
 // ID is a swarm's identifier as raw bytes (for static content the Merkle root hash, RFC 7574
@@ -16,11 +18,8 @@ func (id ID) String() string { return hex.EncodeToString([]byte(id)) }
 
 // ParseID reads a swarm ID in hex.
 func ParseID(s string) (ID, error) {
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) == 0 {
-		return "", fmt.Errorf("swarm ID %q: want hex digits", s)
-	}
-	return ID(b), nil
+	b, err := swarmurl.ParseID(s)
+	return ID(b), err
 }
 
 // State is where a swarm is in its life. The numbers are libswift's CMD gateway status
