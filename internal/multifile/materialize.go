@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ppsppd/ppsppd/internal/atomicfile"
 )
 
 var (
@@ -91,36 +93,19 @@ func safeParent(root, path string) (string, error) {
 	return dir, nil
 }
 
-// writeFile writes size bytes of r to target through a temporary file and a rename (which
-// replaces a link, never follows it).
-func writeFile(ctx context.Context, target string, r io.Reader, size int64) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
+// writeFile writes size bytes of r to target atomically (atomicfile.Write: a rename
+// replaces a link at target, never follows it, and the directory is synced).
+func writeFile(ctx context.Context, target string, r io.Reader, size int64) error {
+	return atomicfile.Write(target, 0o644, func(w io.Writer) error {
+		n, err := io.Copy(w, &ctxReader{ctx: ctx, r: r})
 		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+			return err
 		}
-	}()
-	n, err := io.Copy(tmp, &ctxReader{ctx: ctx, r: r})
-	if err != nil {
-		return err
-	}
-	if n != size {
-		return fmt.Errorf("got %d of %d bytes", n, size)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), target)
+		if n != size {
+			return fmt.Errorf("got %d of %d bytes", n, size)
+		}
+		return nil
+	})
 }
 
 // ctxReader stops a long copy when ctx ends.
