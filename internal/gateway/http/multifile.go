@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ppsppd/ppsppd/internal/multifile"
+	"github.com/ppsppd/ppsppd/internal/swarms"
 )
 
 // A multi-file swarm (libswift's layout, internal/multifile) is served file by file: for
@@ -26,12 +27,12 @@ import (
 // returns the length now served and whether it is a file. A path the spec does not name is
 // answered 404, with the files it does name.
 func (s *Server) selectFile(st *stream, req contentRequest) (int64, bool, error) {
-	spec, err := st.spec()
-	if errors.Is(err, multifile.ErrNotMultifile) {
-		return st.size, false, nil
-	}
+	spec, err := s.spec(st, req.id)
 	if err != nil {
 		return 0, false, err
+	}
+	if spec == nil {
+		return st.size, false, nil
 	}
 	f, ok := spec.Lookup(req.fileName)
 	if !ok {
@@ -41,6 +42,28 @@ func (s *Server) selectFile(st *stream, req contentRequest) (int64, bool, error)
 	defer st.mu.Unlock()
 	st.base, st.size, st.etagSuffix = f.Offset, f.Size, "/"+f.Path
 	return f.Size, true, nil
+}
+
+// swarmFiles is what a swarm's first bytes said about its files: a spec, or nil for a
+// swarm that is not a multi-file one.
+type swarmFiles struct{ spec *multifile.Spec }
+
+// spec returns the multi-file spec of swarm id read through st, or nil when the swarm is
+// not a multi-file one. Either answer is cached: it was read from verified bytes of a
+// swarm whose ID fixes its content.
+func (s *Server) spec(st *stream, id swarms.ID) (*multifile.Spec, error) {
+	if f, ok := s.specs.get(id); ok {
+		return f.spec, nil
+	}
+	spec, err := st.spec()
+	if errors.Is(err, multifile.ErrNotMultifile) {
+		spec, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.specs.put(id, swarmFiles{spec})
+	return spec, nil
 }
 
 // spec reads the multi-file spec at the start of the whole swarm (before any section is
@@ -102,11 +125,12 @@ func (s *Server) fileLinks(r *http.Request, req contentRequest) []fileLink {
 	if _, err := st.loadSize(); err != nil {
 		return nil
 	}
-	spec, err := st.spec()
+	spec, err := s.spec(st, req.id)
 	if err != nil {
-		if !errors.Is(err, multifile.ErrNotMultifile) {
-			s.log.Debug("watch page: no file list", zap.Stringer("swarm", req.id), zap.Error(err))
-		}
+		s.log.Debug("watch page: no file list", zap.Stringer("swarm", req.id), zap.Error(err))
+		return nil
+	}
+	if spec == nil {
 		return nil
 	}
 	links := make([]fileLink, 0, len(spec.Files()))

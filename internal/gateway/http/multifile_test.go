@@ -118,3 +118,41 @@ func TestWatchPageListsFiles(t *testing.T) {
 		t.Errorf("file's watch page has no video of the file:\n%s", body)
 	}
 }
+
+// The spec is parsed from the swarm's first bytes once: later requests for its files do
+// not read the swarm's start again (a seek far into a file must not wait for chunk 0).
+func TestMultifileSpecIsReadOnce(t *testing.T) {
+	files := map[string][]byte{"a.bin": randomContent(5_000, 3), "b.bin": randomContent(9_000, 4)}
+	content, spec := multiSwarm(t, files)
+	m := newFakeManager()
+	id := testID(41)
+	f := completeSwarm(content, "")
+	m.put(id, f)
+	g := startGateway(t, m, Options{})
+
+	resp, body := get(t, g, "/"+id.String()+"/a.bin", nil)
+	wantStatus(t, resp, body, http.StatusOK)
+	readsOfSpec := func() int {
+		n := 0
+		for _, p := range f.playbackPositions() {
+			if p < spec.Len() {
+				n++
+			}
+		}
+		return n
+	}
+	before := readsOfSpec()
+	if before == 0 {
+		t.Fatal("the first request did not read the spec at all")
+	}
+	for range 3 {
+		resp, body = get(t, g, "/"+id.String()+"/b.bin", map[string]string{"Range": "bytes=100-199"})
+		wantStatus(t, resp, body, http.StatusPartialContent)
+		if !bytes.Equal(body, files["b.bin"][100:200]) {
+			t.Fatal("range of b.bin: wrong bytes")
+		}
+	}
+	if after := readsOfSpec(); after != before {
+		t.Fatalf("reads inside the spec went from %d to %d: the spec was read again", before, after)
+	}
+}

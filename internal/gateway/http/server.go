@@ -23,7 +23,8 @@ type Server struct {
 	opts    Options
 	log     *zap.Logger
 	metrics *metrics
-	types   typeCache
+	types   idCache[string]     // sniffed Content-Type
+	specs   idCache[swarmFiles] // multi-file spec, or none (multifile.go)
 	baseURL atomic.Pointer[string]
 	active  sync.WaitGroup // requests in ServeHTTP, which Run waits for
 }
