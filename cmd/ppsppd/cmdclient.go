@@ -49,14 +49,3 @@ func oneToken(what, s string) error {
 	}
 	return nil
 }
-
-// humanRate prints bytes/s for people; 0 is "no cap" for limits.
-func humanRate(v float64) string {
-	switch {
-	case v >= 1<<20:
-		return fmt.Sprintf("%.1f MiB/s", v/(1<<20))
-	case v >= 1<<10:
-		return fmt.Sprintf("%.1f KiB/s", v/(1<<10))
-	}
-	return fmt.Sprintf("%.0f B/s", v)
-}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	cmdgw "github.com/ppsppd/ppsppd/internal/gateway/cmd"
+	"github.com/ppsppd/ppsppd/internal/units"
 )
 
 func newLimitCmd() *cobra.Command {
@@ -67,5 +68,5 @@ func capText(v float64) string {
 	if v == 0 {
 		return "no cap"
 	}
-	return humanRate(v)
+	return units.Rate(v)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	cmdgw "github.com/ppsppd/ppsppd/internal/gateway/cmd"
+	"github.com/ppsppd/ppsppd/internal/units"
 )
 
 // clientTimeout bounds the quick client commands (ls, rm, limit), so a wedged daemon
@@ -51,7 +52,7 @@ download and upload rates, established peers, and why a swarm waits or failed.`,
 			if err != nil {
 				return fmt.Errorf("daemon at %s: %w", *addr, err)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.ID, s.State, swarmProgress(s), humanRate(s.DownRate), humanRate(s.UpRate), s.Peers, s.Note)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.ID, s.State, swarmProgress(s), units.Rate(s.DownRate), units.Rate(s.UpRate), s.Peers, s.Note)
 		}
 		return tw.Flush()
 	}

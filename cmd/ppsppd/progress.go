@@ -10,6 +10,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ppsppd/ppsppd/internal/swarms"
+	"github.com/ppsppd/ppsppd/internal/units"
 )
 
 // progress draws a bar on a terminal and plain lines every few seconds otherwise. It shows
@@ -88,7 +89,7 @@ func percent(st swarms.Status) float64 {
 }
 
 func progressText(st swarms.Status) string {
-	text := fmt.Sprintf("%5.1f%%  %s of %s  %s/s", percent(st), humanBytes(float64(st.Have)), humanBytes(float64(st.Size)), humanBytes(st.DownRate))
+	text := fmt.Sprintf("%5.1f%%  %s of %s  %s/s", percent(st), units.Bytes(float64(st.Have)), units.Bytes(float64(st.Size)), units.Bytes(st.DownRate))
 	if left := st.Size - st.Have; left > 0 {
 		if st.DownRate > 0 {
 			text += "  ETA " + eta(time.Duration(float64(left)/st.DownRate*float64(time.Second)))
@@ -103,21 +104,6 @@ func bar(st swarms.Status) string {
 	const width = 30
 	filled := int(percent(st) / 100 * width)
 	return "[" + strings.Repeat("=", filled) + strings.Repeat(" ", width-filled) + "]"
-}
-
-// humanBytes writes n in binary units (KiB, MiB, ...), as ls -h and curl do.
-func humanBytes(n float64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%.0f B", n)
-	}
-	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB"}
-	i := -1
-	for n >= unit && i < len(units)-1 {
-		n /= unit
-		i++
-	}
-	return fmt.Sprintf("%.1f %s", n, units[i])
 }
 
 // eta writes a remaining time as H:MM:SS or M:SS.

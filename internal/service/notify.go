@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
+	"github.com/ppsppd/ppsppd/internal/units"
 )
 
 // notify sends one sd_notify datagram to $NOTIFY_SOCKET. The variable is left set: the
@@ -45,28 +46,11 @@ func ExtendTimeout(d time.Duration) error {
 }
 
 // StatusLine formats the STATUS= text: the swarm count and the current total rates in
-// bytes per second, e.g. "3 swarms, down 1.2 MB/s, up 300.0 kB/s".
+// bytes per second, e.g. "3 swarms, down 1.2 MiB/s, up 300.0 KiB/s" (units.Rate).
 func StatusLine(swarms int, down, up float64) string {
 	noun := "swarms"
 	if swarms == 1 {
 		noun = "swarm"
 	}
-	return fmt.Sprintf("%d %s, down %s, up %s", swarms, noun, rate(down), rate(up))
-}
-
-// rate writes bytes per second with an SI prefix, as the [limits] keys can. A value that
-// would round up to 1000 of one unit is written in the next (1.0 MB/s, not 1000.0 kB/s).
-func rate(bps float64) string {
-	switch {
-	case bps >= 999.95e6:
-		return fmt.Sprintf("%.1f GB/s", bps/1e9)
-	case bps >= 999.95e3:
-		return fmt.Sprintf("%.1f MB/s", bps/1e6)
-	case bps >= 999.5:
-		return fmt.Sprintf("%.1f kB/s", bps/1e3)
-	case bps > 0:
-		return fmt.Sprintf("%.0f B/s", bps)
-	default:
-		return "0 B/s" // also a negative or NaN rate from a bad sample
-	}
+	return fmt.Sprintf("%d %s, down %s, up %s", swarms, noun, units.Rate(down), units.Rate(up))
 }

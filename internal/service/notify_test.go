@@ -78,7 +78,7 @@ func TestNotifyMessages(t *testing.T) {
 		want string
 	}{
 		{Ready, "^READY=1$"},
-		{func() error { return Status(StatusLine(3, 1.2e6, 3e5)) }, `^STATUS=3 swarms, down 1\.2 MB/s, up 300\.0 kB/s$`},
+		{func() error { return Status(StatusLine(3, 1.2*(1<<20), 300*1024)) }, `^STATUS=3 swarms, down 1\.2 MiB/s, up 300\.0 KiB/s$`},
 		{Reloading, "^RELOADING=1\nMONOTONIC_USEC=[0-9]+\n$"},
 		{func() error { return ExtendTimeout(90 * time.Second) }, "^EXTEND_TIMEOUT_USEC=90000000$"},
 		{Stopping, "^STOPPING=1$"},
@@ -114,12 +114,12 @@ func TestNotifyReportsMissingSocket(t *testing.T) {
 
 func TestStatusLine(t *testing.T) {
 	cases := map[string]string{
-		StatusLine(0, 0, 0):           "0 swarms, down 0 B/s, up 0 B/s",
-		StatusLine(1, 512, 999.4):     "1 swarm, down 512 B/s, up 999 B/s",
-		StatusLine(2, 1500, 2.5e6):    "2 swarms, down 1.5 kB/s, up 2.5 MB/s",
-		StatusLine(12, 3.25e9, -1):    "12 swarms, down 3.2 GB/s, up 0 B/s",
-		StatusLine(1, 1e6, 999_999.0): "1 swarm, down 1.0 MB/s, up 1.0 MB/s",
-		StatusLine(1, 999.7, 999e3):   "1 swarm, down 1.0 kB/s, up 999.0 kB/s",
+		StatusLine(0, 0, 0):              "0 swarms, down 0 B/s, up 0 B/s",
+		StatusLine(1, 512, 999.4):        "1 swarm, down 512 B/s, up 999 B/s",
+		StatusLine(2, 1536, 2.5*(1<<20)): "2 swarms, down 1.5 KiB/s, up 2.5 MiB/s",
+		StatusLine(12, 3.25*(1<<30), -1): "12 swarms, down 3.2 GiB/s, up 0 B/s",
+		StatusLine(1, 1<<20, (1<<20)-10): "1 swarm, down 1.0 MiB/s, up 1.0 MiB/s",
+		StatusLine(1, 1023.7, 999*1024):  "1 swarm, down 1.0 KiB/s, up 999.0 KiB/s",
 	}
 	for got, want := range cases {
 		if got != want {
