@@ -46,6 +46,12 @@ type Spec struct {
 func New(files []File) (*Spec, error) {
 	fs := append([]File(nil), files...)
 	sort.Slice(fs, func(i, j int) bool { return fs[i].Path < fs[j].Path })
+	return fromSorted(fs)
+}
+
+// fromSorted validates files, which must already be in path order (validate refuses them
+// otherwise: a peer's spec that is not sorted is not libswift's), and lays them out.
+func fromSorted(fs []File) (*Spec, error) {
 	s := &Spec{files: fs}
 	if err := s.validate(); err != nil {
 		return nil, err
@@ -232,11 +238,7 @@ func Parse(b []byte) (*Spec, error) {
 		}
 		files = append(files, File{Path: line[:j], Size: size})
 	}
-	s := &Spec{files: files}
-	if err := s.validate(); err != nil {
-		return nil, err
-	}
-	s, err = New(files)
+	s, err := fromSorted(files)
 	if err != nil {
 		return nil, err
 	}
