@@ -41,9 +41,9 @@ func newMunro(index, n uint64, hl int) *munro {
 	return &munro{index: index, n: n, hl: hl, hashes: make([]byte, int(2*n-1)*hl), known: make([]bool, 2*n-1), have: make([]bool, n)}
 }
 
-func (m *munro) start() uint64      { return m.index * m.n }
-func (m *munro) end() uint64        { return m.start() + m.n - 1 }
-func (m *munro) top() bins.Bin      { return bins.New(uint(bits.TrailingZeros64(m.n)), 0) }
+func (m *munro) start() uint64 { return m.index * m.n }
+func (m *munro) end() uint64   { return m.start() + m.n - 1 }
+func (m *munro) top() bins.Bin { return bins.New(uint(bits.TrailingZeros64(m.n)), 0) }
 func (m *munro) hash(b bins.Bin) []byte {
 	i := int(b) * m.hl
 	return m.hashes[i : i+m.hl : i+m.hl]

@@ -145,4 +145,3 @@ func (s *Source) signedMunroOf(i uint64) (*munro, error) {
 	}
 	return s.st.lookup(i)
 }
-
