@@ -120,6 +120,7 @@ func (s *Source) sign(m *munro, now time.Time) (SignedMunro, error) {
 func (s *Source) Edge() (uint64, bool) { return s.st.edge() }
 
 // SignedMunro returns the signed munro of chunk i, to send before its uncles and DATA.
+// Its slices are shared: the caller must not modify them.
 func (s *Source) SignedMunro(i uint64) (SignedMunro, error) {
 	m, err := s.signedMunroOf(i)
 	if err != nil {

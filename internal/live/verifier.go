@@ -85,13 +85,12 @@ func (v *Verifier) AddSignedMunro(sm SignedMunro, now time.Time) (bool, error) {
 		return false, fmt.Errorf("%w: %d-byte munro hash, %v gives %d", ErrBadMunro, len(sm.Hash), v.cfg.Hash, v.cfg.Hash.Size())
 	}
 	index := sm.Start / n
-	if old := v.st.munros[index]; old != nil && v.st.n == n {
-		if bytes.Equal(old.signed.Hash, sm.Hash) && bytes.Equal(old.signed.Signature, sm.Signature) && old.signed.Timestamp == sm.Timestamp {
-			return false, nil
-		}
-		// A different signature over the same range. With a randomised algorithm
-		// (ECDSA) a source signing twice would make this legitimately, so check it;
-		// but never replace a trusted hash with another.
+	// The same munro again (senders repeat it until acked, §6.1.2.4): nothing to check.
+	// Another signature over a held range is checked below like a new one (ECDSA
+	// signatures are randomised, so a source signing twice makes different ones).
+	if old := v.st.munros[index]; old != nil && v.st.n == n && old.signed.Timestamp == sm.Timestamp &&
+		bytes.Equal(old.signed.Hash, sm.Hash) && bytes.Equal(old.signed.Signature, sm.Signature) {
+		return false, nil
 	}
 	if e, ok := v.st.edge(); ok && (sm.End < v.st.window.Oldest(e) || (v.st.n == n && index < v.st.oldest)) {
 		return false, fmt.Errorf("%w: munro %d-%d, window keeps from chunk %d", ErrOutsideWindow, sm.Start, sm.End, v.st.window.Oldest(e))
@@ -162,7 +161,7 @@ func (v *Verifier) Edge() (uint64, bool) { return v.st.edge() }
 func (v *Verifier) ChunksPerSig() uint64 { return v.st.n }
 
 // SignedMunro returns the verified signed munro of chunk i, for forwarding the chunk to
-// another peer (§6.1.2.3).
+// another peer (§6.1.2.3). Its slices are shared: the caller must not modify them.
 func (v *Verifier) SignedMunro(i uint64) (SignedMunro, error) {
 	m, err := v.st.lookup(i)
 	if err != nil {
