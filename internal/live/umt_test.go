@@ -281,3 +281,36 @@ func TestUMTBinAddressing(t *testing.T) {
 		t.Fatalf("signature checked under other addressing: %v", err)
 	}
 }
+
+// TestUMTResignedMunro: a second valid signature over another hash for a held range (a
+// restarted source) does not replace the trusted hash; a munro behind the window is refused.
+func TestUMTResignedMunro(t *testing.T) {
+	k := keyFor(t, livesig.ECDSAP256SHA256)
+	src1, v := pair(t, livesig.ECDSAP256SHA256, FormLibswift, 4, 8)
+	src2, err := NewSource(SourceConfig{Key: k, Hash: hashtree.SHA1, ChunksPerSig: 4, Form: FormLibswift, Addressing: DefaultAddressing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := feed(t, src1, 16, 10)
+	if _, _, err := src2.AddChunk([]byte("another stream"), t0); err != nil {
+		t.Fatal(err)
+	}
+	b := feed(t, src2, 3, 10)
+	if _, err := v.AddSignedMunro(a[0], t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.AddSignedMunro(b[0], t0); !errors.Is(err, ErrBadMunro) {
+		t.Fatalf("re-signed munro: %v", err)
+	}
+	if sm, _ := v.SignedMunro(0); !bytes.Equal(sm.Hash, a[0].Hash) {
+		t.Fatal("trusted hash replaced")
+	}
+	for _, sm := range a[1:] {
+		if _, err := v.AddSignedMunro(sm, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := v.AddSignedMunro(a[0], t0); !errors.Is(err, ErrOutsideWindow) {
+		t.Fatalf("munro behind the window: %v", err)
+	}
+}
