@@ -72,7 +72,7 @@ func TestWindow(t *testing.T) {
 	if w := WindowFromOption(4096, wire.ChunkRange32); w != 4096 || w.Option(wire.ChunkRange32) != 4096 {
 		t.Fatalf("%d", w)
 	}
-	if Unlimited.Option(wire.ChunkRange32) != 0xffffffff || Unlimited.Option(wire.ChunkRange64) != ^uint64(0) {
+	if Unlimited.Option(wire.ChunkRange32) != wire.KeepAll || Window(1<<33).Option(wire.ChunkRange32) != wire.KeepAll || Window(1<<33).Option(wire.ChunkRange64) != 1<<33 {
 		t.Fatal("unlimited option")
 	}
 	w := Window(10)

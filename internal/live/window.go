@@ -11,25 +11,21 @@ type Window uint64
 const Unlimited Window = 0
 
 // WindowFromOption reads option 7's value, whose width follows chunk addressing a (§7.9);
-// all ones there means no limit.
+// all ones in that width means no limit.
 func WindowFromOption(v uint64, a wire.Addressing) Window {
-	if a.WindowSize() == 4 && v >= 0xffffffff || v == ^uint64(0) {
+	if a.WindowSize() == 4 && v >= 0xffffffff || v == wire.KeepAll {
 		return Unlimited
 	}
 	return Window(v)
 }
 
-// Option is the value to send in option 7 for addressing a.
+// Option is the value to send in option 7 for addressing a: the window, or wire.KeepAll
+// (all ones in the option's width) when there is no limit or the window does not fit.
 func (w Window) Option(a wire.Addressing) uint64 {
-	if w != Unlimited {
-		if a.WindowSize() != 4 || w < 0xffffffff {
-			return uint64(w)
-		}
+	if w == Unlimited || a.WindowSize() == 4 && w >= 0xffffffff {
+		return wire.KeepAll
 	}
-	if a.WindowSize() == 4 {
-		return 0xffffffff
-	}
-	return ^uint64(0)
+	return uint64(w)
 }
 
 // Oldest is the first chunk the window keeps when edge is the newest chunk.
