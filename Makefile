@@ -3,7 +3,7 @@ GO       ?= go
 BIN      ?= bin/ppsppd
 FUZZTIME ?= 60s
 # Each fuzz target as package:Name; `make fuzz` runs each for FUZZTIME.
-FUZZ_TARGETS := ./internal/wire:FuzzDatagram ./internal/wire:FuzzOptions ./internal/engine:FuzzEngine ./internal/hashtree:FuzzPeerInput ./internal/capture:FuzzRead ./internal/swarmurl:FuzzParse ./internal/storage:FuzzCheckpoint ./internal/config:FuzzDecode ./internal/gateway/cmd:FuzzParseLine ./internal/gateway/http:FuzzParseContentRequest ./internal/gateway/http:FuzzRangeHeader ./internal/multifile:FuzzSpec
+FUZZ_TARGETS := ./internal/wire:FuzzDatagram ./internal/wire:FuzzOptions ./internal/engine:FuzzEngine ./internal/hashtree:FuzzPeerInput ./internal/capture:FuzzRead ./internal/swarmurl:FuzzParse ./internal/storage:FuzzCheckpoint ./internal/config:FuzzDecode ./internal/gateway/cmd:FuzzParseLine ./internal/gateway/http:FuzzParseContentRequest ./internal/gateway/http:FuzzRangeHeader ./internal/multifile:FuzzSpec ./internal/livesig:FuzzParseSwarmID ./internal/live:FuzzVerifier
 CAPTURE  ?= testdata/interop/vod-1025B-sha1-1024.pcap
 
 .PHONY: build test fmt-check vet bench bench-transfer bench-daemon bench-http bench-load fuzz run demo dissect clean

@@ -19,7 +19,7 @@ import (
 func TestUsageErrorsExit2(t *testing.T) {
 	for _, args := range [][]string{
 		{"get"}, {"get", "abcd"}, {"hash", "--bogus", "x"}, {"nosuch"}, {"seed", "a", "b"},
-		{"hash", "x", "--chunk-size", "0"}, {"hash", "x", "--hash", "md5"},
+		{"hash", "x", "--chunk-size", "0"}, {"hash", "x", "--hash", "md5"}, {"keygen"}, {"keygen", "--out", "k", "--alg", "dsa"},
 	} {
 		out, err := exec.Command(binPath, args...).CombinedOutput()
 		var ee *exec.ExitError

@@ -171,3 +171,8 @@ func FormatSpec(a Addressing, s ChunkSpec) string {
 	}
 	return fmt.Sprintf("chunks %d-%d", s.Start, s.End)
 }
+
+// AppendSpec appends s in addressing a's wire form. Besides messages, live signatures need
+// it: RFC 7574 §6.1.1 and §6.1.2.2 sign "the on-the-wire representation of the chunk
+// specification".
+func AppendSpec(b []byte, a Addressing, s ChunkSpec) ([]byte, error) { return appendSpec(b, a, s) }

@@ -1,0 +1,82 @@
+package livesig
+
+import (
+	"testing"
+	"time"
+)
+
+// Raw cost of one signature and one verification per algorithm, over a 40-byte message
+// (the size of what RFC 7574 §6.1.2.2 signs for a SHA-1 munro: chunk spec 8, timestamp 8,
+// hash 20, rounded up). Under the Unified Merkle Tree this is the cost per munro.
+func BenchmarkSign(b *testing.B) {
+	msg := make([]byte, 40)
+	for _, alg := range Algs {
+		b.Run(alg.String(), func(b *testing.B) {
+			k := keyFor(b, alg)
+			b.ReportAllocs()
+			cpu, n := startCPU(), 0
+			for ; b.Loop(); n++ {
+				if _, err := k.Sign(msg); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu.report(b, n)
+		})
+	}
+}
+
+func BenchmarkVerify(b *testing.B) {
+	msg := make([]byte, 40)
+	for _, alg := range Algs {
+		b.Run(alg.String(), func(b *testing.B) {
+			k := keyFor(b, alg)
+			sig, err := k.Sign(msg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			pub, err := ParseSwarmID(k.Public().SwarmID())
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			cpu, n := startCPU(), 0
+			for ; b.Loop(); n++ {
+				if err := pub.Verify(msg, sig); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu.report(b, n)
+		})
+	}
+}
+
+func BenchmarkParseSwarmID(b *testing.B) {
+	for _, alg := range Algs {
+		b.Run(alg.String(), func(b *testing.B) {
+			id := keyFor(b, alg).Public().SwarmID()
+			for b.Loop() {
+				if _, err := ParseSwarmID(id); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// cpuMeter measures the process's CPU time over one benchmark run (the machines these run
+// on are shared, so wall time overstates the cost); start it right before b.Loop.
+type cpuMeter struct {
+	start time.Duration
+	ok    bool
+}
+
+func startCPU() cpuMeter {
+	c, ok := processCPU()
+	return cpuMeter{start: c, ok: ok}
+}
+
+func (m cpuMeter) report(b *testing.B, n int) {
+	if end, ok := processCPU(); m.ok && ok && n > 0 {
+		b.ReportMetric(float64(end-m.start)/float64(n), "cpu-ns/op")
+	}
+}
