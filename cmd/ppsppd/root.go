@@ -17,6 +17,7 @@ func newRootCmd() *cobra.Command {
 		Example: `  ppsppd seed movie.mp4                              # prints a tswift:// URL to share
   ppsppd get tswift://127.0.0.1:6778/HEX -o movie.mp4
   ppsppd serve --config /etc/ppsppd/ppsppd.toml       # the daemon; then ppsppd add/ls/rm/limit
+  ppsppd open tswift://127.0.0.1:6778/HEX             # the daemon fetches it, a player plays it
   ppsppd --version`,
 		Version: buildVersion(),
 		// Errors are printed once by main; usage is shown only for usage mistakes.
