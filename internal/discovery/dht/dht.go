@@ -64,6 +64,8 @@ const (
 	minGoodNodes         = 8                // fewer: ask the bootstrap nodes again
 	resolveTimeout       = 5 * time.Second
 	drainTimeout         = 3 * time.Second // longer than the library's 2 s query resend delay
+	sendRate             = 25              // KRPC datagrams a second, queries and replies (anacrolix's default)
+	sendBurst            = 100             // of which at once
 )
 
 // DHT announces and looks up swarms on the mainline DHT. Run drives it.
@@ -175,8 +177,11 @@ func (d *DHT) serverConfig() *adht.ServerConfig {
 		OnAnnouncePeer: d.onAnnouncePeer,
 		DefaultWant:    []krpc.Want{krpc.WantNodes, krpc.WantNodes6},
 		Logger:         zapLogger(d.log, &d.stopped),
-		// The library's default limiter is one global for every server in the process.
-		SendLimiter: rate.NewLimiter(25, 25),
+		// The library's default limiter is one global for every server in the process. Its
+		// replies share this budget and are dropped, not delayed, when it is spent, which
+		// costs the asker a 2 s resend: a burst of 100 (25/s on average, the library's rate)
+		// cut the traversals that waited for one from 13 to 4 in 95 (make bench-dht).
+		SendLimiter: rate.NewLimiter(sendRate, sendBurst),
 	}
 }
 
