@@ -1,7 +1,11 @@
 package cmdgw
 
 import (
+	"context"
+	"errors"
+	"net"
 	"testing"
+	"time"
 
 	"github.com/ppsppd/ppsppd/internal/swarms"
 )
@@ -28,6 +32,38 @@ func TestParseInfoAndPlayLines(t *testing.T) {
 		}
 		if _, _, err := ParsePlayLine(bad); err == nil {
 			t.Errorf("ParsePlayLine(%q) accepted", bad)
+		}
+	}
+}
+
+// TestNextDeadlineIsContextError: a read that ends with ctx's deadline reports
+// context.DeadlineExceeded, even when the connection's own deadline fires first.
+func TestNextDeadlineIsContextError(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer nc.Close() // says nothing until the test ends
+		}
+	}()
+	c, err := Dial(context.Background(), ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for range 20 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+		_, err := c.Next(ctx)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Next past the deadline: %v", err)
 		}
 	}
 }
