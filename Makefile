@@ -6,7 +6,7 @@ FUZZTIME ?= 60s
 FUZZ_TARGETS := ./internal/wire:FuzzDatagram ./internal/wire:FuzzOptions ./internal/engine:FuzzEngine ./internal/hashtree:FuzzPeerInput ./internal/capture:FuzzRead ./internal/swarmurl:FuzzParse ./internal/storage:FuzzCheckpoint ./internal/config:FuzzDecode ./internal/gateway/cmd:FuzzParseLine ./internal/gateway/http:FuzzParseContentRequest ./internal/gateway/http:FuzzRangeHeader ./internal/multifile:FuzzSpec ./internal/livesig:FuzzParseSwarmID ./internal/live:FuzzVerifier
 CAPTURE  ?= testdata/interop/vod-1025B-sha1-1024.pcap
 
-.PHONY: build test fmt-check vet bench bench-transfer bench-daemon bench-http bench-load fuzz run demo dissect clean
+.PHONY: build test fmt-check vet bench bench-transfer bench-daemon bench-http bench-load bench-dht fuzz run demo dissect clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ppsppd
@@ -59,6 +59,13 @@ bench-http:
 # RSS, CPU, datagrams/s, and every datagram accounted for (daemon counters + kernel drops).
 bench-load:
 	$(GO) test -run '^$$' -bench DaemonLoad -benchtime 1x -v ./cmd/ppsppd
+
+# The DHT (issue 14): lookups among 20 in-process nodes on loopback (time to the first peer
+# and to the traversal's end, median and p90; Go heap per node), and the RSS and Go heap a
+# daemon gains with the DHT on, next to one with it off.
+bench-dht:
+	$(GO) test -run '^$$' -bench DHTLookup20Nodes -benchtime 5x -v ./internal/discovery/dht
+	$(GO) test -run '^$$' -bench DHTDaemonRSS -benchtime 1x -v ./cmd/ppsppd
 
 dissect: build
 	./$(BIN) dissect $(CAPTURE)

@@ -17,6 +17,7 @@ func newRootCmd() *cobra.Command {
 		Example: `  ppsppd seed movie.mp4                              # prints a tswift:// URL to share
   ppsppd get tswift://127.0.0.1:6778/HEX -o movie.mp4
   ppsppd serve --config /etc/ppsppd/ppsppd.toml       # the daemon; then ppsppd add/ls/rm/limit
+  ppsppd open tswift://127.0.0.1:6778/HEX             # the daemon fetches it, a player plays it
   ppsppd --version`,
 		Version: buildVersion(),
 		// Errors are printed once by main; usage is shown only for usage mistakes.
@@ -46,7 +47,7 @@ func newRootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for performance work)")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(newVersionCmd(), newDissectCmd(), newHashCmd(), newKeygenCmd(), newSeedCmd(), newGetCmd(), newBenchCmd(), newServeCmd(), newConfigCmd())
-	root.AddCommand(newAddCmd(), newLsCmd(), newRmCmd(), newLimitCmd()) // clients of a running daemon's CMD gateway
+	root.AddCommand(newAddCmd(), newLsCmd(), newRmCmd(), newLimitCmd(), newOpenCmd()) // clients of a running daemon's CMD gateway
 	root.SetVersionTemplate(versionLine() + "\n")
 	markUsageErrors(root)
 	return root

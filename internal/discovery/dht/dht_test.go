@@ -51,7 +51,9 @@ func runDHT(t *testing.T, cfg Config, m Manager) *DHT {
 	cfg.Listen = "127.0.0.1:0"
 	cfg.Logger = zaptest.NewLogger(t)
 	cfg.ScanEvery = 50 * time.Millisecond
-	cfg.LookupMin = 200 * time.Millisecond
+	if cfg.LookupMin == 0 {
+		cfg.LookupMin = 200 * time.Millisecond
+	}
 	d, err := New(cfg, m)
 	if err != nil {
 		t.Fatal(err)

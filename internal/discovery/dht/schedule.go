@@ -66,7 +66,7 @@ func (s *schedule) due(now time.Time, list []swarmapi.Status) []job {
 			continue
 		}
 		j := job{id: st.ID}
-		j.lookup = st.State == swarmapi.StateDownloading && st.Peers < s.wantPeers && !now.Before(t.nextLookup)
+		j.lookup = needsPeers(st, s.wantPeers) && !now.Before(t.nextLookup)
 		j.announce = s.announce && !now.Before(t.nextAnnounce)
 		if !j.lookup && !j.announce {
 			continue

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -134,6 +135,10 @@ func (c *Client) bound(ctx context.Context) func() {
 func (c *Client) ioError(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("cmd gateway: %w", ctx.Err())
+	}
+	// The connection's deadline is ctx's, and can fire just before ctx's own timer does.
+	if dl, ok := ctx.Deadline(); ok && errors.Is(err, os.ErrDeadlineExceeded) && !time.Now().Before(dl) {
+		return fmt.Errorf("cmd gateway: %w", context.DeadlineExceeded)
 	}
 	return fmt.Errorf("cmd gateway: %w", err)
 }
