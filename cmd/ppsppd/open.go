@@ -28,8 +28,8 @@ func newOpenCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "open LINK",
 		Short: "Play a swarm: have the running daemon fetch it, wait until it can play, start a player",
-		Long: `Play the swarm a link names. LINK is a tswift:// or ppsp:// link (ppsp:// is read as
-tswift:// with the same form) or a bare swarm ID in hex. The running daemon is asked over its
+		Long: `Play the swarm a link names. LINK is a tswift:// or ppsp:// link (ppsp:// has
+tswift://'s form) or a bare swarm ID in hex. The running daemon is asked over its
 CMD gateway to start the swarm (START, as libswift's clients do); once it reports the swarm
 playable (PLAY: 256 KiB, or all of it, verified), a player is started on the daemon's HTTP
 gateway URL for the swarm, and open waits for it to exit.
@@ -97,17 +97,11 @@ tswift: and ppsp: links.`,
 	return cmd
 }
 
-// openLink reads LINK: a tswift: link or bare swarm ID as swarmurl reads them, or a ppsp:
-// link, which is a tswift: link under the protocol's own name (RFC 7574 names no URI
-// scheme; the form, peer, ID, $chunksize and query keys, is the same). It returns the
-// link to send to the daemon, in tswift: form, and the parsed link.
+// openLink reads LINK: a tswift: or ppsp: link or a bare swarm ID, as swarmurl reads them
+// (and as the daemon's START does). It returns the link to send to the daemon and the
+// parsed link.
 func openLink(arg string) (string, swarmurl.Link, error) {
 	link := strings.TrimSpace(arg)
-	if scheme, rest, ok := strings.Cut(link, ":"); ok && strings.EqualFold(scheme, "ppsp") {
-		link = swarmurl.Scheme + ":" + rest
-	} else if ok && strings.EqualFold(scheme, swarmurl.Scheme) {
-		link = swarmurl.Scheme + ":" + rest // desktops may pass the scheme in any case
-	}
 	l, err := swarmurl.Parse(link)
 	if err != nil {
 		return "", l, err

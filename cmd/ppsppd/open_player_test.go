@@ -29,10 +29,11 @@ func TestSplitWords(t *testing.T) {
 
 func TestOpenLink(t *testing.T) {
 	const hex = "f86b2d68d56e7457f1be8d35c7f492a228c3aa45"
+	// The link goes to the daemon as given (trimmed): its START reads ppsp: and any case.
 	for in, want := range map[string]string{
-		"ppsp://127.0.0.1:6778/" + hex + "$2048": "tswift://127.0.0.1:6778/" + hex + "$2048",
-		"PPSP://127.0.0.1:6778/" + hex:           "tswift://127.0.0.1:6778/" + hex,
-		"TSwift://[::1]:6778/" + hex + "?cl=5":   "tswift://[::1]:6778/" + hex + "?cl=5",
+		"ppsp://127.0.0.1:6778/" + hex + "$2048": "ppsp://127.0.0.1:6778/" + hex + "$2048",
+		"PPSP://127.0.0.1:6778/" + hex:           "PPSP://127.0.0.1:6778/" + hex,
+		"TSwift://[::1]:6778/" + hex + "?cl=5":   "TSwift://[::1]:6778/" + hex + "?cl=5",
 		" " + hex + "\n":                         hex,
 	} {
 		got, l, err := openLink(in)

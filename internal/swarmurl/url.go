@@ -28,8 +28,13 @@ import (
 	"github.com/ppsppd/ppsppd/internal/wire"
 )
 
-// Scheme is libswift's URL scheme.
+// Scheme is libswift's URL scheme, the one links are written in.
 const Scheme = "tswift"
+
+// PPSPScheme is read as Scheme: RFC 7574 names no URI scheme, and ppsp: links in the wild
+// have tswift:'s form (peer, ID, $chunksize, query keys). Schemes are case-insensitive
+// (RFC 3986 §3.1), which matters for links a desktop hands over.
+const PPSPScheme = "ppsp"
 
 // DefaultChunkSize is what a URL without a chunk size means (libswift's default, and RFC
 // 7574 §8.1's recommendation).
@@ -58,9 +63,10 @@ const MaxSwarmIDLen = wire.MaxSwarmIDLen
 func Parse(s string) (Link, error) {
 	l := Link{ChunkSize: DefaultChunkSize, Size: -1, Hash: -1, Addressing: -1, Integrity: -1}
 	s = strings.TrimSpace(s)
-	rest, isURL := strings.CutPrefix(s, Scheme+":")
+	scheme, rest, isURL := strings.Cut(s, ":")
+	isURL = isURL && (strings.EqualFold(scheme, Scheme) || strings.EqualFold(scheme, PPSPScheme))
 	if scheme, _, ok := strings.Cut(s, "://"); ok && !isURL {
-		return l, fmt.Errorf("%q is a %s: link; only %s:// links and swarm IDs (hex) are accepted", s, scheme, Scheme)
+		return l, fmt.Errorf("%q is a %s: link; only %s:// and %s:// links and swarm IDs (hex) are accepted", s, scheme, Scheme, PPSPScheme)
 	}
 	if !isURL {
 		id, err := ParseID(s)

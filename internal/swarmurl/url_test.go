@@ -27,6 +27,10 @@ func TestParse(t *testing.T) {
 		{"tswift://[::1]:20001/" + root + "$4096/movie.ts?cl=1025&hf=2&ca=2&cp=1",
 			Link{Peer: "[::1]:20001", SwarmID: id, Filename: "movie.ts", ChunkSize: 4096, Size: 1025, Hash: 2, Addressing: 2, Integrity: 1}},
 		{"tswift://127.0.0.1:1/" + root + "?cs=2048", Link{Peer: "127.0.0.1:1", SwarmID: id, ChunkSize: 2048, Size: -1, Hash: -1, Addressing: -1, Integrity: -1}},
+		// ppsp: is read as tswift:, and schemes are case-insensitive.
+		{"ppsp://127.0.0.1:20001/" + root + "$8192", Link{Peer: "127.0.0.1:20001", SwarmID: id, ChunkSize: 8192, Size: -1, Hash: -1, Addressing: -1, Integrity: -1}},
+		{"TSwift://127.0.0.1:20001/" + root, Link{Peer: "127.0.0.1:20001", SwarmID: id, ChunkSize: 1024, Size: -1, Hash: -1, Addressing: -1, Integrity: -1}},
+		{"PPSP:/" + root, Link{SwarmID: id, ChunkSize: 1024, Size: -1, Hash: -1, Addressing: -1, Integrity: -1}},
 	}
 	for _, c := range cases {
 		got, err := Parse(c.in)
@@ -130,7 +134,7 @@ func TestParseNamesHostsAndIPv6(t *testing.T) {
 
 func TestParseRefusesOtherSchemes(t *testing.T) {
 	_, err := Parse("http://example.org/file")
-	if err == nil || !strings.Contains(err.Error(), "only tswift:// links and swarm IDs") {
+	if err == nil || !strings.Contains(err.Error(), "only tswift:// and ppsp:// links and swarm IDs") {
 		t.Fatalf("http link: %v", err)
 	}
 }
