@@ -61,6 +61,9 @@ type Booster struct {
 	log     *zap.Logger
 	fetcher *fetcher
 
+	// Retry waits of failing sources (backoffMin, backoffMax; shorter in tests).
+	retryMin, retryMax time.Duration
+
 	mu       sync.Mutex // guards everything below; written by the Run goroutine only
 	sources  []*source
 	state    savedState
@@ -87,6 +90,7 @@ func New(cfg Config, m Manager) *Booster {
 	b := &Booster{
 		cfg: cfg, m: m, log: cfg.Logger,
 		fetcher:  &fetcher{client: cfg.Client, maxBytes: cfg.MaxFeedBytes, agent: cfg.UserAgent},
+		retryMin: backoffMin, retryMax: backoffMax,
 		seen:     map[string]bool{},
 		counters: newCounters(),
 	}
@@ -231,7 +235,7 @@ func (b *Booster) apply(ctx context.Context, r sourceResult) {
 	src.status.Checks++
 	if r.err != nil {
 		src.failures++
-		wait := backoff(src.failures, backoffMin, backoffMax)
+		wait := backoff(src.failures, b.retryMin, b.retryMax)
 		src.next = r.at.Add(wait)
 		src.status.Errors++
 		src.status.ConsecutiveErrors = src.failures

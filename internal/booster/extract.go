@@ -54,25 +54,35 @@ func Extract(text string) []swarmurl.Link {
 
 // isDelimiter ends a token: white space, and the characters that quote or bracket a URL in
 // HTML, Markdown and prose. None of them appears in a tswift link ("$" and the query's "&"
-// and "=" do, and are not delimiters).
+// and "=" do, and are not delimiters). Square brackets are not delimiters either: an IPv6
+// peer is written in them; parseToken trims a stray one.
 func isDelimiter(r rune) bool {
-	return unicode.IsSpace(r) || strings.ContainsRune("\"'<>()[]{}|\\^`,;", r)
+	return unicode.IsSpace(r) || strings.ContainsRune("\"'<>(){}|\\^`,;", r)
 }
 
 // parseToken reads one token as a link or a bare swarm ID.
 func parseToken(tok string) (swarmurl.Link, bool) {
 	tok = strings.TrimRight(tok, ".:!?*")
 	if i := indexFold(tok, tswiftPrefix); i >= 0 {
-		return parseLink(tok[i:])
+		return parseLink(trimStrayBracket(tok[i:]))
 	}
 	if i := indexFold(tok, ppspPrefix); i >= 0 {
-		return parseLink(tswiftPrefix + tok[i+len(ppspPrefix):])
+		return parseLink(tswiftPrefix + trimStrayBracket(tok[i+len(ppspPrefix):]))
 	}
-	tok = strings.TrimLeft(tok, "*#:")
+	tok = strings.TrimRight(strings.TrimLeft(tok, "*#:["), "]")
 	if (len(tok) == 40 || len(tok) == 64) && isHex(tok) {
 		return parseLink(tok)
 	}
 	return swarmurl.Link{}, false
+}
+
+// trimStrayBracket drops the "]" ending a link written in brackets ("[tswift:/HEX]"),
+// keeping an IPv6 peer's.
+func trimStrayBracket(s string) string {
+	if strings.Count(s, "]") > strings.Count(s, "[") {
+		return strings.TrimRight(s, "].:!?*")
+	}
+	return s
 }
 
 // parseLink parses s with swarmurl and keeps it only if the manager could add it: a known
@@ -89,6 +99,7 @@ func parseLink(s string) (swarmurl.Link, bool) {
 	if l.Hash < 0 {
 		switch len(l.SwarmID) {
 		case hashtree.SHA1.Size():
+			return l, true
 		case hashtree.SHA256.Size():
 			l.Hash = int(hashtree.SHA256)
 		default:
