@@ -126,6 +126,8 @@ func (c *conn) run(ctx context.Context, cmd Command) {
 	case Version:
 		c.send(VersionLine(c.s.opts.Version))
 		c.send(OKLine)
+	case Booster:
+		c.booster(cmd)
 	}
 }
 
@@ -245,5 +247,6 @@ LIMIT [<hex>|global] [up=<rate>] [down=<rate>] LIMIT <hex>|global up=<B/s> down=
 ADD <url|hex> [peer=<host:port>]... [dest=<path>] SWARM line (OK already added if held)
 SEED <absolute-path>                          seed a file (or a directory, as one multi-file swarm) inside the content directory or a [seed] path
 RM <hex> [delete]                             remove; delete also removes content and state
+BOOSTER [FEEDS|SWARMS]                        BOOSTER summary, FEED line per feed, or BSWARM line per swarm the booster added
 HELP, VERSION
 `
