@@ -139,6 +139,7 @@ func runServe(cmd *cobra.Command, cfg config.Config, cfgPath string) error {
 	if err != nil {
 		return err
 	}
+	boost := newBooster(cfg, m, log, discovery != nil)
 	if ls.cmd != nil && !cfg.ListenerIsLoopback("cmd.listen") {
 		log.Warn("the CMD gateway listens beyond loopback: anyone who reaches it controls this daemon",
 			zap.String("cmd.listen", cfg.CMD.Listen))
@@ -171,7 +172,11 @@ func runServe(cmd *cobra.Command, cfg config.Config, cfgPath string) error {
 		metrics = append(metrics, discovery.Collector())
 		g.Go(func() error { return discovery.Run(gctx) })
 	}
-	startGateways(gctx, g, cmd, m, cfg, ls, log, shutdown, metrics, discovery != nil)
+	if boost != nil {
+		metrics = append(metrics, boost.Collector())
+		g.Go(func() error { return boost.Run(gctx) })
+	}
+	startGateways(gctx, g, cmd, m, cfg, ls, log, shutdown, metrics, discovery != nil, boosterStatus(boost))
 	g.Go(func() error {
 		select {
 		case err := <-managerDone:
@@ -301,7 +306,7 @@ func expandSeedPaths(paths []string, log *zap.Logger) []string {
 // startGateways runs the HTTP, CMD and STATS gateways in g; the STATS gateway serves
 // metrics, other components' collectors, too.
 func startGateways(ctx context.Context, g *errgroup.Group, cmd *cobra.Command, m *swarms.Manager, cfg config.Config,
-	ls listeners, log *zap.Logger, shutdown func(), metrics []prometheus.Collector, discovery bool) {
+	ls listeners, log *zap.Logger, shutdown func(), metrics []prometheus.Collector, discovery bool, boost cmdgw.BoosterStatus) {
 	httpBase := ""
 	var httpMetrics []prometheus.Collector
 	if ls.http != nil {
@@ -322,6 +327,7 @@ func startGateways(ctx context.Context, g *errgroup.Group, cmd *cobra.Command, m
 			ShutdownRefusal: "SHUTDOWN is off in this daemon's config (cmd.allow_shutdown = false)",
 			SeedRoots:       append([]string{cfg.Node.ContentDir}, cfg.Seed.Paths...),
 			Version:         buildVersion(),
+			Booster:         boost,
 			Log:             log,
 		})
 		g.Go(func() error { return gw.Run(ctx, ls.cmd) })

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"path/filepath"
+
+	"go.uber.org/zap"
+
+	"github.com/ppsppd/ppsppd/internal/booster"
+	"github.com/ppsppd/ppsppd/internal/config"
+	cmdgw "github.com/ppsppd/ppsppd/internal/gateway/cmd"
+	"github.com/ppsppd/ppsppd/internal/swarms"
+)
+
+// newBooster builds the feed booster when [booster] enables it (nil when it is off). Its
+// record of the swarms it added is kept in the state directory.
+func newBooster(cfg config.Config, m *swarms.Manager, log *zap.Logger, dhtOn bool) *booster.Booster {
+	bc := cfg.Booster
+	if !bc.Enabled {
+		return nil
+	}
+	if !dhtOn {
+		log.Warn("booster on with the DHT off: only links that name a peer can be downloaded (set [dht] enabled = true)")
+	}
+	v := bc.Values()
+	return booster.New(booster.Config{
+		Feeds:    bc.Feeds,
+		Dir:      bc.Dir,
+		Interval: v.Interval,
+		Limits: booster.Limits{
+			MaxSwarms: bc.MaxSwarms, MaxBytes: v.MaxBytes, SeedTime: v.SeedTime, SeedRatio: bc.SeedRatio,
+		},
+		StateFile: filepath.Join(cfg.Node.StateDir, booster.StateFileName),
+		UserAgent: "ppsppd/" + buildVersion(),
+		Logger:    log,
+	}, m)
+}
+
+// boosterStatus is what the CMD gateway reads for BOOSTER: nil (not a nil pointer in an
+// interface) when the booster is off.
+func boosterStatus(b *booster.Booster) cmdgw.BoosterStatus {
+	if b == nil {
+		return nil
+	}
+	return b
+}
