@@ -111,7 +111,7 @@ func TestGetWithoutPeerOrDHTFails(t *testing.T) {
 }
 
 // scrape reads a STATS gateway's /metrics: unlabelled values by name.
-func scrape(t *testing.T, addr string) map[string]float64 {
+func scrape(t testing.TB, addr string) map[string]float64 {
 	t.Helper()
 	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
