@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -264,9 +265,34 @@ func (b *Booster) apply(ctx context.Context, r sourceResult) {
 		b.dirty = true
 	}
 	b.mu.Unlock()
-	for _, l := range r.links {
-		b.consider(ctx, src, l)
+	if len(r.links) == 0 {
+		return
 	}
+	v := b.newView()
+	for _, l := range r.links {
+		b.consider(ctx, src, l, v)
+	}
+}
+
+// view is the manager's swarms as one batch of links sees them: read once, then kept up to
+// date with what the batch adds and removes, so a feed with many links costs one List.
+type view struct {
+	held map[swarmapi.ID]bool
+	mine []held // the booster's swarms
+}
+
+func (b *Booster) newView() *view {
+	list := b.m.List()
+	v := &view{held: make(map[swarmapi.ID]bool, len(list)), mine: b.held(list)}
+	for _, st := range list {
+		v.held[st.ID] = true
+	}
+	return v
+}
+
+func (v *view) drop(id swarmapi.ID) {
+	delete(v.held, id)
+	v.mine = slices.DeleteFunc(v.mine, func(h held) bool { return h.st.ID == id })
 }
 
 // errorReason is the metric label of a source's failure.
@@ -285,7 +311,7 @@ func errorReason(err error) string {
 var errorReasons = []string{"network", "http", "too_large", "malformed"}
 
 // consider adds the swarm of a link not seen before, making room within MaxSwarms.
-func (b *Booster) consider(ctx context.Context, src *source, l swarmurl.Link) {
+func (b *Booster) consider(ctx context.Context, src *source, l swarmurl.Link, v *view) {
 	id := swarmapi.ID(l.SwarmID)
 	hexID := id.String()
 	b.mu.Lock()
@@ -298,16 +324,13 @@ func (b *Booster) consider(ctx context.Context, src *source, l swarmurl.Link) {
 	b.counters.links++
 	b.mu.Unlock()
 
-	list := b.m.List()
-	for _, st := range list {
-		if st.ID == id {
-			b.log.Info("booster: link names a swarm already held; left to its owner", zap.Stringer("swarm", id),
-				zap.String("source", src.name))
-			return
-		}
+	if v.held[id] {
+		b.log.Info("booster: link names a swarm already held; left to its owner", zap.Stringer("swarm", id),
+			zap.String("source", src.name))
+		return
 	}
 	now := time.Now()
-	victim, ok := b.cfg.Limits.makeRoom(b.held(list), now)
+	victim, ok := b.cfg.Limits.makeRoom(v.mine, now)
 	if !ok {
 		b.mu.Lock()
 		b.counters.skipped++
@@ -318,6 +341,7 @@ func (b *Booster) consider(ctx context.Context, src *source, l swarmurl.Link) {
 	}
 	if victim != "" {
 		b.remove(ctx, victim, reasonMakeRoom)
+		v.drop(victim)
 	}
 	spec := swarmapi.AddSpec{ID: id, ChunkSize: int(l.ChunkSize), Size: l.Size, Name: l.Filename}
 	if l.Hash >= 0 {
@@ -326,9 +350,10 @@ func (b *Booster) consider(ctx context.Context, src *source, l swarmurl.Link) {
 	if l.Peer != "" {
 		spec.Peers = []string{l.Peer}
 	}
-	_, err := b.m.Add(ctx, spec)
+	st, err := b.m.Add(ctx, spec)
 	switch {
 	case errors.Is(err, swarms.ErrExists):
+		v.held[id] = true
 		b.log.Info("booster: swarm added meanwhile by someone else; left to its owner", zap.Stringer("swarm", id))
 		return
 	case err != nil:
@@ -341,8 +366,11 @@ func (b *Booster) consider(ctx context.Context, src *source, l swarmurl.Link) {
 		b.log.Warn("booster: swarm not added", zap.Stringer("swarm", id), zap.String("source", src.name), zap.Error(err))
 		return
 	}
+	rec := swarmRecord{Source: src.name, Added: now.UTC()}
+	v.held[id] = true
+	v.mine = append(v.mine, held{st: st, rec: rec})
 	b.mu.Lock()
-	b.state.Swarms[hexID] = swarmRecord{Source: src.name, Added: now.UTC()}
+	b.state.Swarms[hexID] = rec
 	b.counters.added++
 	b.dirty = true
 	b.mu.Unlock()
@@ -350,11 +378,13 @@ func (b *Booster) consider(ctx context.Context, src *source, l swarmurl.Link) {
 		zap.String("peer", l.Peer))
 }
 
-// markSeenLocked remembers a link, forgetting the oldest beyond maxSeen.
+// markSeenLocked remembers a link, forgetting the oldest beyond maxSeen (a quarter at a
+// time, so that a long run of new links does not copy the list for each).
 func (b *Booster) markSeenLocked(hexID string) {
 	b.seen[hexID] = true
 	b.state.Seen = append(b.state.Seen, hexID)
-	if n := len(b.state.Seen) - maxSeen; n > 0 {
+	if len(b.state.Seen) > maxSeen+maxSeen/4 {
+		n := len(b.state.Seen) - maxSeen
 		for _, old := range b.state.Seen[:n] {
 			delete(b.seen, old)
 		}

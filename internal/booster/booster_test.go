@@ -291,3 +291,36 @@ func TestBoosterDirectory(t *testing.T) {
 		t.Fatalf("dir source: %+v", src)
 	}
 }
+
+// TestBoosterBigFeed: a feed naming thousands of new swarms fills max_swarms with young
+// swarms and skips the rest (counted); nothing is added twice on the next change.
+func TestBoosterBigFeed(t *testing.T) {
+	feed := newFeedServer(t)
+	for i := range 3000 {
+		feed.publish(fmt.Sprintf("%040x", i+1))
+	}
+	m := newFakeManager()
+	cfg := fastConfig([]string{feed.URL}, "")
+	cfg.Limits = Limits{MaxSwarms: 3}
+	bst := New(cfg, m)
+	runBooster(t, bst)
+	waitFor(t, "the links to be considered", func() bool { return bst.Status().Links == 3000 })
+	st := bst.Status()
+	if st.Added != 3 || st.Skipped != 2997 || len(m.List()) != 3 {
+		t.Fatalf("added %d, skipped %d, held %d; want 3, 2997, 3", st.Added, st.Skipped, len(m.List()))
+	}
+}
+
+// TestSeenBounded: the remembered links stay bounded and keep the newest.
+func TestSeenBounded(t *testing.T) {
+	b := New(Config{}, newFakeManager())
+	for i := range 3 * maxSeen {
+		b.markSeenLocked(fmt.Sprintf("%040x", i))
+	}
+	if n := len(b.state.Seen); n > maxSeen+maxSeen/4 || n < maxSeen || len(b.seen) != n {
+		t.Fatalf("%d remembered (%d in the set)", n, len(b.seen))
+	}
+	if !b.seen[fmt.Sprintf("%040x", 3*maxSeen-1)] || b.seen[fmt.Sprintf("%040x", 0)] {
+		t.Fatal("the newest is forgotten or the oldest kept")
+	}
+}
