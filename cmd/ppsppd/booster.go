@@ -37,7 +37,7 @@ func newBooster(cfg config.Config, m *swarms.Manager, log *zap.Logger, dhtOn boo
 
 // boosterStatus is what the CMD gateway reads for BOOSTER: nil (not a nil pointer in an
 // interface) when the booster is off.
-func boosterStatus(b *booster.Booster) cmdgw.BoosterStatus {
+func boosterStatus(b *booster.Booster) cmdgw.BoosterAPI {
 	if b == nil {
 		return nil
 	}

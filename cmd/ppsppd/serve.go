@@ -306,7 +306,7 @@ func expandSeedPaths(paths []string, log *zap.Logger) []string {
 // startGateways runs the HTTP, CMD and STATS gateways in g; the STATS gateway serves
 // metrics, other components' collectors, too.
 func startGateways(ctx context.Context, g *errgroup.Group, cmd *cobra.Command, m *swarms.Manager, cfg config.Config,
-	ls listeners, log *zap.Logger, shutdown func(), metrics []prometheus.Collector, discovery bool, boost cmdgw.BoosterStatus) {
+	ls listeners, log *zap.Logger, shutdown func(), metrics []prometheus.Collector, discovery bool, boost cmdgw.BoosterAPI) {
 	httpBase := ""
 	var httpMetrics []prometheus.Collector
 	if ls.http != nil {

@@ -140,6 +140,7 @@ func (b *Booster) Run(ctx context.Context) error {
 		cancel()
 		wg.Wait()
 		b.save(true) // the upload counts change without marking the state dirty
+		b.cfg.Client.CloseIdleConnections()
 	}()
 	b.log.Info("booster on", zap.Strings("feeds", b.cfg.Feeds), zap.String("dir", b.cfg.Dir),
 		zap.Duration("interval", b.cfg.Interval), zap.Int("swarms", len(b.state.Swarms)))
@@ -445,8 +446,30 @@ func (b *Booster) enforce(ctx context.Context) {
 	}
 }
 
-// remove takes a booster swarm out of the manager with its content and checkpoint.
+// Release hands a booster swarm to the user, who asked for it (an ADD or START of a swarm
+// the booster holds): the booster forgets it and never removes it. It reports whether the
+// swarm was the booster's.
+func (b *Booster) Release(id swarmapi.ID) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.state.Swarms[id.String()]; !ok {
+		return false
+	}
+	delete(b.state.Swarms, id.String())
+	b.dirty = true
+	b.log.Info("booster swarm added by the user too: now the user's", zap.Stringer("swarm", id))
+	return true
+}
+
+// remove takes a booster swarm out of the manager with its content and checkpoint, unless
+// it was released to the user meanwhile.
 func (b *Booster) remove(ctx context.Context, id swarmapi.ID, reason string) {
+	b.mu.Lock()
+	_, mine := b.state.Swarms[id.String()]
+	b.mu.Unlock()
+	if !mine {
+		return
+	}
 	err := b.m.Remove(ctx, id, swarmapi.RemoveOptions{DeleteState: true, DeleteContent: true})
 	if err != nil && !errors.Is(err, swarms.ErrUnknown) {
 		b.log.Warn("booster: swarm not removed", zap.Stringer("swarm", id), zap.String("reason", reason), zap.Error(err))

@@ -324,3 +324,30 @@ func TestSeenBounded(t *testing.T) {
 		t.Fatal("the newest is forgotten or the oldest kept")
 	}
 }
+
+// TestReleasedSwarmIsNeverRemoved: a booster swarm the user asks for too becomes the
+// user's: the limits no longer remove it.
+func TestReleasedSwarmIsNeverRemoved(t *testing.T) {
+	feed := newFeedServer(t)
+	feed.publish("tswift:/" + sha1Hex)
+	m := newFakeManager()
+	cfg := fastConfig([]string{feed.URL}, "")
+	cfg.Limits = Limits{SeedTime: time.Nanosecond}
+	b := New(cfg, m)
+	runBooster(t, b)
+	waitFor(t, "the link to be added", func() bool { return m.has(id(sha1Hex)) })
+	if !b.Release(id(sha1Hex)) || b.Release(id(sha1Hex)) {
+		t.Fatal("Release: want true once, then false")
+	}
+	m.set(id(sha1Hex), func(s *swarmapi.Status) { s.State, s.Size, s.Have = swarmapi.StateSeeding, 10, 10 })
+	feed.publish("tswift:/" + sha1Hex2) // something to wait for: a later check ran
+	waitFor(t, "the next link", func() bool { return m.has(id(sha1Hex2)) })
+	c0 := b.Status().Sources[0].Checks
+	waitFor(t, "two more checks", func() bool { return b.Status().Sources[0].Checks > c0+2 })
+	if !m.has(id(sha1Hex)) || m.wasRemoved(id(sha1Hex)) {
+		t.Fatal("the released swarm was removed")
+	}
+	if _, ok := boosterSwarms(b)[sha1Hex]; ok {
+		t.Fatal("the released swarm is still listed as the booster's")
+	}
+}

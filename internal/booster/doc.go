@@ -30,7 +30,10 @@
 // # Limits and what goes first
 //
 // Only swarms the booster added are ever removed, with their content and checkpoint; a
-// swarm the user added (before the booster saw its link) is never touched. A booster swarm
+// swarm the user added (before the booster saw its link) is never touched, and one the user
+// asks for after the booster added it (ADD or START on the CMD port) becomes the user's
+// (Release). Between a limit's decision and the removal that check is not atomic: an ADD
+// in the very same instant may still lose its swarm. A booster swarm
 // is removed when it has seeded for Config.SeedTime, or uploaded Config.SeedRatio times
 // its size. When a new link arrives while Config.MaxSwarms booster swarms are held, the
 // least useful one that is not young (added less than Config.Grace ago) makes room; if all

@@ -6,11 +6,22 @@ import (
 	"time"
 
 	"github.com/ppsppd/ppsppd/internal/booster"
+	"github.com/ppsppd/ppsppd/internal/swarms"
 )
 
-// BoosterStatus is what BOOSTER reads of the feed booster (internal/booster).
-type BoosterStatus interface {
+// BoosterAPI is what the gateway needs of the feed booster (internal/booster): its status
+// for BOOSTER, and Release for ADD and START of a swarm the booster added, which makes the
+// swarm the user's (the booster never removes it then).
+type BoosterAPI interface {
 	Status() booster.Status
+	Release(id swarms.ID) bool
+}
+
+// releaseFromBooster makes a swarm the user asked for the user's, when the booster held it.
+func (c *conn) releaseFromBooster(id swarms.ID) {
+	if c.s.opts.Booster != nil {
+		c.s.opts.Booster.Release(id)
+	}
 }
 
 // Booster is BOOSTER [FEEDS|SWARMS]: the booster's summary, its sources or its swarms.

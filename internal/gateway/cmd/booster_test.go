@@ -3,6 +3,7 @@ package cmdgw
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -10,9 +11,26 @@ import (
 	"github.com/ppsppd/ppsppd/internal/swarms"
 )
 
-type fakeBooster struct{ st booster.Status }
+type fakeBooster struct {
+	st       booster.Status
+	mu       sync.Mutex
+	released []swarms.ID
+}
 
-func (f fakeBooster) Status() booster.Status { return f.st }
+func (f *fakeBooster) Status() booster.Status { return f.st }
+
+func (f *fakeBooster) Release(id swarms.ID) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.released = append(f.released, id)
+	return true
+}
+
+func (f *fakeBooster) releasedIDs() []swarms.ID {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]swarms.ID(nil), f.released...)
+}
 
 var boosterForms = []*regexp.Regexp{
 	regexp.MustCompile(`^BOOSTER interval=\S+ sources=\d+ failing=\d+ swarms=\d+/(\d+|-) bytes=\d+/(\d+|-) links=\d+ added=\d+ skipped=\d+ removed=\d+$`),
@@ -50,7 +68,7 @@ func TestBoosterCommands(t *testing.T) {
 			State: swarms.StateSeeding, Size: 100, Have: 100, Uploaded: 300}},
 		Bytes: 100, Links: 1, Added: 1,
 	}
-	ts := startServer(t, Options{Booster: fakeBooster{st}})
+	ts := startServer(t, Options{Booster: &fakeBooster{st: st}})
 	c := dialLines(t, ts.addr)
 
 	r := c.call("BOOSTER")
@@ -87,5 +105,24 @@ func TestBoosterCommands(t *testing.T) {
 	}
 	if !found {
 		t.Error("HELP does not list BOOSTER")
+	}
+}
+
+// TestAddReleasesBoosterSwarm: ADD and START of a swarm already held hand it from the
+// booster to the user; a first ADD does not.
+func TestAddReleasesBoosterSwarm(t *testing.T) {
+	fb := &fakeBooster{}
+	ts := startServer(t, Options{Booster: fb})
+	c := dialLines(t, ts.addr)
+	c.call("ADD " + hexID)
+	if r := fb.releasedIDs(); len(r) != 0 {
+		t.Fatalf("a first ADD released %v", r)
+	}
+	c.call("ADD " + hexID)
+	c.send("START tswift://127.0.0.1:20051/" + hexID)
+	c.awaitPrefix("INFO " + hexID)
+	want, _ := swarms.ParseID(hexID)
+	if r := fb.releasedIDs(); len(r) != 2 || r[0] != want || r[1] != want {
+		t.Fatalf("released %v, want the swarm twice (ADD, START)", r)
 	}
 }

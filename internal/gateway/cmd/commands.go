@@ -100,6 +100,7 @@ func (c *conn) run(ctx context.Context, cmd Command) {
 		st, err := m.Add(ctx, spec)
 		switch {
 		case errors.Is(err, swarms.ErrExists):
+			c.releaseFromBooster(spec.ID)
 			c.send(SwarmLine(st))
 			c.send(OKLine + " already added")
 		case err != nil:
@@ -194,6 +195,9 @@ func (c *conn) start(ctx context.Context, cmd Start) {
 		c.log.Info("cmd gateway: START failed", zap.Stringer("swarm", spec.ID), zap.Error(err))
 		c.managerError(spec.ID, "bad swarm", err)
 		return
+	}
+	if err != nil {
+		c.releaseFromBooster(spec.ID)
 	}
 	if c.watched[spec.ID] == nil {
 		c.watched[spec.ID] = &watch{}

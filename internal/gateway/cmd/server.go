@@ -26,7 +26,7 @@ type Options struct {
 	Shutdown        func()
 	ShutdownRefusal string
 	// Booster answers BOOSTER; nil: the daemon runs no booster (BOOSTER gets an ERROR).
-	Booster BoosterStatus
+	Booster BoosterAPI
 	// MaxClients caps concurrent connections (default 1024, libswift's CMDGW_MAX_CLIENT);
 	// one more gets an ERROR and is closed.
 	MaxClients int
