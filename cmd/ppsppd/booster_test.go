@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -220,6 +221,31 @@ func TestBoosterPicksUpFeedLinkFindsSeederOnDHTAndServesIt(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(s.boosterStateDir, booster.StateFileName)); err != nil {
 		t.Fatal(err)
+	}
+
+	// SIGHUP with a second feed: the running booster follows it too.
+	feed2 := newTestFeed(t)
+	cfgText, err := os.ReadFile(b2.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newText := strings.Replace(string(cfgText), fmt.Sprintf("feeds = [%q]", s.feed.URL),
+		fmt.Sprintf("feeds = [%q, %q]", s.feed.URL, feed2.URL), 1)
+	if err := os.WriteFile(b2.config, []byte(newText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := b2.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(30 * time.Second)
+	for req, _ := feed2.stats(); req == 0; req, _ = feed2.stats() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the second feed was never fetched after SIGHUP:\n%s", b2.stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if r := cmdDo(t, b2.cmdAddr, "BOOSTER FEEDS"); len(r) != 2 {
+		t.Fatalf("BOOSTER FEEDS after SIGHUP = %q", r)
 	}
 	b2.stop(t)
 }

@@ -50,6 +50,7 @@ type source struct {
 	name     string // the feed URL, or "dir:" and the path
 	dir      *dirSource
 	inFlight bool
+	dropped  bool // no longer configured: a check in flight is ignored
 	next     time.Time
 	failures int // consecutive
 	status   SourceStatus
@@ -65,7 +66,10 @@ type Booster struct {
 	// Retry waits of failing sources (backoffMin, backoffMax; shorter in tests).
 	retryMin, retryMax time.Duration
 
+	reconf chan struct{} // Reconfigure wakes the loop
+
 	mu       sync.Mutex // guards everything below; written by the Run goroutine only
+	pending  *Config    // from Reconfigure, for the loop to apply (written by any goroutine)
 	sources  []*source
 	state    savedState
 	seen     map[string]bool
@@ -92,6 +96,7 @@ func New(cfg Config, m Manager) *Booster {
 		cfg: cfg, m: m, log: cfg.Logger,
 		fetcher:  &fetcher{client: cfg.Client, maxBytes: cfg.MaxFeedBytes, agent: cfg.UserAgent},
 		retryMin: backoffMin, retryMax: backoffMax,
+		reconf:   make(chan struct{}, 1),
 		seen:     map[string]bool{},
 		counters: newCounters(),
 	}
@@ -103,15 +108,88 @@ func New(cfg Config, m Manager) *Booster {
 	for _, id := range st.Seen {
 		b.seen[id] = true
 	}
-	for _, u := range cfg.Feeds {
-		b.sources = append(b.sources, &source{name: u, status: SourceStatus{Source: u, Kind: "feed"}})
-	}
-	if cfg.Dir != "" {
-		name := dirSourcePrefix + cfg.Dir
-		b.sources = append(b.sources, &source{name: name, dir: newDirSource(cfg.Dir, cfg.MaxFeedBytes),
-			status: SourceStatus{Source: name, Kind: "dir"}})
-	}
+	b.sources = b.makeSources(cfg.Feeds, cfg.Dir, nil)
 	return b
+}
+
+// makeSources lists the sources for feeds and dir, reusing those of old with the same name
+// (their state and schedule go on); a new one is due at once.
+func (b *Booster) makeSources(feeds []string, dir string, old []*source) []*source {
+	byName := map[string]*source{}
+	for _, src := range old {
+		byName[src.name] = src
+	}
+	var out []*source
+	used := map[string]bool{} // a feed listed twice is one source
+	add := func(name string, mk func() *source) {
+		if used[name] {
+			return
+		}
+		used[name] = true
+		if src, ok := byName[name]; ok {
+			out = append(out, src)
+			return
+		}
+		out = append(out, mk())
+	}
+	for _, u := range feeds {
+		add(u, func() *source { return &source{name: u, status: SourceStatus{Source: u, Kind: "feed"}} })
+	}
+	if dir != "" {
+		name := dirSourcePrefix + dir
+		add(name, func() *source {
+			return &source{name: name, dir: newDirSource(dir, b.cfg.MaxFeedBytes), status: SourceStatus{Source: name, Kind: "dir"}}
+		})
+	}
+	return out
+}
+
+// Reconfigure applies new sources and limits while the booster runs (SIGHUP): feeds and
+// the directory that stay keep their state; new ones are checked at once; the new limits
+// apply at the next check of the limits. The other fields of cfg are ignored.
+func (b *Booster) Reconfigure(cfg Config) {
+	b.mu.Lock()
+	b.pending = &cfg
+	b.mu.Unlock()
+	select {
+	case b.reconf <- struct{}{}:
+	default: // a wake-up is pending already; it reads the latest config
+	}
+}
+
+// applyPending is Reconfigure's work, on the loop goroutine.
+func (b *Booster) applyPending() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.pending == nil {
+		return
+	}
+	next := *b.pending
+	b.pending = nil
+	setDefault(&next.Interval, DefaultInterval)
+	setDefault(&next.Limits.Grace, DefaultGrace)
+	b.cfg.Feeds, b.cfg.Dir, b.cfg.Interval, b.cfg.Limits = next.Feeds, next.Dir, next.Interval, next.Limits
+	sources := b.makeSources(next.Feeds, next.Dir, b.sources)
+	kept := map[*source]bool{}
+	for _, src := range sources {
+		kept[src] = true
+		if src.failures == 0 && !src.status.LastCheck.IsZero() {
+			src.next = src.status.LastCheck.Add(next.Interval)
+			src.status.NextCheck = src.next
+		}
+	}
+	for _, src := range b.sources {
+		if !kept[src] {
+			src.dropped = true
+			delete(b.state.Feeds, src.name)
+			b.dirty = true
+		}
+	}
+	b.sources = sources
+	b.log.Info("booster reconfigured", zap.Strings("feeds", next.Feeds), zap.String("dir", next.Dir),
+		zap.Duration("interval", next.Interval), zap.Int("max_swarms", next.Limits.MaxSwarms),
+		zap.Int64("max_bytes", next.Limits.MaxBytes), zap.Duration("seed_time", next.Limits.SeedTime),
+		zap.Float64("seed_ratio", next.Limits.SeedRatio))
 }
 
 func setDefault[T comparable](v *T, def T) {
@@ -161,6 +239,9 @@ func (b *Booster) Run(ctx context.Context) error {
 			b.apply(ctx, r)
 			b.save(false)
 		case <-wake.C:
+		case <-b.reconf:
+			b.applyPending()
+			b.save(false)
 		case <-check.C:
 			b.enforce(ctx)
 			b.save(false)
@@ -233,6 +314,10 @@ func (b *Booster) apply(ctx context.Context, r sourceResult) {
 	src := r.src
 	b.mu.Lock()
 	src.inFlight = false
+	if src.dropped {
+		b.mu.Unlock()
+		return
+	}
 	src.status.LastCheck = r.at
 	src.status.Checks++
 	if r.err != nil {

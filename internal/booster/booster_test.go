@@ -351,3 +351,35 @@ func TestReleasedSwarmIsNeverRemoved(t *testing.T) {
 		t.Fatal("the released swarm is still listed as the booster's")
 	}
 }
+
+// TestReconfigure: new feeds and limits apply while the booster runs; a feed that stays
+// keeps its state, a dropped one is forgotten.
+func TestReconfigure(t *testing.T) {
+	feedA, feedB := newFeedServer(t), newFeedServer(t)
+	feedA.publish("tswift:/" + sha1Hex)
+	feedB.publish("tswift:/" + sha1Hex2)
+	m := newFakeManager()
+	b := New(fastConfig([]string{feedA.URL}, ""), m)
+	runBooster(t, b)
+	waitFor(t, "A's link", func() bool { return m.has(id(sha1Hex)) })
+	checksA := b.Status().Sources[0].Checks
+
+	b.Reconfigure(Config{Feeds: []string{feedB.URL, feedA.URL, feedB.URL}, Interval: 20 * time.Millisecond,
+		Limits: Limits{SeedTime: time.Nanosecond}})
+	waitFor(t, "B's link", func() bool { return m.has(id(sha1Hex2)) })
+	st := b.Status()
+	if len(st.Sources) != 2 || st.Sources[0].Source != feedB.URL || st.Sources[1].Source != feedA.URL || st.Sources[1].Checks < checksA {
+		t.Fatalf("sources after reconfigure: %+v", st.Sources)
+	}
+	m.set(id(sha1Hex), func(s *swarmapi.Status) { s.State, s.Size, s.Have = swarmapi.StateSeeding, 10, 10 })
+	waitFor(t, "the new seed_time to remove A's swarm", func() bool { return !m.has(id(sha1Hex)) })
+
+	b.Reconfigure(Config{Feeds: []string{feedB.URL}, Interval: 20 * time.Millisecond})
+	waitFor(t, "A dropped", func() bool { return len(b.Status().Sources) == 1 })
+	b.mu.Lock()
+	_, kept := b.state.Feeds[feedA.URL]
+	b.mu.Unlock()
+	if kept {
+		t.Fatal("the dropped feed's validators are kept")
+	}
+}

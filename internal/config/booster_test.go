@@ -47,3 +47,23 @@ func TestBoosterValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestBoosterReload: a SIGHUP applies changed [booster] sources and limits; turning the
+// booster on or off needs a restart.
+func TestBoosterReload(t *testing.T) {
+	running, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := running
+	next.Booster.Feeds = []string{"http://127.0.0.1:1/feed"}
+	next.Booster.MaxSwarms = 3
+	next.Booster.Enabled = true
+	r := Diff(running, next)
+	if strings.Join(r.Applied, ",") != "booster.feeds,booster.max_swarms" || strings.Join(r.NotReloaded, ",") != "booster.enabled" {
+		t.Fatalf("applied %v, needs restart %v", r.Applied, r.NotReloaded)
+	}
+	if r.Config.Booster.Enabled || r.Config.Booster.MaxSwarms != 3 || len(r.Config.Booster.Feeds) != 1 {
+		t.Fatalf("reloaded [booster] = %+v", r.Config.Booster)
+	}
+}
