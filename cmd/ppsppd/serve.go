@@ -46,8 +46,8 @@ at runtime over the CMD gateway (ppsppd add/ls/rm/limit are its clients) and kep
 restarts in the state directory; the files of [seed] paths are seeded too. The STATS gateway
 serves Prometheus /metrics and a status page. The built-in defaults (ppsppd config default)
 apply; --config FILE changes the keys it sets. SIGHUP rereads the file (log level, rate
-limits and the booster's feeds and limits apply at once); SIGTERM saves every checkpoint and exits 0. Exits 2 on a
-configuration error, including a port that is already in use.`,
+limits and the booster's feeds and limits apply at once); SIGTERM saves every checkpoint
+and exits 0. Exits 2 on a configuration error, including a port that is already in use.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := config.Load(cfgPath)
