@@ -390,11 +390,13 @@ func errorReason(err error) string {
 		return "too_large"
 	case errors.Is(err, ErrMalformed):
 		return "malformed"
+	case errors.Is(err, ErrDir):
+		return "dir"
 	}
 	return "network"
 }
 
-var errorReasons = []string{"network", "http", "too_large", "malformed"}
+var errorReasons = []string{"network", "http", "too_large", "malformed", "dir"}
 
 // consider adds the swarm of a link not seen before, making room within MaxSwarms.
 func (b *Booster) consider(ctx context.Context, src *source, l swarmurl.Link, v *view) {
@@ -446,7 +448,11 @@ func (b *Booster) consider(ctx context.Context, src *source, l swarmurl.Link, v 
 		b.mu.Lock()
 		b.counters.addFailed++
 		if errors.Is(err, swarms.ErrClosed) {
-			delete(b.seen, hexID) // shutting down: try again after the restart
+			// Shutting down: forget the link, so it is tried again after the restart.
+			delete(b.seen, hexID)
+			if i := slices.Index(b.state.Seen, hexID); i >= 0 {
+				b.state.Seen = slices.Delete(b.state.Seen, i, i+1)
+			}
 		}
 		b.mu.Unlock()
 		b.log.Warn("booster: swarm not added", zap.Stringer("swarm", id), zap.String("source", src.name), zap.Error(err))

@@ -292,6 +292,19 @@ func TestBoosterDirectory(t *testing.T) {
 	}
 }
 
+// TestBoosterMissingDirectory: a directory that cannot be read is a counted, retried error.
+func TestBoosterMissingDirectory(t *testing.T) {
+	cfg := fastConfig(nil, "")
+	cfg.Dir = filepath.Join(t.TempDir(), "missing")
+	b := New(cfg, newFakeManager())
+	b.retryMin, b.retryMax = 5*time.Millisecond, 10*time.Millisecond
+	runBooster(t, b)
+	waitFor(t, "two failed checks", func() bool { return b.Metrics().FetchErrors["dir"] >= 2 })
+	if src := b.Status().Sources[0]; src.ConsecutiveErrors < 2 || !strings.Contains(src.LastError, "missing") {
+		t.Fatalf("dir source: %+v", src)
+	}
+}
+
 // TestBoosterBigFeed: a feed naming thousands of new swarms fills max_swarms with young
 // swarms and skips the rest (counted); nothing is added twice on the next change.
 func TestBoosterBigFeed(t *testing.T) {

@@ -1,6 +1,7 @@
 package booster
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -8,6 +9,9 @@ import (
 	"sort"
 	"time"
 )
+
+// ErrDir marks a directory source that cannot be listed.
+var ErrDir = errors.New("booster directory unreadable")
 
 // maxDirFiles bounds the files read from the directory in one scan.
 const maxDirFiles = 10000
@@ -37,7 +41,7 @@ func newDirSource(path string, maxBytes int64) *dirSource {
 func (d *dirSource) scan() ([]string, error) {
 	entries, err := os.ReadDir(d.path)
 	if err != nil {
-		return nil, fmt.Errorf("booster directory: %w", err)
+		return nil, fmt.Errorf("%w: %v", ErrDir, err)
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	var texts []string

@@ -19,7 +19,7 @@ func newCounters() counters {
 // Metrics are the booster's counters and gauges as plain numbers.
 type Metrics struct {
 	Fetched, NotModified uint64
-	FetchErrors          map[string]uint64 // by reason: network, http, too_large, malformed
+	FetchErrors          map[string]uint64 // by reason: network, http, too_large, malformed, dir
 	Links, Added         uint64
 	Skipped, AddFailed   uint64
 	Removed              map[string]uint64 // by reason: seed_time, seed_ratio, max_bytes, max_swarms, make_room
