@@ -3,10 +3,15 @@ GO       ?= go
 BIN      ?= bin/ppsppd
 FUZZTIME ?= 60s
 # Each fuzz target as package:Name; `make fuzz` runs each for FUZZTIME.
-FUZZ_TARGETS := ./internal/wire:FuzzDatagram ./internal/wire:FuzzOptions ./internal/engine:FuzzEngine ./internal/hashtree:FuzzPeerInput ./internal/capture:FuzzRead ./internal/swarmurl:FuzzParse ./internal/storage:FuzzCheckpoint ./internal/config:FuzzDecode ./internal/gateway/cmd:FuzzParseLine ./internal/gateway/http:FuzzParseContentRequest ./internal/gateway/http:FuzzRangeHeader ./internal/multifile:FuzzSpec ./internal/livesig:FuzzParseSwarmID ./internal/live:FuzzVerifier
+FUZZ_TARGETS := ./internal/wire:FuzzDatagram ./internal/wire:FuzzOptions ./internal/engine:FuzzEngine \
+	./internal/hashtree:FuzzPeerInput ./internal/capture:FuzzRead ./internal/swarmurl:FuzzParse \
+	./internal/storage:FuzzCheckpoint ./internal/config:FuzzDecode ./internal/gateway/cmd:FuzzParseLine \
+	./internal/gateway/http:FuzzParseContentRequest ./internal/gateway/http:FuzzRangeHeader \
+	./internal/multifile:FuzzSpec ./internal/livesig:FuzzParseSwarmID ./internal/live:FuzzVerifier \
+	./internal/booster:FuzzExtract
 CAPTURE  ?= testdata/interop/vod-1025B-sha1-1024.pcap
 
-.PHONY: build test fmt-check vet bench bench-transfer bench-daemon bench-http bench-load bench-dht fuzz run demo dissect clean
+.PHONY: build test fmt-check vet bench bench-transfer bench-daemon bench-http bench-load bench-dht bench-booster fuzz run demo dissect clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ppsppd
@@ -66,6 +71,12 @@ bench-load:
 bench-dht:
 	$(GO) test -run '^$$' -bench DHTLookup20Nodes -benchtime 5x -v ./internal/discovery/dht
 	$(GO) test -run '^$$' -bench DHTDaemonRSS -benchtime 1x -v ./cmd/ppsppd
+
+# The booster with real daemons over loopback: time from a link appearing in a feed to the
+# booster seeding its swarm (10 MiB), the seeder found on the DHT ("dht") or named in the
+# link ("peer").
+bench-booster:
+	$(GO) test -run '^$$' -bench BoosterFeedToSeed -benchtime 3x -v ./cmd/ppsppd
 
 dissect: build
 	./$(BIN) dissect $(CAPTURE)

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/ppsppd/ppsppd/internal/booster"
 	"github.com/ppsppd/ppsppd/internal/config"
 	cmdgw "github.com/ppsppd/ppsppd/internal/gateway/cmd"
 	httpgw "github.com/ppsppd/ppsppd/internal/gateway/http"
@@ -44,9 +45,9 @@ func newServeCmd() *cobra.Command {
 at runtime over the CMD gateway (ppsppd add/ls/rm/limit are its clients) and kept across
 restarts in the state directory; the files of [seed] paths are seeded too. The STATS gateway
 serves Prometheus /metrics and a status page. The built-in defaults (ppsppd config default)
-apply; --config FILE changes the keys it sets. SIGHUP rereads the file (log level and rate
-limits apply at once); SIGTERM saves every checkpoint and exits 0. Exits 2 on a
-configuration error, including a port that is already in use.`,
+apply; --config FILE changes the keys it sets. SIGHUP rereads the file (log level, rate
+limits and the booster's feeds and limits apply at once); SIGTERM saves every checkpoint
+and exits 0. Exits 2 on a configuration error, including a port that is already in use.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := config.Load(cfgPath)
@@ -139,6 +140,7 @@ func runServe(cmd *cobra.Command, cfg config.Config, cfgPath string) error {
 	if err != nil {
 		return err
 	}
+	boost := newBooster(cfg, m, log, discovery != nil)
 	if ls.cmd != nil && !cfg.ListenerIsLoopback("cmd.listen") {
 		log.Warn("the CMD gateway listens beyond loopback: anyone who reaches it controls this daemon",
 			zap.String("cmd.listen", cfg.CMD.Listen))
@@ -171,7 +173,11 @@ func runServe(cmd *cobra.Command, cfg config.Config, cfgPath string) error {
 		metrics = append(metrics, discovery.Collector())
 		g.Go(func() error { return discovery.Run(gctx) })
 	}
-	startGateways(gctx, g, cmd, m, cfg, ls, log, shutdown, metrics, discovery != nil)
+	if boost != nil {
+		metrics = append(metrics, boost.Collector())
+		g.Go(func() error { return boost.Run(gctx) })
+	}
+	startGateways(gctx, g, cmd, m, cfg, ls, log, shutdown, metrics, discovery != nil, boosterStatus(boost))
 	g.Go(func() error {
 		select {
 		case err := <-managerDone:
@@ -186,7 +192,7 @@ func runServe(cmd *cobra.Command, cfg config.Config, cfgPath string) error {
 	})
 	g.Go(func() error { return service.RunWatchdog(gctx, m.Ping, log) })
 	g.Go(func() error {
-		reportStatus(gctx, m, hup, cfgPath, &cfg, level, log)
+		reportStatus(gctx, m, boost, hup, cfgPath, &cfg, level, log)
 		return nil
 	})
 	if err := service.Ready(); err != nil {
@@ -199,7 +205,7 @@ func runServe(cmd *cobra.Command, cfg config.Config, cfgPath string) error {
 }
 
 // reportStatus sends systemd a STATUS line every few seconds and applies SIGHUP reloads.
-func reportStatus(ctx context.Context, m *swarms.Manager, hup <-chan struct{}, cfgPath string, cfg *config.Config,
+func reportStatus(ctx context.Context, m *swarms.Manager, boost *booster.Booster, hup <-chan struct{}, cfgPath string, cfg *config.Config,
 	level zap.AtomicLevel, log *zap.Logger) {
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
@@ -216,15 +222,16 @@ func reportStatus(ctx context.Context, m *swarms.Manager, hup <-chan struct{}, c
 			_ = service.Status(service.StatusLine(len(list), down, up))
 		case <-hup:
 			_ = service.Reloading()
-			reload(ctx, m, cfgPath, cfg, level, log)
+			reload(ctx, m, boost, cfgPath, cfg, level, log)
 			_ = service.Ready()
 		}
 	}
 }
 
 // reload rereads the config file and applies what can change while running: the log
-// level and the rate limits. Everything else is logged as needing a restart.
-func reload(ctx context.Context, m *swarms.Manager, cfgPath string, cfg *config.Config, level zap.AtomicLevel, log *zap.Logger) {
+// level, the rate limits and the booster's sources and limits. Everything else is logged as
+// needing a restart.
+func reload(ctx context.Context, m *swarms.Manager, boost *booster.Booster, cfgPath string, cfg *config.Config, level zap.AtomicLevel, log *zap.Logger) {
 	if cfgPath == "" {
 		log.Info("SIGHUP: no --config file to reread")
 		return
@@ -243,6 +250,7 @@ func reload(ctx context.Context, m *swarms.Manager, cfgPath string, cfg *config.
 		log.Error("SIGHUP: global rate limits", zap.Error(err))
 	}
 	m.SetDefaultSwarmLimits(swarms.Limits{Up: rates.SwarmUpload, Down: rates.SwarmDownload})
+	reloadBooster(boost, *cfg, r.Applied, log)
 	log.Info("SIGHUP: configuration reread", zap.Strings("applied", r.Applied), zap.Strings("needs_restart", r.NotReloaded))
 }
 
@@ -301,7 +309,7 @@ func expandSeedPaths(paths []string, log *zap.Logger) []string {
 // startGateways runs the HTTP, CMD and STATS gateways in g; the STATS gateway serves
 // metrics, other components' collectors, too.
 func startGateways(ctx context.Context, g *errgroup.Group, cmd *cobra.Command, m *swarms.Manager, cfg config.Config,
-	ls listeners, log *zap.Logger, shutdown func(), metrics []prometheus.Collector, discovery bool) {
+	ls listeners, log *zap.Logger, shutdown func(), metrics []prometheus.Collector, discovery bool, boost cmdgw.BoosterAPI) {
 	httpBase := ""
 	var httpMetrics []prometheus.Collector
 	if ls.http != nil {
@@ -322,6 +330,7 @@ func startGateways(ctx context.Context, g *errgroup.Group, cmd *cobra.Command, m
 			ShutdownRefusal: "SHUTDOWN is off in this daemon's config (cmd.allow_shutdown = false)",
 			SeedRoots:       append([]string{cfg.Node.ContentDir}, cfg.Seed.Paths...),
 			Version:         buildVersion(),
+			Booster:         boost,
 			Log:             log,
 		})
 		g.Go(func() error { return gw.Run(ctx, ls.cmd) })

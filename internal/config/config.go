@@ -20,14 +20,15 @@ import (
 
 // Config is the whole configuration file.
 type Config struct {
-	Node   Node   `toml:"node"`
-	Log    Log    `toml:"log"`
-	Seed   Seed   `toml:"seed"`
-	Stats  Stats  `toml:"stats"`
-	CMD    CMD    `toml:"cmd"`
-	HTTP   HTTP   `toml:"http"`
-	Limits Limits `toml:"limits"`
-	DHT    DHT    `toml:"dht"`
+	Node    Node    `toml:"node"`
+	Log     Log     `toml:"log"`
+	Seed    Seed    `toml:"seed"`
+	Stats   Stats   `toml:"stats"`
+	CMD     CMD     `toml:"cmd"`
+	HTTP    HTTP    `toml:"http"`
+	Limits  Limits  `toml:"limits"`
+	DHT     DHT     `toml:"dht"`
+	Booster Booster `toml:"booster"`
 }
 
 // Node is the [node] table.
@@ -181,6 +182,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	if err := c.validateDHT(); err != nil {
+		return err
+	}
+	if err := c.validateBooster(); err != nil {
 		return err
 	}
 	if c.Node.StateDir == "" {

@@ -193,6 +193,8 @@ func fullConfig() Config {
 				f.SetString("x")
 			case reflect.Int:
 				f.SetInt(1)
+			case reflect.Float64:
+				f.SetFloat(1)
 			case reflect.Bool:
 				f.SetBool(true)
 			case reflect.Slice:

@@ -19,8 +19,11 @@ type Reload struct {
 }
 
 // liveKeys are the keys a running daemon can apply without a restart: the logger's level is
-// a zap.AtomicLevel and the rate limiters take a new rate at any time.
+// a zap.AtomicLevel, the rate limiters take a new rate at any time, and a running booster
+// takes new sources and limits (booster.enabled needs a restart). Sorted.
 var liveKeys = []string{
+	"booster.dir", "booster.feeds", "booster.interval", "booster.max_bytes", "booster.max_swarms",
+	"booster.seed_ratio", "booster.seed_time",
 	"limits.download", "limits.swarm_download", "limits.swarm_upload", "limits.upload", "log.level",
 }
 
@@ -29,6 +32,9 @@ var liveKeys = []string{
 func (c *Config) applyLive(next Config) {
 	c.Log.Level = next.Log.Level
 	c.Limits = next.Limits
+	enabled := c.Booster.Enabled
+	c.Booster = next.Booster
+	c.Booster.Enabled = enabled
 }
 
 // Diff compares the running configuration with a newly loaded one (both validated).

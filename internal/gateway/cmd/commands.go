@@ -100,6 +100,7 @@ func (c *conn) run(ctx context.Context, cmd Command) {
 		st, err := m.Add(ctx, spec)
 		switch {
 		case errors.Is(err, swarms.ErrExists):
+			c.releaseFromBooster(spec.ID)
 			c.send(SwarmLine(st))
 			c.send(OKLine + " already added")
 		case err != nil:
@@ -126,6 +127,8 @@ func (c *conn) run(ctx context.Context, cmd Command) {
 	case Version:
 		c.send(VersionLine(c.s.opts.Version))
 		c.send(OKLine)
+	case Booster:
+		c.booster(cmd)
 	}
 }
 
@@ -193,6 +196,9 @@ func (c *conn) start(ctx context.Context, cmd Start) {
 		c.managerError(spec.ID, "bad swarm", err)
 		return
 	}
+	if err != nil {
+		c.releaseFromBooster(spec.ID)
+	}
 	if c.watched[spec.ID] == nil {
 		c.watched[spec.ID] = &watch{}
 	}
@@ -245,5 +251,6 @@ LIMIT [<hex>|global] [up=<rate>] [down=<rate>] LIMIT <hex>|global up=<B/s> down=
 ADD <url|hex> [peer=<host:port>]... [dest=<path>] SWARM line (OK already added if held)
 SEED <absolute-path>                          seed a file (or a directory, as one multi-file swarm) inside the content directory or a [seed] path
 RM <hex> [delete]                             remove; delete also removes content and state
+BOOSTER [FEEDS|SWARMS]                        BOOSTER summary, FEED line per feed, or BSWARM line per swarm the booster added
 HELP, VERSION
 `

@@ -75,6 +75,12 @@
 //	  SWARM ... (START with a definite reply and no INFO lines)
 //	RM <hex> [delete]
 //	  (REMOVE with a reply; delete also removes content and state)
+//	BOOSTER [FEEDS|SWARMS]
+//	  BOOSTER interval=<d> sources=<n> failing=<n> swarms=<n>/<max|-> bytes=<n>/<max|-> links=<n> added=<n> skipped=<n> removed=<n>
+//	  FEED <url|dir:path> ok|failing|pending last=<time|-> next=<time|-> checks=<n> not-modified=<n> errors=<n> links=<n>[ error=<text>]
+//	  BSWARM <hex> <state> <have>/<size> up=<B/s> uploaded=<n> seeders=<n> added=<time> completed=<time|-> source=<url|dir:path>
+//	  (the feed booster, internal/booster: its summary, a line per source, or a line per
+//	  swarm it added; times in UTC, RFC 3339; an ERROR when the booster is off)
 //	HELP
 //	  HELP <text>, a line per command
 //	VERSION

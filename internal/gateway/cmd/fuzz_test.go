@@ -18,6 +18,7 @@ func FuzzParseLine(f *testing.F) {
 		"PEERADDR " + hexID + " [::1]:1",
 		"LIMIT global up=1k down=2M",
 		"ADD " + hexID + " peer=127.0.0.1:1 dest=x",
+		"BOOSTER FEEDS",
 		"BOGUSCOMMAND x", "\x00\xff", "",
 	} {
 		f.Add(s)

@@ -198,6 +198,7 @@ var parsers = map[string]func([]string) (Command, error){
 	"SEED":        parseSeed,
 	"HELP":        noArgs(Help{}),
 	"VERSION":     noArgs(Version{}),
+	"BOOSTER":     parseBooster,
 }
 
 // want checks the argument count: at least min, at most max.

@@ -46,6 +46,8 @@ func TestParseLineCommands(t *testing.T) {
 		{"RM " + hexID, Rm{ID: id}},
 		{"RM " + hexID + " delete", Rm{ID: id, Delete: true}},
 		{"HELP", Help{}},
+		{"BOOSTER", Booster{}},
+		{"booster swarms", Booster{What: "SWARMS"}},
 		{"VERSION", Version{}},
 		{"", nil},
 		{"   \r", nil},

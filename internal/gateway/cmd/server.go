@@ -25,6 +25,8 @@ type Options struct {
 	AllowShutdown   bool
 	Shutdown        func()
 	ShutdownRefusal string
+	// Booster answers BOOSTER; nil: the daemon runs no booster (BOOSTER gets an ERROR).
+	Booster BoosterAPI
 	// MaxClients caps concurrent connections (default 1024, libswift's CMDGW_MAX_CLIENT);
 	// one more gets an ERROR and is closed.
 	MaxClients int
