@@ -63,9 +63,10 @@ const (
 	rebootstrapEvery     = 15 * time.Minute // refresh the neighbourhood of our own ID
 	minGoodNodes         = 8                // fewer: ask the bootstrap nodes again
 	resolveTimeout       = 5 * time.Second
-	drainTimeout         = 3 * time.Second // longer than the library's 2 s query resend delay
-	sendRate             = 25              // KRPC datagrams a second, queries and replies (anacrolix's default)
-	sendBurst            = 100             // of which at once
+	drainTimeout         = 3 * time.Second       // longer than the library's 2 s query resend delay
+	sendRate             = 25                    // KRPC datagrams a second, queries and replies (anacrolix's default)
+	sendBurst            = 100                   // of which at once
+	addedScanDelay       = 50 * time.Millisecond // after a swarm is added, before the scan it causes
 )
 
 // DHT announces and looks up swarms on the mainline DHT. Run drives it.
@@ -265,6 +266,20 @@ func localIPs() map[netip.Addr]bool {
 	return out
 }
 
+// subscriber is the optional part of Manager that tells of swarms as they are added, so a
+// new download is looked up (and a new seed announced) at once rather than at the next scan.
+type subscriber interface {
+	Subscribe(ctx context.Context, buffer int) <-chan swarmapi.Event
+}
+
+// subscribeAdded returns the manager's events, or nil (never ready) when it has none.
+func (d *DHT) subscribeAdded(ctx context.Context) <-chan swarmapi.Event {
+	if s, ok := d.m.(subscriber); ok {
+		return s.Subscribe(ctx, 64)
+	}
+	return nil
+}
+
 type jobResult struct {
 	job   job
 	found []netip.AddrPort
@@ -327,11 +342,24 @@ func (d *DHT) Run(ctx context.Context) error {
 		}
 	}
 	start(time.Now())
+	events := d.subscribeAdded(ctx)
+	soon := time.NewTimer(0)
+	soon.Stop()
+	defer soon.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case now := <-scan.C:
+			start(now)
+		case ev, ok := <-events:
+			if !ok {
+				events = nil
+			} else if ev.Kind == swarmapi.EventAdded {
+				// A burst of adds (a restart, a feed, a script) is one scan, soon after.
+				soon.Reset(addedScanDelay)
+			}
+		case now := <-soon.C:
 			start(now)
 		case r := <-results:
 			d.sched.done(time.Now(), r.job, r.found, r.ok)

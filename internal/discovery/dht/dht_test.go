@@ -50,7 +50,9 @@ func runDHT(t *testing.T, cfg Config, m Manager) *DHT {
 	t.Helper()
 	cfg.Listen = "127.0.0.1:0"
 	cfg.Logger = zaptest.NewLogger(t)
-	cfg.ScanEvery = 50 * time.Millisecond
+	if cfg.ScanEvery == 0 {
+		cfg.ScanEvery = 50 * time.Millisecond
+	}
 	if cfg.LookupMin == 0 {
 		cfg.LookupMin = 200 * time.Millisecond
 	}
