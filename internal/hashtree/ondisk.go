@@ -31,7 +31,7 @@ type diskHashes struct {
 
 	mu    sync.Mutex
 	pages map[int64][]byte
-	fifo  []int64 // page numbers in the order they were read, for eviction
+	fifo  []int64  // page numbers in the order they were read, for eviction
 	edges [][]byte // the incomplete node at each layer, nil where there is none
 	err   error    // the first read error, for Err
 }
