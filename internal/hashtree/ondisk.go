@@ -109,6 +109,9 @@ func (d *diskHashes) remember(page int64, p []byte) {
 // that trusts). The tree is read-only: it verifies chunks against its leaves but never
 // learns hashes.
 func OpenLayers(root []byte, p Params, r io.ReaderAt, base int64) (*Tree, error) {
+	if p.MaxChunks == 0 {
+		p.MaxChunks = 1 << 40 // the bound protects memory; these hashes stay on disk
+	}
 	p, err := p.normalize()
 	if err != nil {
 		return nil, err

@@ -18,8 +18,14 @@ import (
 // startOpen opens e's storage and adds it to the node on a goroutine of its own (opening
 // may hash a file), counted in m.openers and, when given, in wg.
 func (m *Manager) startOpen(e *entry, wg *sync.WaitGroup) {
+	m.startOpenIf(e, wg, nil)
+}
+
+// startOpenIf is startOpen when cond, checked under m.mu with the start, holds (nil: always),
+// so that two callers cannot both decide to open the same swarm.
+func (m *Manager) startOpenIf(e *entry, wg *sync.WaitGroup, cond func() bool) {
 	m.mu.Lock()
-	if m.closed {
+	if m.closed || (cond != nil && !cond()) {
 		m.mu.Unlock()
 		return
 	}

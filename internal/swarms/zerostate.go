@@ -50,26 +50,17 @@ func (e *entry) holdCold() {
 func (m *Manager) loadOnHandshake(id engine.SwarmID) bool {
 	m.mu.Lock()
 	e, ok := m.swarms[ID(id)]
-	if !ok || !e.idle || m.closed {
-		m.mu.Unlock()
-		return false
-	}
-	start := !e.opening
+	cold := ok && e.idle && !m.closed
 	m.mu.Unlock()
-	if start {
-		m.startOpen(e, nil)
+	if cold {
+		m.wakeCold(e)
 	}
-	return true
+	return cold
 }
 
-// wakeCold starts loading e if it is held unloaded (a reader wants its bytes).
+// wakeCold starts loading e if it is held unloaded and not being loaded already.
 func (m *Manager) wakeCold(e *entry) {
-	m.mu.Lock()
-	start := e.idle && !e.opening && !m.closed
-	m.mu.Unlock()
-	if start {
-		m.startOpen(e, nil)
-	}
+	m.startOpenIf(e, nil, func() bool { return e.idle && !e.opening })
 }
 
 // unloadIdle unloads the seeds that have been quiet (no channel, no reader) for
