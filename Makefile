@@ -11,7 +11,7 @@ FUZZ_TARGETS := ./internal/wire:FuzzDatagram ./internal/wire:FuzzOptions ./inter
 	./internal/booster:FuzzExtract
 CAPTURE  ?= testdata/interop/vod-1025B-sha1-1024.pcap
 
-.PHONY: build test fmt-check vet bench bench-transfer bench-daemon bench-http bench-load bench-dht bench-booster fuzz run demo dissect clean
+.PHONY: build test fmt-check vet bench bench-transfer bench-daemon bench-scale bench-bigseed bench-http bench-load bench-dht bench-booster fuzz run demo dissect clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ppsppd
@@ -52,6 +52,18 @@ demo: build
 # 1,000 swarms added over the CMD port of a real daemon, then a restart (times, RSS, LIST).
 bench-daemon:
 	$(GO) test -run '^$$' -bench Daemon1000 -benchtime 1x ./cmd/ppsppd
+
+# Zero-state swarms: 10,000 small seeds on one daemon (RSS loaded and after a restart as
+# records, time to READY, LIST), and the first HANDSHAKE reply for 200 cold swarms
+# (PPSPPD_BENCH_SWARMS, PPSPPD_BENCH_COLD to change).
+bench-scale:
+	$(GO) test -run '^$$' -bench DaemonScale10k -benchtime 1x -timeout 60m -v ./cmd/ppsppd
+
+# A generated 16 GiB file (sparse, 1 KiB chunks) seeded while a second daemon downloads
+# from it for 20 s: the seeder's RSS (PPSPPD_BENCH_GIB, PPSPPD_BENCH_SECONDS to change).
+# Needs about 1 GiB of disk for the hashes besides the sparse file; all deleted after.
+bench-bigseed:
+	$(GO) test -run '^$$' -bench DaemonSeed16GiB -benchtime 1x -timeout 60m -v ./cmd/ppsppd
 
 # The HTTP gateway with real daemons over loopback: throughput of a seeded 512 MiB swarm
 # (PPSPPD_BENCH_MIB=N for less) next to reading the file from disk, time to first byte of

@@ -125,7 +125,9 @@ func runServe(cmd *cobra.Command, cfg config.Config, cfgPath string) error {
 	}
 	defer ls.close()
 	rates := cfg.Limits.Rates()
+	idle, _ := cfg.Node.IdleUnloadDuration() // checked by Validate
 	m, err := swarms.New(swarms.Config{
+		IdleUnload:  idle,
 		Node:        node.Config{Listen: cfg.Node.Listen, Logger: log},
 		StateDir:    cfg.Node.StateDir,
 		ContentDir:  cfg.Node.ContentDir,

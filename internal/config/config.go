@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/pelletier/go-toml/v2"
 
@@ -36,6 +37,22 @@ type Node struct {
 	Listen     string `toml:"listen"`
 	StateDir   string `toml:"state_dir"`
 	ContentDir string `toml:"content_dir"`
+	// IdleUnload is how long a seed stays loaded with no peer and no reader (a Go
+	// duration); "off" keeps every swarm loaded.
+	IdleUnload string `toml:"idle_unload"`
+}
+
+// IdleUnloadDuration is node.idle_unload as the manager takes it: a negative duration for
+// "off" (see swarms.Config.IdleUnload).
+func (n Node) IdleUnloadDuration() (time.Duration, error) {
+	if n.IdleUnload == "off" {
+		return -1, nil
+	}
+	d, err := time.ParseDuration(n.IdleUnload)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("node.idle_unload = %q: want a positive duration such as \"2m\", or \"off\"", n.IdleUnload)
+	}
+	return d, nil
 }
 
 // Log is the [log] table.
@@ -171,6 +188,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("seed.hash = %q: %w", c.Seed.Hash, err)
 	}
 	if err := c.validateTCPListeners(); err != nil {
+		return err
+	}
+	if _, err := c.Node.IdleUnloadDuration(); err != nil {
 		return err
 	}
 	for _, l := range []struct{ key, value string }{

@@ -92,10 +92,15 @@ func TestBitmapTreeSparse(t *testing.T) {
 }
 
 // TestAddPeerHaveCounts checks that availability counts follow HAVEs exactly, with repeats,
-// overlaps and ranges past the end.
+// overlaps and ranges past the end, in a swarm that downloads (a complete one keeps none).
 func TestAddPeerHaveCounts(t *testing.T) {
-	e, _ := seedingEngine(t, Config{}, testContent(3, 300*testCS))
-	s := firstSwarmOf(e)
+	data := testContent(3, 300*testCS)
+	e := New(Config{})
+	id, err := e.AddSwarm(NewSwarmConfig(emptyStore(t, seededStore(t, data, testCS).Root(), int64(len(data)), testCS)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.swarms[id]
 	a := newChannel(1, rawPeer, s, t0)
 	b := newChannel(2, rawPeer2, s, t0)
 	for _, r := range []bins.ChunkRange{{Start: 3, End: 70}, {Start: 0, End: 10}, {Start: 65, End: 299}, {Start: 100, End: 1000}} {
@@ -122,4 +127,19 @@ func firstSwarmOf(e *Engine) *swarm {
 		return s
 	}
 	return nil
+}
+
+// TestCompleteSwarmKeepsNoAvailability: a swarm complete from the start never picks, so it
+// keeps no rarity counts, and a peer's HAVEs are still recorded.
+func TestCompleteSwarmKeepsNoAvailability(t *testing.T) {
+	e, _ := seedingEngine(t, Config{}, testContent(4, 100*testCS))
+	s := firstSwarmOf(e)
+	if s.avail != nil {
+		t.Fatalf("complete swarm keeps %d availability counts", len(s.avail))
+	}
+	a := newChannel(1, rawPeer, s, t0)
+	e.addPeerHave(a, bins.ChunkRange{Start: 0, End: 99})
+	if !a.seeder || a.peerHave.count != 100 {
+		t.Fatalf("peer HAVEs not recorded: seeder %v, %d chunks", a.seeder, a.peerHave.count)
+	}
 }

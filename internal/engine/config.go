@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math/rand/v2"
+	"net/netip"
 	"time"
 
 	"github.com/ppsppd/ppsppd/internal/hashtree"
@@ -69,6 +70,11 @@ type Config struct {
 	// call is returned by Outgoing as without Transmit.
 	Transmit      func([]Packet)
 	TransmitBatch int
+	// UnknownSwarm, when set, is told of a HANDSHAKE that opens a channel (§3.1.1) for a
+	// swarm the engine does not hold, with the datagram, which it must copy to keep: the
+	// caller may hold the swarm unloaded and add it, then hand the datagram in again
+	// (coldswarm.go). It runs on the engine's goroutine and must not block.
+	UnknownSwarm func(id SwarmID, from netip.AddrPort, datagram []byte)
 }
 
 // DefaultConfig returns the defaults.

@@ -187,6 +187,9 @@ func (e *Engine) acceptHandshake(now time.Time, from netip.AddrPort, b []byte) {
 	}
 	off, ok := e.checkOffer(&h.Options)
 	if !ok {
+		if e.askForSwarm(&h.Options, from, b) {
+			return
+		}
 		e.stats.Drops[DropHandshake]++
 		return
 	}

@@ -182,7 +182,9 @@ func (e *Engine) addPeerHave(ch *channel, r bins.ChunkRange) bool {
 			b := uint64(bits.TrailingZeros64(fresh))
 			fresh &= fresh - 1
 			ch.peerHave.set(w*64 + b)
-			s.avail[w*64+b]++
+			if s.avail != nil { // nil for a swarm complete from the start (swarm.go)
+				s.avail[w*64+b]++
+			}
 		}
 		i = (w + 1) * 64
 	}

@@ -63,6 +63,7 @@ type Stats struct {
 	RequestsRefused   uint64 // REQUESTs from a peer that already had MaxQueued chunks waiting
 	DuplicateRequests uint64 // REQUESTs repeating the last one while chunks still wait
 	HandshakesRefused uint64 // from banned peers, or past MaxChannelsPerIP
+	ColdHandshakes    uint64 // for swarms not held, handed to Config.UnknownSwarm to load
 	PeersBanned       uint64 // bans (a repeat offender counts once per ban)
 	BanRetries        uint64 // banned only sources connected again after their ban
 	RequestBackoffs   uint64 // timeout rounds after which a peer's requests were paused

@@ -34,6 +34,9 @@ var (
 	ErrTooLarge = errors.New("hashtree: tree too large")
 	// ErrCorrupt: stored hashes (our checkpoint, libswift's .mhash) are inconsistent.
 	ErrCorrupt = errors.New("hashtree: stored hashes inconsistent")
+	// ErrReadOnlyTree: a tree whose hashes are read from disk (OpenLayers) cannot learn
+	// or store hashes; it is complete already.
+	ErrReadOnlyTree = errors.New("hashtree: tree on disk is read-only")
 )
 
 // BinError ties an error to the tree node it concerns, so the engine can log which hash

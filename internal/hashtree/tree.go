@@ -87,6 +87,9 @@ type Tree struct {
 	last   int    // length of the last chunk, 0 while unknown
 	hashes []byte
 	known  []uint64 // bit per slot
+	// disk, when set, holds every hash of a complete tree in a file instead of hashes and
+	// known (ondisk.go): read on demand, never changed.
+	disk *diskHashes
 
 	// Scratch for verification, kept here so that verifying a chunk does not allocate.
 	cur, next [MaxHashSize]byte
@@ -166,9 +169,19 @@ func (t *Tree) classify(b bins.Bin) (slot int, kind int) {
 	}
 }
 
-func (t *Tree) isKnown(slot int) bool { return t.known[slot>>6]&(1<<(slot&63)) != 0 }
+func (t *Tree) isKnown(slot int) bool {
+	if t.disk != nil {
+		return true // complete: every stored node is known
+	}
+	return t.known[slot>>6]&(1<<(slot&63)) != 0
+}
 
-func (t *Tree) slotHash(slot int) []byte { return t.hashes[slot*t.hl : (slot+1)*t.hl : (slot+1)*t.hl] }
+func (t *Tree) slotHash(slot int) []byte {
+	if t.disk != nil {
+		return t.disk.slotOrZero(t, slot)
+	}
+	return t.hashes[slot*t.hl : (slot+1)*t.hl : (slot+1)*t.hl]
+}
 
 func (t *Tree) store(slot int, h []byte) {
 	copy(t.hashes[slot*t.hl:], h[:t.hl])
@@ -182,6 +195,9 @@ func (t *Tree) lookup(b bins.Bin) ([]byte, bool) {
 	case kindEmpty:
 		return zeroHash[:t.hl:t.hl], true
 	case kindFilled, kindIncomplete:
+		if t.disk != nil {
+			return t.disk.slot(t, slot)
+		}
 		if t.isKnown(slot) {
 			return t.slotHash(slot), true
 		}

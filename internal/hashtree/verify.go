@@ -30,6 +30,9 @@ func NewFromRoot(root []byte, p Params) (*Tree, error) {
 // root. On success the peaks, the nodes computed on the way, and the chunk count they imply
 // become known. peaks must be in sending order, largest first (§5.6.2).
 func (t *Tree) AddPeaks(peaks []NodeHash) error {
+	if t.disk != nil {
+		return t.checkPeaksOnDisk(peaks)
+	}
 	n, err := t.peakShape(peaks)
 	if err != nil {
 		return err
@@ -152,6 +155,9 @@ func (t *Tree) VerifyBin(b bins.Bin, data []byte, cands []NodeHash) error {
 	}
 	if err := t.checkDataLen(b, len(data)); err != nil {
 		return err
+	}
+	if t.disk != nil && b.Layer() > 0 {
+		return binErr(b, ErrReadOnlyTree) // would store the bin's inner nodes
 	}
 	cur := t.cur[:t.hl]
 	np := 0

@@ -35,11 +35,15 @@ func (n *Node) do(ctx context.Context, fn func(now time.Time, e *engine.Engine))
 	}
 }
 
-// AddSwarm adds a swarm to the engine.
+// AddSwarm adds a swarm to the engine and answers the HANDSHAKEs that waited for it.
 func (n *Node) AddSwarm(ctx context.Context, cfg engine.SwarmConfig) (engine.SwarmID, error) {
 	var id engine.SwarmID
 	var err error
-	if derr := n.do(ctx, func(_ time.Time, e *engine.Engine) { id, err = e.AddSwarm(cfg) }); derr != nil {
+	if derr := n.do(ctx, func(now time.Time, e *engine.Engine) {
+		if id, err = e.AddSwarm(cfg); err == nil {
+			n.replayCold(now, e, id) // HANDSHAKEs that waited for it (cold.go)
+		}
+	}); derr != nil {
 		return "", derr
 	}
 	return id, err

@@ -75,6 +75,9 @@ type Node struct {
 	subs map[chan engine.Event]struct{}
 	// dropped counts events a slow subscriber missed.
 	dropped uint64
+
+	// cold holds HANDSHAKEs for swarms the manager is loading (cold.go).
+	cold coldState
 }
 
 // New binds the socket. Run must be called to start the loop.
@@ -117,6 +120,7 @@ func New(cfg Config) (*Node, error) {
 	// starts on them at once; a GSO send takes up to 64 segments.
 	ecfg := cfg.Engine
 	ecfg.Transmit, ecfg.TransmitBatch = n.sendPackets, batchSize
+	ecfg.UnknownSwarm = n.unknownSwarm
 	n.eng = engine.New(ecfg)
 	n.writeOOB = make([][]byte, batchSize)
 	for i := range n.writeOOB {

@@ -117,6 +117,38 @@
 // fsynced, renamed over the old one, and the directory fsynced. The content file is
 // fsynced first, so a checkpoint never claims chunks that are not on disk.
 //
+// # Layer file (hashes on demand), version 1
+//
+// A store opened or seeded with Options.OnDemandHashes (a complete read-only seed of one
+// file) keeps its tree in Options.LayersPath (default CheckpointPath + ".layers") instead of
+// memory and writes no checkpoint. Integers big-endian, H the hash size:
+//
+//	offset  size  field
+//	0       8     magic "PPSPPDHL"
+//	8       2     version = 1
+//	10      1     hash function, RFC 7574 §7.6 code
+//	11      1     zero
+//	12      4     chunk size in bytes
+//	16      8     content size in bytes
+//	24      8     content file's device number  \
+//	32      8     content file's inode number    | its identity when it was hashed
+//	40      8     modification time, ns         |  (device and inode 0 off Linux,
+//	48      8     status change time, ns        /   status change time too)
+//	56      H     root hash (swarm ID)
+//	56+H    4     CRC-32C (Castagnoli) of the bytes before it
+//	60+H    2N·H  every hash of the tree in libswift's .mhash layout: the hash of bin b at
+//	              60+H+b·H; nodes that cover padding, and bin 2N−1, all zero
+//
+// It is written to a temporary file, synced and renamed into place. At Open the header must
+// match the swarm (hash, chunk size, root, size) and the content file's identity now; the
+// nodes on the tree's right edge are recomputed from the file and must lead to the root. Any
+// mismatch, a changed identity included, makes Open hash the content file again (in segments,
+// without holding the tree) into a new layer file, and fail with ErrContentChanged when it no
+// longer gives the root. Hashes below the peaks are read as stored, on demand: a corrupt one
+// makes a chunk fail its read check or a peer reject an uncle, never a wrong byte served. A
+// chunk that fails its read check removes the layer file at the next Checkpoint (or Close),
+// so the next Open hashes the content again.
+//
 // # Errors
 //
 // A failed write, sync or checkpoint (disk full, file too large, I/O error) puts the store

@@ -14,3 +14,12 @@ func changeTime(fi os.FileInfo) int64 {
 	}
 	return 0
 }
+
+// fileNumbers are the device and inode numbers, which a layer file records so that a
+// later run can tell the content file was replaced (layers.go).
+func fileNumbers(fi os.FileInfo) (dev, ino uint64) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return st.Dev, st.Ino
+	}
+	return 0, 0
+}

@@ -44,6 +44,13 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		f.Close()
 		return nil, fmt.Errorf("storage: %w", err)
 	}
+	if onDemand(opts) {
+		s, err := openOnDemand(ctx, opts, f, fi)
+		if err != nil {
+			f.Close()
+		}
+		return s, err
+	}
 	s := &Store{opts: opts, f: f}
 	s.startIdentity(fi) // before anything reads the file: what recovery hashes counts as checked
 	if err := s.recover(ctx, fi.Size()); err != nil {

@@ -42,6 +42,16 @@ func seed(ctx context.Context, opts Options, f contentFile) (*Store, error) {
 	if fi.Size() == 0 {
 		return nil, fmt.Errorf("storage: %s: %w", opts.ContentPath, hashtree.ErrEmptyContent)
 	}
+	if onDemand(opts) {
+		// Hashed into the layer file, whatever it held (Seed always hashes).
+		lf, tree, err := writeLayers(ctx, opts, f, fi)
+		if err != nil {
+			return nil, err
+		}
+		s := onDemandStore(opts, f, fi, lf, tree, true)
+		s.rec.From = "seed"
+		return s, nil
+	}
 	tree, err := hashtree.BuildFromReaderAtContext(ctx, f, fi.Size(), opts.Params.ChunkSize, opts.Params.Hash)
 	if err != nil {
 		return nil, fmt.Errorf("storage: hashing %s: %w", opts.ContentPath, err)

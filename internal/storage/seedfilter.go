@@ -13,7 +13,8 @@ import (
 // seed, and if not, why (for the log). Not content:
 //
 //   - our checkpoints (NAME.ppsppd) and the temporary files they are written through
-//     (NAME.ppsppd.tmpDIGITS, left behind by a crash);
+//     (NAME.ppsppd.tmpDIGITS, left behind by a crash); layer files (NAME.ppsppd.layers,
+//     layers.go) and theirs (NAME.ppsppd.layers.tmpDIGITS);
 //   - libswift's NAME.mhash (hashes) and NAME.mbinmap (chunk map);
 //   - a download still in progress: NAME with NAME.ppsppd beside it that does not mark every
 //     chunk verified, or that cannot be read. Seeding it would hash the holes too and
@@ -30,6 +31,10 @@ func SeedCandidate(path string) (ok bool, reason string) {
 		return false, "a ppsppd checkpoint"
 	case isTempCheckpoint(name):
 		return false, "a temporary ppsppd checkpoint left by an interrupted write"
+	case strings.HasSuffix(name, CheckpointExt+LayersExt):
+		return false, "a ppsppd layer file (a seed's hashes)"
+	case strings.Contains(name, CheckpointExt+LayersExt+tempInfix):
+		return false, "a temporary ppsppd layer file left by an interrupted hashing"
 	case strings.HasSuffix(name, mhashExt):
 		return false, "libswift's hash file (.mhash)"
 	case strings.HasSuffix(name, mbinmapExt):

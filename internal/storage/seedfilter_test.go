@@ -45,6 +45,12 @@ func TestSeedCandidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	tmp.Close()
+	writeFile(t, filepath.Join(dir, "plain.bin.ppsppd.layers"), []byte("hashes"))
+	tmpLayers, err := os.CreateTemp(dir, "plain.bin"+CheckpointExt+LayersExt+tempInfix+"*") // as writeLayers names them
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpLayers.Close()
 
 	want := map[string]string{ // file -> "" to seed, else a word of the reason
 		"done.bin": "", "plain.bin": "", "lib.bin": "", "notes.ppsppd.tmpl": "",
@@ -60,6 +66,8 @@ func TestSeedCandidate(t *testing.T) {
 		"broken.bin":                      "unreadable",
 		"broken.bin.ppsppd":               "checkpoint",
 		filepath.Base(tmp.Name()):         "temporary",
+		"plain.bin.ppsppd.layers":         "layer file",
+		filepath.Base(tmpLayers.Name()):   "temporary ppsppd layer file",
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {

@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,6 +48,13 @@ type Options struct {
 	// multi-file swarm's files. It implies ReadOnly; the store closes it (also when Open
 	// or Seed fails).
 	Content Source
+	// OnDemandHashes keeps a complete read-only seed's hashes in its layer file
+	// (LayersPath) and reads them when needed instead of holding the tree in memory
+	// (layers.go). It applies to a ReadOnly store of one content file only; Open and Seed
+	// then use neither the checkpoint nor a .mhash.
+	OnDemandHashes bool
+	// LayersPath is the layer file; defaults to CheckpointPath + ".layers".
+	LayersPath string
 }
 
 func (o *Options) fill() error {
@@ -58,6 +66,9 @@ func (o *Options) fill() error {
 	}
 	if o.CheckpointPath == "" {
 		o.CheckpointPath = o.ContentPath + CheckpointExt
+	}
+	if o.LayersPath == "" {
+		o.LayersPath = o.CheckpointPath + LayersExt
 	}
 	if o.MhashPath == "" {
 		o.MhashPath = o.ContentPath + mhashExt
@@ -99,6 +110,7 @@ type Store struct {
 	rec      Recovery
 	trimmed  int64       // the length bound last enforced on the content file (length.go)
 	wb       writeBehind // verified chunks not yet written (see write_behind.go)
+	layers   *os.File    // the layer file tree reads, for hashes on demand (layers.go)
 
 	// Chunks hashed since the content file was last seen unchanged (identity.go).
 	checked       bitmap
@@ -271,6 +283,9 @@ func (s *Store) Dirty() bool {
 func (s *Store) Checkpoint() error {
 	s.ckptMu.Lock()
 	defer s.ckptMu.Unlock()
+	if s.layers != nil {
+		return s.checkpointOnDemand()
+	}
 	s.mu.Lock()
 	if err := s.writableLocked(); err != nil {
 		s.mu.Unlock()
@@ -321,6 +336,11 @@ func (s *Store) Close() error {
 	s.closed = true
 	if err := s.f.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("storage: closing %s: %w", s.opts.ContentPath, err))
+	}
+	if s.layers != nil {
+		if err := s.layers.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("storage: closing %s: %w", s.opts.LayersPath, err))
+		}
 	}
 	return errors.Join(errs...)
 }

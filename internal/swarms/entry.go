@@ -49,6 +49,15 @@ type entry struct {
 	progressed  bool   // chunks verified since the last progress event
 	lastCkpt    time.Time
 
+	// Zero state (zerostate.go). idle: held as a record only, loaded on the first
+	// HANDSHAKE or reader; unloading: being unloaded now; quietSince: since when a loaded
+	// seed has had no channel and no reader; readers: open Readers. upBefore and downBefore
+	// are the bytes moved in earlier loads, which the node's counters restart from.
+	idle, unloading      bool
+	quietSince           time.Time
+	readers              int
+	upBefore, downBefore uint64
+
 	// materializing serializes writing a multi-file download's files (multifile.go);
 	// unlike the fields above it is not guarded by Manager.mu.
 	materializing sync.Mutex

@@ -113,8 +113,8 @@ func (m *Manager) tick(ctx context.Context, now time.Time) {
 		if si, ok := infos[e.id]; ok {
 			e.have, e.total = si.Have, si.Total
 			e.npeers, e.seeders, e.leechers = si.Peers, si.Seeders, si.Leechers
-			e.down, e.up = si.BytesDown, si.BytesUp
-			e.rates.add(now, si.BytesDown, si.BytesUp)
+			e.down, e.up = e.downBefore+si.BytesDown, e.upBefore+si.BytesUp
+			e.rates.add(now, e.down, e.up)
 			if e.size < 0 && e.store != nil {
 				if size, ok := e.store.Size(); ok {
 					e.size = size
@@ -159,6 +159,7 @@ func (m *Manager) tick(ctx context.Context, now time.Time) {
 	for _, e := range progressed {
 		m.emit(EventProgress, e, nil)
 	}
+	m.unloadIdle(now)
 	if err := m.saveList(); err != nil {
 		m.log.Error("swarm list", zap.Error(err))
 	}

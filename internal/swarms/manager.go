@@ -37,8 +37,12 @@ type Config struct {
 	// of a swarm that has none connected.
 	RetryMin, RetryMax time.Duration
 	// Tick is how often rates are sampled, peers retried and progress events sent.
-	Tick   time.Duration
-	Logger *zap.Logger
+	Tick time.Duration
+	// IdleUnload is how long a complete seed stays loaded with no channel and no reader
+	// before it is held as a record only (zerostate.go); 0 means DefaultIdleUnload, a
+	// negative value keeps every swarm loaded (and seeds' hashes in memory).
+	IdleUnload time.Duration
+	Logger     *zap.Logger
 }
 
 func (c *Config) fill() {
@@ -53,6 +57,9 @@ func (c *Config) fill() {
 	}
 	if c.Tick <= 0 {
 		c.Tick = 250 * time.Millisecond
+	}
+	if c.IdleUnload == 0 {
+		c.IdleUnload = DefaultIdleUnload
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
@@ -135,7 +142,7 @@ func New(cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	base, cancel := context.WithCancel(context.Background())
-	return &Manager{
+	m := &Manager{
 		cfg:          cfg,
 		log:          cfg.Logger,
 		node:         n,
@@ -146,7 +153,9 @@ func New(cfg Config) (*Manager, error) {
 		global:       cfg.Limits,
 		swarmDefault: cfg.SwarmLimits,
 		pings:        make(chan chan error),
-	}, nil
+	}
+	n.SetSwarmLoader(m.loadOnHandshake) // zerostate.go
+	return m, nil
 }
 
 // LocalAddr is the node's UDP address.

@@ -55,6 +55,7 @@ func nodeMetrics(snap node.Snapshot) NodeMetrics {
 			{Name: "request_refused", Value: st.RequestsRefused},
 			{Name: "request_duplicate", Value: st.DuplicateRequests},
 			{Name: "handshake_refused", Value: st.HandshakesRefused},
+			{Name: "handshake_cold", Value: st.ColdHandshakes},
 		},
 		PeersBanned: st.PeersBanned, BanRetries: st.BanRetries, RequestBackoffs: st.RequestBackoffs,
 		Channels:      snap.Channels,

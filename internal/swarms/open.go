@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -17,8 +18,14 @@ import (
 // startOpen opens e's storage and adds it to the node on a goroutine of its own (opening
 // may hash a file), counted in m.openers and, when given, in wg.
 func (m *Manager) startOpen(e *entry, wg *sync.WaitGroup) {
+	m.startOpenIf(e, wg, nil)
+}
+
+// startOpenIf is startOpen when cond, checked under m.mu with the start, holds (nil: always),
+// so that two callers cannot both decide to open the same swarm.
+func (m *Manager) startOpenIf(e *entry, wg *sync.WaitGroup, cond func() bool) {
 	m.mu.Lock()
-	if m.closed {
+	if m.closed || (cond != nil && !cond()) {
 		m.mu.Unlock()
 		return
 	}
@@ -52,7 +59,7 @@ func (m *Manager) open(e *entry, gen uint64, rec record, force bool) {
 		m.mu.Lock()
 		current := m.currentLocked(e, gen)
 		if current {
-			e.opening = false
+			e.opening, e.idle = false, false
 			e.setState(StateError, err.Error())
 		}
 		m.mu.Unlock()
@@ -106,7 +113,11 @@ func (m *Manager) attach(e *entry, gen uint64, st *storage.Store) {
 	if st.Complete() {
 		state = StateSeeding
 	}
+	cold := e.idle // loaded for a peer or a reader: routine, logged quietly
+	e.idle = false
+	e.quietSince = time.Time{}
 	e.setState(state, "")
+	e.wake()
 	limits := e.rec.Limits
 	path := e.rec.Path
 	m.mu.Unlock()
@@ -121,7 +132,11 @@ func (m *Manager) attach(e *entry, gen uint64, st *storage.Store) {
 		m.log.Warn("checkpoint not used: its parameters do not match this swarm's; it will be replaced",
 			zap.Stringer("swarm", e.id), zap.String("checkpoint", e.rec.Checkpoint), zap.Error(rec.CheckpointErr))
 	}
-	m.log.Info("swarm started", zap.Stringer("swarm", e.id), zap.Stringer("state", state), zap.String("path", path),
+	logStart := m.log.Info
+	if cold {
+		logStart = m.log.Debug
+	}
+	logStart("swarm started", zap.Stringer("swarm", e.id), zap.Stringer("state", state), zap.String("path", path),
 		zap.String("recovered_from", st.Recovery().From))
 	if n := st.VerifiedCount(); state == StateDownloading && n > 0 {
 		m.log.Info("resuming", zap.Stringer("swarm", e.id), zap.Int("verified_chunks", n), zap.Uint64("of", st.NumChunks()))
@@ -164,13 +179,18 @@ func (m *Manager) openStore(e *entry, gen uint64, rec record, force bool) (*stor
 // rehashing; when that is not possible (no checkpoint, or the file changed), it hashes
 // the file, which must still give the swarm's ID.
 func (m *Manager) openSeedRecord(e *entry, gen uint64, rec record, p hashtree.Params) (*storage.Store, error) {
-	opts := storage.Options{ContentPath: rec.Path, CheckpointPath: rec.Checkpoint, Root: []byte(e.id), Params: p, ReadOnly: true}
+	opts := storage.Options{ContentPath: rec.Path, CheckpointPath: rec.Checkpoint, Root: []byte(e.id), Params: p, ReadOnly: true,
+		OnDemandHashes: m.zeroState() && !rec.Multifile}
 	if err := withDirSource(rec, &opts); err != nil {
 		return nil, err
 	}
 	st, err := storage.Open(m.base, opts)
 	if err == nil {
 		return st, nil
+	}
+	if opts.OnDemandHashes && errors.Is(err, storage.ErrContentChanged) {
+		// Open hashed it again already (storage/layers.go): it no longer gives the ID.
+		return nil, fmt.Errorf("%s changed since it was seeded (it no longer hashes to this swarm ID); seed it again to get its new ID: %w", rec.Path, err)
 	}
 	m.log.Info("rehashing seeded file", zap.String("path", rec.Path), zap.Error(err))
 	m.setStateIfCurrent(e, gen, StateHashChecking)
@@ -222,11 +242,11 @@ func parseHash(name string) (hashtree.HashFunc, error) {
 // it, the swarm ID comes from that file's hashes (checked leaves up to the root) and the
 // content is not hashed up front: each chunk is checked against its leaf hash when first
 // read, before it goes to a peer. Otherwise the file is hashed on all cores.
-func openSeedFile(ctx context.Context, path, checkpoint string, p hashtree.Params, log *zap.Logger) (*storage.Store, error) {
+func openSeedFile(ctx context.Context, path, checkpoint string, p hashtree.Params, onDemand bool, log *zap.Logger) (*storage.Store, error) {
 	if st := openFromMhash(ctx, path, checkpoint, p, log); st != nil {
 		return st, nil
 	}
-	st, err := storage.Seed(ctx, storage.Options{ContentPath: path, CheckpointPath: checkpoint, Params: p})
+	st, err := storage.Seed(ctx, storage.Options{ContentPath: path, CheckpointPath: checkpoint, Params: p, OnDemandHashes: onDemand})
 	if errors.Is(err, hashtree.ErrEmptyContent) {
 		return nil, fmt.Errorf("%s is empty: RFC 7574 defines no swarm ID for empty content", path)
 	}

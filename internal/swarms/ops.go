@@ -187,7 +187,7 @@ func (m *Manager) Seed(ctx context.Context, spec SeedSpec) (Status, error) {
 	ckpt := m.seedCheckpoint(path)
 	ctx, cancel := mergeCancel(ctx, m.base)
 	defer cancel()
-	st, err := openSeedFile(ctx, path, ckpt, hashtree.Params{Hash: hf, ChunkSize: cs}, m.log)
+	st, err := openSeedFile(ctx, path, ckpt, hashtree.Params{Hash: hf, ChunkSize: cs}, m.zeroState(), m.log)
 	if err != nil {
 		return Status{}, err
 	}
@@ -278,7 +278,7 @@ func (m *Manager) Remove(_ context.Context, id ID, opts RemoveOptions) error {
 	m.unload(e, "removed")
 	var errs []error
 	if opts.DeleteState {
-		errs = append(errs, removeIfExists(e.rec.Checkpoint))
+		errs = append(errs, removeIfExists(e.rec.Checkpoint), removeIfExists(e.rec.Checkpoint+storage.LayersExt))
 	}
 	if opts.DeleteContent {
 		if e.rec.Kind == kindSeed {
@@ -314,7 +314,7 @@ func (m *Manager) Stop(_ context.Context, id ID) error {
 	}
 	e.gen++
 	e.rec.Stopped = true
-	e.opening = false
+	e.opening, e.idle = false, false
 	e.setState(StateStopped, "")
 	m.listDirty = true
 	m.mu.Unlock()

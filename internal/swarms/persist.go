@@ -142,6 +142,11 @@ func (m *Manager) restore() *sync.WaitGroup {
 			m.mu.Unlock()
 			continue
 		}
+		if m.coldCapable(r) {
+			e.holdCold() // loaded when a peer or a reader asks (zerostate.go)
+			m.mu.Unlock()
+			continue
+		}
 		e.state = StateAllocating
 		m.mu.Unlock()
 		m.startOpen(e, wg)

@@ -37,16 +37,21 @@ type Reader struct {
 // OpenReader returns a reader of swarm id. Close it to drop its playback window.
 func (m *Manager) OpenReader(ctx context.Context, id ID) (*Reader, error) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	e, ok := m.swarms[id]
 	if !ok {
+		m.mu.Unlock()
 		return nil, fmt.Errorf("%w %v", ErrUnknown, id)
 	}
 	if e.state == StateStopped || e.state == StateError {
+		m.mu.Unlock()
 		return nil, fmt.Errorf("swarm %v is %v", id, e.state)
 	}
 	m.playbackOwners++
-	return &Reader{m: m, e: e, ctx: ctx, owner: m.playbackOwners}, nil
+	e.readers++ // keeps the swarm loaded (zerostate.go)
+	r := &Reader{m: m, e: e, ctx: ctx, owner: m.playbackOwners}
+	m.mu.Unlock()
+	m.wakeCold(e) // a swarm held unloaded is loaded for the reader
+	return r, nil
 }
 
 // Size waits until the content size is known and returns it.
@@ -168,6 +173,7 @@ func (r *Reader) Close() error {
 	r.closed = true
 	r.m.mu.Lock()
 	inNode := r.e.inNode
+	r.e.readers--
 	r.m.mu.Unlock()
 	if inNode {
 		// Not the reader's context: it is often cancelled already (the client hung up).

@@ -1,0 +1,256 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/ppsppd/ppsppd/internal/hashtree"
+)
+
+// Hashes on demand (Options.OnDemandHashes): a complete seed keeps its tree in a layer file
+// beside its checkpoint and reads hashes from it as peers need them, so memory does not grow
+// with the content's size (2·N hashes: 640 MiB of SHA-1 hashes for 16 GiB in 1 KiB chunks).
+// The layer file also records the content file's identity when it was hashed; a content
+// file whose identity differs at Open is hashed again, and Open fails with
+// ErrContentChanged unless it still gives the swarm ID. Layout in doc.go.
+
+// LayersExt is added to the checkpoint path to name the layer file by default.
+const LayersExt = ".layers"
+
+const (
+	layersMagic   = "PPSPPDHL"
+	layersVersion = 1
+	// layersFixed is the header before the root hash; the CRC-32C follows the root.
+	layersFixed = 56
+)
+
+// layersHeader is a layer file's header.
+type layersHeader struct {
+	hf        hashtree.HashFunc
+	chunkSize int
+	size      int64
+	dev, ino  uint64
+	mtime     int64 // ns since the epoch
+	ctime     int64 // ns, 0 where the platform has none
+	root      []byte
+}
+
+// base is the file offset of bin 0's hash.
+func (h *layersHeader) base() int64 { return int64(layersFixed + len(h.root) + ckptCRCLen) }
+
+func headerFor(fi os.FileInfo, p hashtree.Params, root []byte) layersHeader {
+	dev, ino := fileNumbers(fi)
+	return layersHeader{hf: p.Hash, chunkSize: p.ChunkSize, size: fi.Size(), dev: dev, ino: ino,
+		mtime: fi.ModTime().UnixNano(), ctime: changeTime(fi), root: root}
+}
+
+func (h *layersHeader) encode() []byte {
+	b := append([]byte(nil), layersMagic...)
+	b = binary.BigEndian.AppendUint16(b, layersVersion)
+	b = append(b, byte(h.hf), 0)
+	b = binary.BigEndian.AppendUint32(b, uint32(h.chunkSize))
+	b = binary.BigEndian.AppendUint64(b, uint64(h.size))
+	b = binary.BigEndian.AppendUint64(b, h.dev)
+	b = binary.BigEndian.AppendUint64(b, h.ino)
+	b = binary.BigEndian.AppendUint64(b, uint64(h.mtime))
+	b = binary.BigEndian.AppendUint64(b, uint64(h.ctime))
+	b = append(b, h.root...)
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+}
+
+// readLayersHeader reads and checks the header of the layer file f for a swarm with
+// hash function hf.
+func readLayersHeader(f io.ReaderAt, hf hashtree.HashFunc) (*layersHeader, error) {
+	hl := hf.Size()
+	b := make([]byte, layersFixed+hl+ckptCRCLen)
+	if _, err := f.ReadAt(b, 0); err != nil {
+		return nil, fmt.Errorf("%w: layer file header: %w", ErrCheckpoint, err)
+	}
+	body := b[:len(b)-ckptCRCLen]
+	switch {
+	case !bytes.Equal(b[:8], []byte(layersMagic)):
+		return nil, fmt.Errorf("%w: layer file has bad magic %q", ErrCheckpoint, b[:8])
+	case crc32.Checksum(body, castagnoli) != binary.BigEndian.Uint32(b[len(body):]):
+		return nil, fmt.Errorf("%w: layer file header CRC-32C mismatch", ErrCheckpoint)
+	case binary.BigEndian.Uint16(b[8:]) != layersVersion:
+		return nil, fmt.Errorf("%w: layer file version %d, this build reads %d", ErrCheckpointVersion, binary.BigEndian.Uint16(b[8:]), layersVersion)
+	case hashtree.HashFunc(b[10]) != hf:
+		return nil, fmt.Errorf("%w: layer file for hash %d, swarm uses %v", ErrCheckpoint, b[10], hf)
+	}
+	return &layersHeader{
+		hf:        hf,
+		chunkSize: int(binary.BigEndian.Uint32(b[12:])),
+		size:      int64(binary.BigEndian.Uint64(b[16:])),
+		dev:       binary.BigEndian.Uint64(b[24:]),
+		ino:       binary.BigEndian.Uint64(b[32:]),
+		mtime:     int64(binary.BigEndian.Uint64(b[40:])),
+		ctime:     int64(binary.BigEndian.Uint64(b[48:])),
+		root:      append([]byte(nil), b[layersFixed:layersFixed+hl]...),
+	}, nil
+}
+
+// sameContent reports whether the content file's identity is the one the layer file was
+// made from.
+func (h *layersHeader) sameContent(fi os.FileInfo) bool {
+	dev, ino := fileNumbers(fi)
+	return h.size == fi.Size() && h.dev == dev && h.ino == ino &&
+		h.mtime == fi.ModTime().UnixNano() && h.ctime == changeTime(fi)
+}
+
+// onDemand reports whether opts ask for hashes on demand and allow them: a read-only store
+// of one content file (a multi-file source has no single identity to record).
+func onDemand(opts Options) bool {
+	return opts.OnDemandHashes && opts.ReadOnly && opts.Content == nil
+}
+
+// openOnDemand opens a complete seed whose tree stays in its layer file. A layer file that
+// is missing, unreadable, for other parameters or made from another state of the content
+// file is made again by hashing the content, which must give opts.Root when it is set.
+func openOnDemand(ctx context.Context, opts Options, f contentFile, fi os.FileInfo) (*Store, error) {
+	lf, tree, err := adoptLayers(opts, fi)
+	from, why := "layers", error(nil)
+	if err != nil {
+		from, why = "rehash", err
+		if lf, tree, err = writeLayers(ctx, opts, f, fi); err != nil {
+			return nil, err
+		}
+	}
+	s := onDemandStore(opts, f, fi, lf, tree, from == "rehash")
+	s.rec.From, s.rec.CheckpointErr = from, why
+	return s, nil
+}
+
+// onDemandStore makes the store of a complete seed whose tree is on disk. hashed: every
+// chunk was hashed from the file just now (its identity fi is from before), so reads may
+// skip hashing while the file is unchanged (identity.go).
+func onDemandStore(opts Options, f contentFile, fi os.FileInfo, lf *os.File, tree *hashtree.Tree, hashed bool) *Store {
+	s := &Store{opts: opts, f: f, layers: lf, tree: tree}
+	s.startIdentity(fi)
+	s.opts.Root, s.opts.Params.Size = tree.Root(), fi.Size()
+	n := tree.NumChunks()
+	s.verified, s.pending, s.checked = newBitmap(n), newBitmap(n), newBitmap(n)
+	for i := range n {
+		s.verified.set(i)
+	}
+	if hashed && s.identOK {
+		copy(s.checked, s.verified)
+	}
+	return s
+}
+
+// adoptLayers opens the layer file when it was made from the content file as it is now.
+func adoptLayers(opts Options, fi os.FileInfo) (*os.File, *hashtree.Tree, error) {
+	lf, err := os.Open(opts.LayersPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := readLayersHeader(lf, opts.Params.Hash)
+	if err == nil {
+		err = h.check(opts, fi)
+	}
+	var tree *hashtree.Tree
+	if err == nil {
+		p := opts.Params
+		p.Size = h.size
+		tree, err = hashtree.OpenLayers(h.root, p, lf, h.base())
+	}
+	if err != nil {
+		lf.Close()
+		return nil, nil, err
+	}
+	return lf, tree, nil
+}
+
+func (h *layersHeader) check(opts Options, fi os.FileInfo) error {
+	switch {
+	case h.chunkSize != opts.Params.ChunkSize:
+		return fmt.Errorf("%w: layer file for %d-byte chunks, swarm uses %d", ErrCheckpoint, h.chunkSize, opts.Params.ChunkSize)
+	case len(opts.Root) > 0 && !bytes.Equal(h.root, opts.Root):
+		return &foreignCheckpointError{root: h.root}
+	case opts.Params.Size > 0 && h.size != opts.Params.Size:
+		return fmt.Errorf("%w: layer file for %d bytes, swarm has %d", ErrCheckpoint, h.size, opts.Params.Size)
+	case !h.sameContent(fi):
+		return fmt.Errorf("%w: %s changed since it was hashed (size, times or inode differ)", ErrContentChanged, opts.ContentPath)
+	}
+	return nil
+}
+
+// writeLayers hashes the content file into a new layer file (a temporary file renamed into
+// place once complete and synced) and opens it. The identity recorded is fi, taken before
+// hashing, so a change made while hashing shows at the next Open.
+func writeLayers(ctx context.Context, opts Options, f contentFile, fi os.FileInfo) (*os.File, *hashtree.Tree, error) {
+	if fi.Size() == 0 {
+		return nil, nil, fmt.Errorf("storage: %s: %w", opts.ContentPath, hashtree.ErrEmptyContent)
+	}
+	if opts.Params.Size > 0 && opts.Params.Size != fi.Size() {
+		return nil, nil, fmt.Errorf("storage: %s has %d bytes, the swarm %d: %w", opts.ContentPath, fi.Size(), opts.Params.Size, ErrContentChanged)
+	}
+	dir, name := filepath.Split(opts.LayersPath)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, name+tempInfix+"*")
+	if err != nil {
+		return nil, nil, fmt.Errorf("storage: layer file: %w", err)
+	}
+	keep := false
+	defer func() {
+		if !keep {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	hl := opts.Params.Hash.Size()
+	base := int64(layersFixed + hl + ckptCRCLen)
+	root, err := hashtree.WriteLayers(ctx, f, fi.Size(), opts.Params.ChunkSize, opts.Params.Hash, tmp, base)
+	if err != nil {
+		return nil, nil, fmt.Errorf("storage: hashing %s: %w", opts.ContentPath, err)
+	}
+	if len(opts.Root) > 0 && !bytes.Equal(root, opts.Root) {
+		return nil, nil, fmt.Errorf("storage: %s hashes to %x, not the swarm ID: %w (%w)", opts.ContentPath, root, ErrContentChanged, hashtree.ErrHashMismatch)
+	}
+	h := headerFor(fi, opts.Params, root)
+	if _, err := tmp.WriteAt(h.encode(), 0); err != nil {
+		return nil, nil, fmt.Errorf("storage: layer file: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return nil, nil, fmt.Errorf("storage: syncing layer file: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), opts.LayersPath); err != nil {
+		return nil, nil, fmt.Errorf("storage: layer file: %w", err)
+	}
+	p := opts.Params
+	p.Size = fi.Size()
+	tree, err := hashtree.OpenLayers(root, p, tmp, base)
+	if err != nil {
+		return nil, nil, fmt.Errorf("storage: layer file just written: %w", err)
+	}
+	keep = true
+	return tmp, tree, nil
+}
+
+// checkpointOnDemand is Checkpoint for a store whose hashes are on disk: nothing to save
+// unless a read found a chunk changed, and then the layer file is removed, so the next
+// Open hashes the content again instead of trusting it.
+func (s *Store) checkpointOnDemand() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gen == s.saved {
+		return nil
+	}
+	if err := os.Remove(s.opts.LayersPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return s.failLocked(fmt.Errorf("removing layer file: %w", err))
+	}
+	s.saved = s.gen
+	return nil
+}
+
+// OnDemand reports whether the store reads its hashes from its layer file.
+func (s *Store) OnDemand() bool { return s.layers != nil }
