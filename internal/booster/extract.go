@@ -29,27 +29,38 @@ func Extract(text string) []swarmurl.Link {
 	if strings.Contains(text, "&") {
 		text = html.UnescapeString(text)
 	}
-	var out []swarmurl.Link
-	index := map[string]int{} // swarm ID -> position in out
+	var set linkSet
 	for _, tok := range strings.FieldsFunc(text, isDelimiter) {
-		if len(out) >= maxLinksPerText {
+		if len(set.links) >= maxLinksPerText {
 			break
 		}
-		l, ok := parseToken(tok)
-		if !ok {
-			continue
+		if l, ok := parseToken(tok); ok {
+			set.add(l)
 		}
-		key := string(l.SwarmID)
-		if i, seen := index[key]; seen {
-			if out[i].Peer == "" && l.Peer != "" {
-				out[i] = l
-			}
-			continue
-		}
-		index[key] = len(out)
-		out = append(out, l)
 	}
-	return out
+	return set.links
+}
+
+// linkSet collects links, each swarm once, in order of first appearance: a link with a
+// peer replaces one without.
+type linkSet struct {
+	links []swarmurl.Link
+	index map[string]int // swarm ID -> position in links
+}
+
+func (s *linkSet) add(l swarmurl.Link) {
+	key := string(l.SwarmID)
+	if i, seen := s.index[key]; seen {
+		if s.links[i].Peer == "" && l.Peer != "" {
+			s.links[i] = l
+		}
+		return
+	}
+	if s.index == nil {
+		s.index = map[string]int{}
+	}
+	s.index[key] = len(s.links)
+	s.links = append(s.links, l)
 }
 
 // isDelimiter ends a token: white space, and the characters that quote or bracket a URL in

@@ -54,25 +54,17 @@ func FeedLinks(body []byte) (links []swarmurl.Link, err error) {
 // mergeLinks appends the links of each text to links, each swarm once (a link with a peer
 // replaces one without).
 func mergeLinks(links []swarmurl.Link, texts ...string) []swarmurl.Link {
-	index := map[string]int{}
-	for i, l := range links {
-		index[string(l.SwarmID)] = i
+	var set linkSet
+	for _, l := range links {
+		set.add(l)
 	}
 	for _, t := range texts {
 		if t == "" {
 			continue
 		}
 		for _, l := range Extract(t) {
-			key := string(l.SwarmID)
-			if i, ok := index[key]; ok {
-				if links[i].Peer == "" && l.Peer != "" {
-					links[i] = l
-				}
-				continue
-			}
-			index[key] = len(links)
-			links = append(links, l)
+			set.add(l)
 		}
 	}
-	return links
+	return set.links
 }
