@@ -27,7 +27,7 @@ func TestErrorsSpeakToTheUser(t *testing.T) {
 	}{
 		{[]string{"hash", dir}, "is a directory"},
 		{[]string{"get", id, "--peer", "127.0.0.1:9", "-o", filepath.Join(dir, "no", "such", "out")}, "output directory " + filepath.Join(dir, "no", "such") + " does not exist"},
-		{[]string{"get", "http://example.org/movie.mp4", "-o", filepath.Join(dir, "out")}, "only tswift:// links and swarm IDs"},
+		{[]string{"get", "http://example.org/movie.mp4", "-o", filepath.Join(dir, "out")}, "only tswift:// and ppsp:// links and swarm IDs"},
 		{[]string{"dissect", junk}, "not a pcap, pcapng or hex dump"},
 		{[]string{"serve", "--config", badConfig}, "unknown table [nodes]"},
 		{[]string{"get", id, "--peer", "::1", "-o", filepath.Join(dir, "out")}, "[::1]:6778"},
