@@ -1,0 +1,105 @@
+package engine
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ppsppd/ppsppd/internal/congestion/cctest"
+)
+
+// Issue 17's bottleneck on the harness: a 20 Mbit/s uplink with a 300 ms drop-tail buffer
+// (the router's tbf in the hand measurement), 1 ms round trip, the seeder sending DATA to one
+// leecher through it, and a TCP flow joining on the same uplink.
+
+const (
+	benchRate   = 20e6 / 8 // bytes per second on the wire
+	benchJoin   = 3 * time.Second
+	benchWarmup = time.Second // TCP's startup, not measured
+)
+
+type benchResult struct {
+	ppsppd, tcp float64       // goodput, bytes per second, over the measured window
+	queue       time.Duration // mean queueing delay of ppsppd's DATA
+	drops       int
+}
+
+// benchRun runs ppsppd (unless !withPPSPPD) from the start and the TCP flow tcp makes
+// (unless nil) from benchJoin, and measures both from benchJoin+benchWarmup for dur.
+func benchRun(t *testing.T, withPPSPPD bool, tcp func(now time.Time) cctest.Flow, dur time.Duration) benchResult {
+	t.Helper()
+	net := newSimNet(t, 17)
+	up := link{delay: 500 * time.Microsecond, rate: benchRate, buffer: 300 * time.Millisecond, overhead: 42}
+	end := benchJoin + benchWarmup + dur
+	size := int(benchRate*end.Seconds()) / testCS * testCS
+	data := testContent(17, size)
+	seeder := net.seedNode("seeder", data, testCS, Config{}, up)
+	start := net.now
+	from, stop := start.Add(benchJoin+benchWarmup), start.Add(end)
+	seeder.measureFrom = from
+	var lc *simNode
+	var haveAt uint64
+	if withPPSPPD {
+		lc = net.leechNode("leech", []byte(seeder.id), int64(len(data)), testCS, Config{}, link{delay: 500 * time.Microsecond})
+		net.connect(lc, seeder)
+		net.tickers = append(net.tickers, &ticker{next: from, fn: func(time.Time) time.Duration {
+			haveAt, _, _ = lc.eng.Progress(lc.id)
+			return time.Hour
+		}})
+	}
+	var f *tcpFlow
+	if tcp != nil {
+		f = newTCPFlow(net, seeder, tcp(start.Add(benchJoin)), time.Millisecond, start.Add(benchJoin), stop)
+		f.measureFrom = from
+	}
+	net.run(end, func() bool { return false })
+	var r benchResult
+	if lc != nil {
+		have, _, _ := lc.eng.Progress(lc.id)
+		r.ppsppd = float64(have-haveAt) * testCS / dur.Seconds()
+		if seeder.queueSamples > 0 {
+			r.queue = seeder.queueDelaySum / time.Duration(seeder.queueSamples)
+		}
+		r.drops = seeder.bufferDrops
+	}
+	if f != nil {
+		r.tcp = f.rate()
+	}
+	return r
+}
+
+func bbrTCP(now time.Time) cctest.Flow { return cctest.NewBBR(tcpWire, now) }
+func cubicTCP(time.Time) cctest.Flow   { return cctest.NewCubic(tcpWire) }
+
+func mbit(bytesPerSec float64) float64 { return bytesPerSec * 8 / 1e6 }
+
+// benchDur is how long the competition is measured: long enough for BBR's ProbeRTT, which
+// comes 10 s after it starts and changes what it thinks of the path.
+const benchDur = 20 * time.Second
+
+// tcpShare runs the TCP flow alone and beside ppsppd and returns what it keeps.
+func tcpShare(t *testing.T, name string, tcp func(time.Time) cctest.Flow) float64 {
+	t.Helper()
+	alone := benchRun(t, false, tcp, benchDur)
+	both := benchRun(t, true, tcp, benchDur)
+	share := both.tcp / alone.tcp
+	t.Logf("%s alone %.2f Mbit/s; beside ppsppd %.2f Mbit/s (%.0f%%), ppsppd %.2f Mbit/s, ppsppd's DATA queued %v on average",
+		name, mbit(alone.tcp), mbit(both.tcp), 100*share, mbit(both.ppsppd), both.queue.Round(100*time.Microsecond))
+	return share
+}
+
+// TestIssue17YieldsToCubic: beside a loss-based TCP, ppsppd leaves it nearly all of the link
+// (measured by hand: CUBIC kept 18.5 of 18.7 Mbit/s).
+func TestIssue17YieldsToCubic(t *testing.T) {
+	if share := tcpShare(t, "CUBIC", cubicTCP); share < 0.8 {
+		t.Errorf("CUBIC keeps %.0f%% of its rate beside ppsppd, want >= 80%%", 100*share)
+	}
+}
+
+// TestIssue17BBRNotYielded reproduces the hand measurement's failure with RFC 6817 LEDBAT:
+// BBR keeps the queue below LEDBAT's 100 ms target, so LEDBAT never backs off and BBR kept
+// only 41-65 % of its rate.
+func TestIssue17BBRNotYielded(t *testing.T) {
+	if share := tcpShare(t, "BBR", bbrTCP); share >= 0.8 {
+		t.Errorf("BBR keeps %.0f%% of its rate beside ppsppd: the failure is not reproduced", 100*share)
+	}
+}
