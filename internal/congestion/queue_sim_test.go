@@ -247,7 +247,7 @@ func TestQueueSimLedbatAlone(t *testing.T) {
 		t.Skip("simulation")
 	}
 	cfg := defaultSim()
-	l := New(Config{MSS: cfg.mss}, epoch)
+	l := New(Config{Variant: RFC6817, MSS: cfg.mss}, epoch)
 	// The receiver's clock runs 7 s behind ours: the delay samples are all negative.
 	s := &sim{cfg: cfg, flows: []*simFlow{{cc: l, offset: -7 * time.Second}}, measureFrom: 80 * time.Second}
 	const end = 120 * time.Second
@@ -278,7 +278,7 @@ func TestQueueSimLedbatYieldsToAIMD(t *testing.T) {
 		t.Skip("simulation")
 	}
 	cfg := defaultSim()
-	l := New(Config{MSS: cfg.mss}, epoch)
+	l := New(Config{Variant: RFC6817, MSS: cfg.mss}, epoch)
 	// LEDBAT starts first and learns the true base delay; the AIMD flow joins a minute in.
 	s := &sim{cfg: cfg, measureFrom: 120 * time.Second, flows: []*simFlow{
 		{cc: l, offset: 5 * time.Second},

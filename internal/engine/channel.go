@@ -127,7 +127,9 @@ func newChannel(local wire.ChannelID, peer netip.AddrPort, s *swarm, now time.Ti
 		reorderLost: make(map[uint64]struct{}),
 	}
 	ch.mss = int(s.chunkSize) + dataOverhead
-	ch.cc = congestion.New(congestion.Config{MSS: ch.mss}, now)
+	cc := s.congestion
+	cc.MSS = ch.mss
+	ch.cc = congestion.New(cc, now)
 	ch.ctx = wire.DefaultContext()
 	ch.ctx.Addressing, ch.ctx.Hash, ch.ctx.ChunkSize = s.addressing, s.hash, s.chunkSize
 	ch.ctx.SwarmID = []byte(s.id)

@@ -16,7 +16,9 @@ import (
 // packets for 200 ms (ProbeRTT) to re-learn the round trip.
 //
 // Simplifications: one ACK per packet, no application-limited samples, no loss response,
-// no ACK-aggregation allowance.
+// no ACK-aggregation allowance. Like Linux's, the window has room for three TSO bursts on
+// top of the bandwidth-delay products, which is what keeps BBR going on a path whose round
+// trip is a millisecond or less.
 type BBR struct {
 	mss   float64
 	state bbrState
@@ -220,7 +222,10 @@ func (b *BBR) OnAck(now time.Time, bytes int, s Sent, flight int) {
 		}
 	}
 
-	target := b.cwndGain * b.bdp()
+	// Linux adds three TSO bursts to the window (bbr_quantization_budget): a burst is about
+	// a millisecond of data at the pacing rate, at least two packets. On a short path this is
+	// most of the window.
+	target := b.cwndGain*b.bdp() + 3*max(2*b.mss, b.pacingRate()/1000)
 	switch {
 	case b.state == bbrProbeRTT:
 		b.cwnd = b.minCwnd()
