@@ -211,18 +211,25 @@ func (s *sentHashes) note(b bins.Bin) {
 	}
 }
 
-// datagramHashes is how many hashes a DATA datagram carries at least when there are that
-// many the peer has not acknowledged: hashes that sentHashes would leave out fill the room.
-// Equal-sized datagrams go out together in one GSO send and arrive in one GRO read, and the
-// extra copies make a lost datagram still less likely to strand later chunks.
+// datagramHashes is how many hashes a DATA datagram has room for besides its chunk: what
+// dataOverhead counts, and what a chunk too big for MaxDatagram takes along (send.go).
 const datagramHashes = 8
 
+// keptHashes is how many hashes a DATA datagram carries at least when there are that many
+// the peer has not acknowledged: hashes that sentHashes would leave out fill the room. In
+// order, a chunk needs about three hashes that are not yet known (its sibling's, and its
+// share of those above, each sent hashCopies times), so a floor of two costs nothing. It was
+// eight, for equal-sized datagrams (one GSO send, one GRO read), but with 1 KiB chunks that
+// made every datagram 1216 bytes for 1024 of content: a fifth of the link in hashes (issue
+// 17: 80 % of the link alone; with two, 86 %).
+const keptHashes = 2
+
 // thin leaves out of uncles (highest layer first, as hashtree.Uncles orders them) the hashes
-// recently sent twice, but keeps up to datagramHashes of them, the lowest layers first, and
+// recently sent twice, but keeps up to keptHashes of them, the lowest layers first, and
 // records what stays as sent. It works in place.
 func (s *sentHashes) thin(uncles []hashtree.NodeHash) []hashtree.NodeHash {
 	const maxKeep = 64 + bins.MaxLayer + 1
-	if len(uncles) <= datagramHashes || len(uncles) > maxKeep {
+	if len(uncles) <= keptHashes || len(uncles) > maxKeep {
 		for _, u := range uncles {
 			s.note(u.Bin)
 		}
@@ -236,7 +243,7 @@ func (s *sentHashes) thin(uncles []hashtree.NodeHash) []hashtree.NodeHash {
 			kept++
 		}
 	}
-	for k := len(uncles) - 1; k >= 0 && kept < datagramHashes; k-- {
+	for k := len(uncles) - 1; k >= 0 && kept < keptHashes; k-- {
 		if !keep[k] {
 			keep[k] = true
 			kept++

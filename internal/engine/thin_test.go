@@ -10,7 +10,7 @@ import (
 
 // TestHashThinning sends 4096 chunks in order to a peer that acknowledges nothing yet (a
 // window in flight): every hash a chunk needs must have gone out in its own datagram or in
-// hashCopies earlier ones, no datagram may carry fewer hashes than datagramHashes when that
+// hashCopies earlier ones, no datagram may carry fewer hashes than keptHashes when that
 // many were needed, and the total must stay well below sending every needed hash each time.
 func TestHashThinning(t *testing.T) {
 	const n = 4096
@@ -29,7 +29,7 @@ func TestHashThinning(t *testing.T) {
 		full += len(need)
 		kept := sent.thin(append([]hashtree.NodeHash(nil), need...))
 		thinned += len(kept)
-		if len(kept) < min(len(need), datagramHashes) {
+		if len(kept) < min(len(need), keptHashes) {
 			t.Fatalf("chunk %d: %d hashes kept of %d", i, len(kept), len(need))
 		}
 		here := map[bins.Bin]bool{}
@@ -49,7 +49,7 @@ func TestHashThinning(t *testing.T) {
 		}
 	}
 	t.Logf("%d chunks: %d hashes needed, %d sent", n, full, thinned)
-	if thinned*3 > full*2 { // 13 needed per chunk here, about 8 sent
+	if thinned*3 > full*2 { // 13 needed per chunk here, about 3 sent
 
 		t.Fatalf("thinning sent %d of %d hashes", thinned, full)
 	}
