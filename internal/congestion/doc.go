@@ -46,7 +46,7 @@
 //     bursts makes BBR window-limited: its delivery rate falls, its estimate follows, its
 //     cap shrinks, and it starves. RFC 6817 holds 100 ms of queue whenever it can, so beside
 //     BBR it never sees much more delay than its own and hardly backs off: BBR kept 53-57 %
-//     on paths of 10 ms or less (60 % in the engine's simulation), 75 % on a 40 ms one.
+//     on paths of 10 ms or less (66 % in the engine's simulation), 75 % on a 40 ms one.
 //   - LEDBAT++ as drafted (a 60 ms target; GAIN divided by up to 16 on short paths; above the
 //     target a decrease proportional to the window and to the excess, at most half per
 //     round trip; slow start ending at 3/4 of the target; periodic slowdowns to two MSS for
