@@ -19,16 +19,50 @@ const (
 	MaxInitCwnd = 4
 	// InitialCTO is the congestion timeout before any RTT sample (RFC 6298 §2.1).
 	InitialCTO = time.Second
+	// PlusPlusTarget is LEDBAT++'s target (draft-irtf-iccrg-ledbat-plus-plus §4.1), the
+	// default Target of the LEDBATPlusPlus variant.
+	PlusPlusTarget = 60 * time.Millisecond
+	// DefaultMinTarget is the smallest target LEDBAT++ takes from a short round trip.
+	DefaultMinTarget = 2 * time.Millisecond
 )
+
+// Variant chooses the window rule. Both share the delay filters, the loss response and the
+// congestion timeout; see the package documentation for how they differ and why
+// LEDBATPlusPlus is the default.
+type Variant uint8
+
+const (
+	// LEDBATPlusPlus is LEDBAT++ (draft-irtf-iccrg-ledbat-plus-plus): a 60 ms target, an
+	// increase slower than Reno's on short paths, a decrease proportional to how far the
+	// queuing delay exceeds the target, and periodic slowdowns. The zero value.
+	LEDBATPlusPlus Variant = iota
+	// RFC6817 is LEDBAT as RFC 6817 §2.4.2 specifies it: a 100 ms target and a window that
+	// moves linearly with the distance from it.
+	RFC6817
+)
+
+func (v Variant) String() string {
+	switch v {
+	case LEDBATPlusPlus:
+		return "ledbat++"
+	case RFC6817:
+		return "rfc6817"
+	}
+	return fmt.Sprintf("Variant(%d)", uint8(v))
+}
 
 // Config tunes a Ledbat. Zero fields take the defaults of DefaultConfig. Counts of MSS are in
 // whole datagrams; MSS and MaxCwnd are bytes.
 type Config struct {
+	// Variant is the window rule: LEDBATPlusPlus (the zero value) or RFC6817.
+	Variant Variant
 	// Target is the queuing delay LEDBAT aims for; at most MaxTarget (RFC 6817 §2.5).
-	// PPSPP lets a live stream choose a smaller one (RFC 7574 §8.15).
+	// PPSPP lets a live stream choose a smaller one (RFC 7574 §8.15). The default is the
+	// variant's: PlusPlusTarget for LEDBAT++, MaxTarget for RFC 6817.
 	Target time.Duration
 	// Gain scales how fast the window moves: at Gain 1 and no queue it grows one MSS per
-	// round trip, like TCP's congestion avoidance. At most MaxGain.
+	// round trip, like TCP's congestion avoidance. At most MaxGain. LEDBAT++ divides it
+	// further on short paths (see the package documentation).
 	Gain float64
 	// BaseHistory is how many BaseInterval buckets of minimum delay make up the base delay
 	// (BASE_HISTORY, RFC 6817 §2.5: 10). A longer route is taken for queuing delay until
@@ -60,13 +94,26 @@ type Config struct {
 	// or until the queuing delay reaches half the target; then the linear LEDBAT rule takes
 	// over. Without it a fast path takes one round trip per MSS to fill.
 	NoSlowStart bool
+	// NoSlowdowns turns off LEDBAT++'s periodic slowdowns (draft §4.4): without them a flow
+	// that started later, and took the earlier one's queue for part of the base delay, is
+	// not corrected, and a competing flow never sees the link without our queue. Only for
+	// tests and measurements; RFC6817 never slows down.
+	NoSlowdowns bool
+	// MinTarget and FixedTarget: LEDBAT++ aims for a queuing delay of half the path's
+	// smallest round trip, but at least MinTarget (default DefaultMinTarget, above the noise
+	// of timestamps taken in user space) and at most Target; with FixedTarget it aims for
+	// Target whatever the round trip, as the draft does. RFC6817 always aims for Target.
+	MinTarget   time.Duration
+	FixedTarget bool
 }
 
-// DefaultConfig returns the defaults: RFC 6817 §2.5's recommended values, an MSS that fits
-// a 1024-byte chunk with PPSPP and UDP/IP headers, and a 16 MiB window cap.
+// DefaultConfig returns the defaults: LEDBAT++ with its 60 ms target, RFC 6817 §2.5's
+// recommended values for everything else, an MSS that fits a 1024-byte chunk with PPSPP and
+// UDP/IP headers, and a 16 MiB window cap.
 func DefaultConfig() Config {
 	return Config{
-		Target:          MaxTarget,
+		Variant:         LEDBATPlusPlus,
+		Target:          PlusPlusTarget,
 		Gain:            1,
 		BaseHistory:     10,
 		BaseInterval:    time.Minute,
@@ -78,6 +125,7 @@ func DefaultConfig() Config {
 		MaxCwnd:         16 << 20,
 		MinCTO:          200 * time.Millisecond,
 		MaxCTO:          60 * time.Second,
+		MinTarget:       DefaultMinTarget,
 	}
 }
 
@@ -87,6 +135,9 @@ var ErrInvalidConfig = errors.New("congestion: invalid config")
 // withDefaults fills zero fields from DefaultConfig.
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
+	if c.Variant == RFC6817 {
+		setDefault(&c.Target, MaxTarget)
+	}
 	setDefault(&c.Target, d.Target)
 	setDefault(&c.Gain, d.Gain)
 	setDefault(&c.BaseHistory, d.BaseHistory)
@@ -99,6 +150,7 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.MaxCwnd, d.MaxCwnd)
 	setDefault(&c.MinCTO, d.MinCTO)
 	setDefault(&c.MaxCTO, d.MaxCTO)
+	setDefault(&c.MinTarget, d.MinTarget)
 	return c
 }
 
@@ -118,6 +170,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: %s = %v: %s", ErrInvalidConfig, field, v, why)
 	}
 	switch {
+	case c.Variant > RFC6817:
+		return bad("Variant", c.Variant, "must be LEDBATPlusPlus or RFC6817")
 	case c.Target < 0 || c.Target > MaxTarget:
 		return bad("Target", c.Target, "must be in (0, 100ms] (RFC 6817 §2.5)")
 	case !(c.Gain > 0 && c.Gain <= MaxGain): // also catches NaN
@@ -138,6 +192,8 @@ func (c Config) Validate() error {
 		return bad("MSS", c.MSS, "must be positive")
 	case c.MaxCwnd < c.MinCwnd*c.MSS:
 		return bad("MaxCwnd", c.MaxCwnd, "must be at least MinCwnd·MSS bytes")
+	case c.MinTarget < 0 || c.MinTarget > c.Target:
+		return bad("MinTarget", c.MinTarget, "must be in (0, Target]")
 	case c.MinCTO < 0 || c.MaxCTO < c.MinCTO:
 		return bad("MinCTO/MaxCTO", fmt.Sprint(c.MinCTO, "/", c.MaxCTO), "need 0 < MinCTO <= MaxCTO")
 	}
@@ -159,7 +215,12 @@ func (c Config) clamped() Config {
 			*v = def
 		}
 	}
-	negD(&c.Target, d.Target)
+	if c.Variant > RFC6817 {
+		c.Variant = d.Variant
+	}
+	if c.Target < 0 {
+		c.Target = 0 // the variant's default, below
+	}
 	if !(c.Gain >= 0) { // negative or NaN
 		c.Gain = d.Gain
 	}
@@ -173,6 +234,7 @@ func (c Config) clamped() Config {
 	neg(&c.MaxCwnd, d.MaxCwnd)
 	negD(&c.MinCTO, d.MinCTO)
 	negD(&c.MaxCTO, d.MaxCTO)
+	negD(&c.MinTarget, d.MinTarget)
 
 	c = c.withDefaults()
 	c.Target = min(c.Target, MaxTarget)
@@ -180,5 +242,6 @@ func (c Config) clamped() Config {
 	c.InitCwnd = max(min(c.InitCwnd, MaxInitCwnd), c.MinCwnd)
 	c.MaxCwnd = max(c.MaxCwnd, c.InitCwnd*c.MSS, c.MinCwnd*c.MSS)
 	c.MaxCTO = max(c.MaxCTO, c.MinCTO)
+	c.MinTarget = min(c.MinTarget, c.Target)
 	return c
 }

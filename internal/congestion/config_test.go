@@ -32,6 +32,10 @@ func TestConfigValidate(t *testing.T) {
 		{"negative MSS", Config{MSS: -1}, "MSS"},
 		{"max below min", Config{MaxCwnd: 1000}, "MaxCwnd"},
 		{"CTO bounds crossed", Config{MinCTO: 2 * time.Second, MaxCTO: time.Second}, "MinCTO"},
+		{"RFC 6817", Config{Variant: RFC6817}, ""},
+		{"unknown variant", Config{Variant: 7}, "Variant"},
+		{"min target above target", Config{Target: 10 * time.Millisecond, MinTarget: 20 * time.Millisecond}, "MinTarget"},
+		{"negative min target", Config{MinTarget: -time.Millisecond}, "MinTarget"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,6 +70,12 @@ func TestNewClamps(t *testing.T) {
 		{"init cwnd capped at 4", Config{InitCwnd: 40}, func(c Config) bool { return c.InitCwnd == MaxInitCwnd }},
 		{"init cwnd raised to min", Config{InitCwnd: 1, MinCwnd: 3}, func(c Config) bool { return c.InitCwnd == 3 }},
 		{"max cwnd raised to hold the initial window", Config{MaxCwnd: 10}, func(c Config) bool { return c.MaxCwnd == 2*d.MSS }},
+		{"LEDBAT++ by default, 60 ms target", Config{}, func(c Config) bool { return c.Variant == LEDBATPlusPlus && c.Target == PlusPlusTarget }},
+		{"RFC 6817's target is 100 ms", Config{Variant: RFC6817}, func(c Config) bool { return c.Target == MaxTarget }},
+		{"unknown variant takes the default", Config{Variant: 9}, func(c Config) bool { return c.Variant == LEDBATPlusPlus }},
+		{"min target lowered to the target", Config{Target: 10 * time.Millisecond, MinTarget: 20 * time.Millisecond}, func(c Config) bool {
+			return c.MinTarget == 10*time.Millisecond
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

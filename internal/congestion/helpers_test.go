@@ -36,10 +36,16 @@ type scenario struct {
 }
 
 func newScenario(t testing.TB, cfg Config) *scenario {
+	cfg.Variant = RFC6817
+	return newScenarioOf(t, cfg)
+}
+
+// newScenarioOf is newScenario for the variant cfg names (LEDBAT++ unless it says RFC6817).
+func newScenarioOf(t testing.TB, cfg Config) *scenario {
 	t.Helper()
 	c := newFakeClock()
-	// Scenarios check the congestion-avoidance rule of RFC 6817 §2.4.2; slow start has a
-	// test of its own.
+	// Scenarios check the congestion-avoidance rules (newScenario: RFC 6817 §2.4.2's);
+	// slow start has tests of its own.
 	cfg.NoSlowStart = true
 	l := New(cfg, c.Now())
 	return &scenario{

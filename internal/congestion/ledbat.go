@@ -24,6 +24,8 @@ type Ledbat struct {
 
 	lastReduction time.Time // of the window on loss; zero until the first
 	slowStart     bool      // see Config.NoSlowStart
+
+	pp plusPlusState // LEDBAT++ only
 }
 
 // New returns a sender with the window at InitCwnd. A zero Config gives the defaults. New
@@ -68,14 +70,19 @@ func (l *Ledbat) OnAck(now time.Time, bytesAcked int, delay time.Duration, fligh
 	if bytesAcked <= 0 {
 		return // a delay sample only; nothing new acknowledged to scale a change by
 	}
+	if l.cfg.Variant == RFC6817 {
+		l.rfc6817Window(bytesAcked, flight)
+	} else {
+		l.plusPlusWindow(now, bytesAcked, flight)
+	}
+}
+
+// rfc6817Window moves the window for one ACK by RFC 6817 §2.4.2's rule.
+func (l *Ledbat) rfc6817Window(bytesAcked, flight int) {
 	target := float64(l.cfg.Target)
 	if l.slowStart {
 		if 2*l.queuing < l.cfg.Target {
-			// Slow start: grow by what was acknowledged, never past the bytes in flight plus
-			// what this ACK freed (so the growth is tested, as with the linear rule below).
-			next := l.cwnd + float64(bytesAcked)
-			next = min(next, float64(max(flight, 0))+float64(bytesAcked)+l.allowedIncrease)
-			l.cwnd = min(max(next, l.cwnd, l.minCwnd), l.maxCwnd)
+			l.slowStartGrow(float64(bytesAcked), bytesAcked, flight)
 			return
 		}
 		l.slowStart = false
@@ -84,12 +91,23 @@ func (l *Ledbat) OnAck(now time.Time, bytesAcked int, delay time.Duration, fligh
 	// At zero queuing delay a whole window of ACKs adds GAIN·MSS: TCP's congestion
 	// avoidance rate, the most a LEDBAT flow may take (RFC 6817 §2.4.2, §3.2.1). Above the
 	// target offTarget is negative and the same formula shrinks the window.
-	next := l.cwnd + l.cfg.Gain*offTarget*float64(bytesAcked)*l.mss/l.cwnd
+	l.setCwnd(l.cwnd+l.cfg.Gain*offTarget*float64(bytesAcked)*l.mss/l.cwnd, flight)
+}
 
-	// RFC 6817 §2.4.2: the window may not grow beyond what is in flight plus
-	// ALLOWED_INCREASE, so an application-limited sender does not build up a window it has
-	// never tested. We only stop growth here; a window already larger than that cap is left
-	// alone rather than cut (see the package documentation).
+// slowStartGrow adds growth bytes to the window, never past the bytes in flight plus what
+// this ACK freed (so the growth is tested, as with the flight cap of setCwnd).
+func (l *Ledbat) slowStartGrow(growth float64, bytesAcked, flight int) {
+	next := l.cwnd + growth
+	next = min(next, float64(max(flight, 0))+float64(bytesAcked)+l.allowedIncrease)
+	l.cwnd = min(max(next, l.cwnd, l.minCwnd), l.maxCwnd)
+}
+
+// setCwnd moves the window to next within its bounds. RFC 6817 §2.4.2: the window may not
+// grow beyond what is in flight plus ALLOWED_INCREASE, so an application-limited sender
+// does not build up a window it has never tested. We only stop growth here; a window
+// already larger than that cap is left alone rather than cut (see the package
+// documentation).
+func (l *Ledbat) setCwnd(next float64, flight int) {
 	if capped := float64(max(flight, 0)) + l.allowedIncrease; next > capped {
 		next = max(capped, min(next, l.cwnd))
 	}
@@ -125,7 +143,10 @@ func (l *Ledbat) OnLoss(now time.Time) {
 		return
 	}
 	l.lastReduction = now
-	l.slowStart = false
+	if l.slowStart {
+		l.endSlowStart(now)
+	}
+	l.endSlowdown(now)
 	// min(): a window already below MinCwnd (after a timeout) is not raised by a loss.
 	l.cwnd = min(l.cwnd, max(l.cwnd/2, l.minCwnd))
 }
@@ -137,7 +158,10 @@ func (l *Ledbat) OnLoss(now time.Time) {
 // The base history is kept: it is a long-term minimum that one stall does not invalidate.
 func (l *Ledbat) OnTimeout(now time.Time) {
 	l.cwnd = l.mss
-	l.slowStart = false
+	if l.slowStart {
+		l.endSlowStart(now)
+	}
+	l.endSlowdown(now)
 	l.rtt.expire()
 	l.current.reset()
 	l.queuing = 0

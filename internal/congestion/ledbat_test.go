@@ -109,7 +109,7 @@ func TestEquilibriumAtTarget(t *testing.T) {
 	}
 	meanQ := sumQ / time.Duration(n)
 	meanCwnd := sumCwnd / float64(n)
-	wantCwnd := bdp + rate*DefaultConfig().Target.Seconds()
+	wantCwnd := bdp + rate*MaxTarget.Seconds() // RFC 6817's target
 	t.Logf("settled: queuing delay %v, cwnd %.1f MSS (BDP %.0f + TARGET·rate %.0f)", meanQ, meanCwnd, bdp, wantCwnd-bdp)
 	if d := meanQ - 100*ms; d < -10*ms || d > 10*ms {
 		t.Errorf("mean queuing delay %v, want 100ms ± 10%%", meanQ)
@@ -455,7 +455,7 @@ func BenchmarkOnAck(b *testing.B) {
 // target, ends it.
 func TestSlowStart(t *testing.T) {
 	const mss = 1100
-	l := New(Config{MSS: mss}, epoch)
+	l := New(Config{Variant: RFC6817, MSS: mss}, epoch)
 	now := epoch
 	ackRound := func(delay time.Duration) {
 		n := l.Cwnd() / mss
@@ -481,7 +481,7 @@ func TestSlowStart(t *testing.T) {
 	}
 
 	// A queue of half the target ends slow start without a loss.
-	l = New(Config{MSS: mss}, epoch)
+	l = New(Config{Variant: RFC6817, MSS: mss}, epoch)
 	now = epoch
 	ackRound(10 * time.Millisecond) // base 10 ms
 	ackRound(10*time.Millisecond + 60*time.Millisecond)

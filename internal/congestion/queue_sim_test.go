@@ -28,7 +28,7 @@ type simConfig struct {
 }
 
 type simFlow struct {
-	cc     sender
+	cc     sender        // a pacer too, when it paces its sends
 	start  time.Duration // virtual time at which it begins sending
 	offset time.Duration // receiver clock minus sender clock
 	flight int
@@ -39,13 +39,22 @@ type simFlow struct {
 	sent           int           // datagrams that entered the FIFO
 	drops          int
 	ledbatQueueSum time.Duration // Ledbat's own QueuingDelay estimate, summed per ACK
+
+	paceAt time.Duration // when an evPace is scheduled for it; 0 for none
+}
+
+// pacer is a sender that spaces its datagrams out in time (BBR) rather than sending a window
+// at once; it hears of every send.
+type pacer interface {
+	NextSend() time.Time
+	OnSend(now time.Time, flight int)
 }
 
 type simEvent struct {
 	at     time.Duration
 	seq    int // ties broken by scheduling order, so runs are repeatable
 	flow   int
-	kind   int // evStart, evAck, evLoss
+	kind   int // evStart, evAck, evLoss, evPace
 	sentAt time.Duration
 	arrive time.Duration // at the receiver
 }
@@ -54,6 +63,7 @@ const (
 	evStart = iota
 	evAck
 	evLoss
+	evPace
 )
 
 type eventQueue []simEvent
@@ -99,6 +109,9 @@ func (s *sim) txTime(bytes int) time.Duration {
 // A drop is noticed when the next datagram's ACK would have come back.
 func (s *sim) send(i int, now time.Duration) {
 	f := s.flows[i]
+	if p, ok := f.cc.(pacer); ok {
+		p.OnSend(epoch.Add(now), f.flight)
+	}
 	f.flight += s.cfg.mss
 	backlog := max(s.linkFree-now, 0)
 	backlogBytes := int(backlog.Seconds() * s.cfg.rate)
@@ -125,7 +138,18 @@ func (s *sim) send(i int, now time.Duration) {
 }
 
 func (s *sim) pump(i int, now time.Duration) {
-	for f := s.flows[i]; f.cc.CanSend(f.flight); {
+	f := s.flows[i]
+	p, paced := f.cc.(pacer)
+	for f.cc.CanSend(f.flight) {
+		if paced {
+			if next := p.NextSend().Sub(epoch); next > now {
+				if f.paceAt != next {
+					f.paceAt = next
+					s.schedule(simEvent{at: next, flow: i, kind: evPace})
+				}
+				return
+			}
+		}
 		s.send(i, now)
 	}
 }
@@ -135,11 +159,16 @@ func (s *sim) run(end time.Duration) {
 	for i, f := range s.flows {
 		s.schedule(simEvent{at: f.start, flow: i, kind: evStart})
 	}
+	s.runUntil(end)
+}
+
+// runUntil handles the events before until, leaving the later ones queued.
+func (s *sim) runUntil(until time.Duration) {
 	for s.events.Len() > 0 {
-		e := heap.Pop(&s.events).(simEvent)
-		if e.at >= end {
-			break
+		if s.events[0].at >= until {
+			return
 		}
+		e := heap.Pop(&s.events).(simEvent)
 		f, now := s.flows[e.flow], epoch.Add(e.at)
 		switch e.kind {
 		case evAck:
@@ -156,6 +185,11 @@ func (s *sim) run(end time.Duration) {
 		case evLoss:
 			f.flight -= s.cfg.mss
 			f.cc.OnLoss(now)
+		case evPace:
+			if e.at != f.paceAt {
+				continue // superseded by a later schedule
+			}
+			f.paceAt = 0
 		}
 		s.pump(e.flow, e.at)
 	}
@@ -213,7 +247,7 @@ func TestQueueSimLedbatAlone(t *testing.T) {
 		t.Skip("simulation")
 	}
 	cfg := defaultSim()
-	l := New(Config{MSS: cfg.mss}, epoch)
+	l := New(Config{Variant: RFC6817, MSS: cfg.mss}, epoch)
 	// The receiver's clock runs 7 s behind ours: the delay samples are all negative.
 	s := &sim{cfg: cfg, flows: []*simFlow{{cc: l, offset: -7 * time.Second}}, measureFrom: 80 * time.Second}
 	const end = 120 * time.Second
@@ -244,7 +278,7 @@ func TestQueueSimLedbatYieldsToAIMD(t *testing.T) {
 		t.Skip("simulation")
 	}
 	cfg := defaultSim()
-	l := New(Config{MSS: cfg.mss}, epoch)
+	l := New(Config{Variant: RFC6817, MSS: cfg.mss}, epoch)
 	// LEDBAT starts first and learns the true base delay; the AIMD flow joins a minute in.
 	s := &sim{cfg: cfg, measureFrom: 120 * time.Second, flows: []*simFlow{
 		{cc: l, offset: 5 * time.Second},

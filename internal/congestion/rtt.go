@@ -8,6 +8,7 @@ import "time"
 // one deliberate difference is the floor (Config.MinCTO).
 type rttEstimator struct {
 	srtt, rttvar   time.Duration
+	min            time.Duration // the smallest sample, 0 before the first
 	sampled        bool
 	backoff        uint // number of doublings since the last ACK
 	minCTO, maxCTO time.Duration
@@ -19,6 +20,9 @@ const rttK = 4
 func (r *rttEstimator) sample(rtt time.Duration) {
 	if rtt <= 0 {
 		return
+	}
+	if r.min == 0 || rtt < r.min {
+		r.min = rtt
 	}
 	if !r.sampled {
 		// §2.2: the first measurement seeds both.

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/ppsppd/ppsppd/internal/congestion"
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 )
 
@@ -18,6 +19,10 @@ type Config struct {
 	// Window caps the DATA datagrams one channel may have unacknowledged; within it LEDBAT
 	// (RFC 6817) decides.
 	Window int
+	// Congestion configures every channel's sender (congestion.Config; its MSS is set per
+	// channel from the chunk size). The zero value is LEDBAT++ with the package's defaults;
+	// Variant: congestion.RFC6817 gives plain RFC 6817 LEDBAT.
+	Congestion congestion.Config
 	// RequestWindow caps how many chunks we keep requested from one peer at a time; within
 	// it the limit adapts to how fast the peer delivers (channel.adaptRequests).
 	RequestWindow int

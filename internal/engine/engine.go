@@ -77,6 +77,7 @@ func (e *Engine) AddSwarm(cfg SwarmConfig) (SwarmID, error) {
 	if _, dup := e.swarms[s.id]; dup {
 		return "", fmt.Errorf("engine: swarm %v already added", s.id)
 	}
+	s.congestion = e.cfg.Congestion
 	e.swarms[s.id] = s
 	e.maxChunkSize = max(e.maxChunkSize, s.chunkSize)
 	return s.id, nil

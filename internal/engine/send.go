@@ -41,6 +41,10 @@ func (e *Engine) flushChannel(now time.Time, ch *channel) {
 		e.send(now, ch, b)
 	}
 	// Heavy payload only once the peer has echoed our channel ID (§3.1.1 step 7).
+	ch.hashFloor = keptHashes
+	if room := (ch.cc.Cwnd() - len(ch.unacked)*ch.mss) / ch.mss; min(room, int(ch.queued)) >= gsoBurst {
+		ch.hashFloor = datagramHashes
+	}
 	for ch.confirmed && !ch.weChoke && len(ch.queue) > 0 && len(ch.unacked) < e.cfg.Window &&
 		ch.cc.CanSend(len(ch.unacked)*ch.mss) {
 		if !e.uploadAllowed(now, ch) || !e.serveOne(now, ch) {
@@ -126,7 +130,7 @@ func (e *Engine) serveOne(now time.Time, ch *channel) bool {
 		return true // skip this chunk; the peer will ask elsewhere
 	}
 	e.uncleBuf = uncles[:0]
-	uncles = ch.sent.thin(uncles)
+	uncles = ch.sent.thin(uncles, ch.hashFloor)
 	data := &wire.Data{Spec: specForBin(ch.ctx.Addressing, bins.Chunk(i)), Timestamp: uint64(now.UnixMicro()), Payload: chunk}
 	dataLen := data.Len(&ch.ctx)
 

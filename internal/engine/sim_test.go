@@ -93,7 +93,10 @@ type link struct {
 	delay, jitter time.Duration
 	rate          float64 // uplink bytes per second; 0 means unlimited (a FIFO queue forms above it)
 	// buffer is the longest queue the uplink holds (drop-tail); 0 means unlimited.
-	buffer      time.Duration
+	buffer time.Duration
+	// overhead is what each datagram costs the uplink besides its UDP payload (IP, UDP and
+	// Ethernet headers: 42 bytes), so that goodput compares with TCP's on the same link.
+	overhead    int
 	blockedFrom bool // drop everything this node sends (a crashed or silent peer)
 	corruptData bool // flip a byte in every DATA payload this node sends (a malicious peer)
 }
@@ -276,7 +279,7 @@ func (n *simNet) transmit(node *simNode, from netip.AddrPort, p Packet) {
 			}
 			return
 		}
-		depart = maxTime(n.now, node.linkFree).Add(time.Duration(float64(len(data)) / l.rate * float64(time.Second)))
+		depart = maxTime(n.now, node.linkFree).Add(time.Duration(float64(len(data)+l.overhead) / l.rate * float64(time.Second)))
 		node.linkFree = depart
 		if big {
 			node.queueDelaySum += queued

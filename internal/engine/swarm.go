@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ppsppd/ppsppd/internal/bins"
+	"github.com/ppsppd/ppsppd/internal/congestion"
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 	"github.com/ppsppd/ppsppd/internal/wire"
 )
@@ -63,6 +64,8 @@ type swarm struct {
 	addressing wire.Addressing
 	hash       wire.HashFunc
 	chunkSize  uint32
+	// congestion is Config.Congestion, for the channels' senders.
+	congestion congestion.Config
 
 	n        uint64 // chunk count; 0 while unknown (leecher before peak hashes)
 	have     bitmap // verified chunks
