@@ -45,6 +45,7 @@ type diskHashes struct {
 	trusted map[bins.Bin][]byte
 	calc    []byte // scratch: the recomputed subtree of a page
 	corrupt atomic.Uint64
+	onBad   func(error) // OnCorruptPage's f
 }
 
 // slot returns the hash in slot, reading its page when not cached.
@@ -79,6 +80,9 @@ func (d *diskHashes) slot(t *Tree, slot int) ([]byte, bool) {
 				d.err = err
 			}
 			d.last = err
+			if d.onBad != nil && errors.Is(err, ErrCorruptLayers) {
+				d.onBad(err)
+			}
 			return nil, false
 		}
 		d.remember(page, p)

@@ -207,3 +207,16 @@ func (t *Tree) CorruptPages() uint64 {
 	}
 	return t.disk.corrupt.Load()
 }
+
+// OnCorruptPage sets f to be called with the error (wrapping ErrCorruptLayers) each time a
+// page of a tree on disk fails its check, so the owner of the layer file can drop it and
+// have it made again. Set it before the tree is used. f runs while the tree's page lock is
+// held: it must be quick and must not call the tree. It does nothing for a tree in memory.
+func (t *Tree) OnCorruptPage(f func(error)) {
+	if t.disk == nil {
+		return
+	}
+	t.disk.mu.Lock()
+	defer t.disk.mu.Unlock()
+	t.disk.onBad = f
+}
