@@ -34,6 +34,10 @@ var (
 	ErrTooLarge = errors.New("hashtree: tree too large")
 	// ErrCorrupt: stored hashes (our checkpoint, libswift's .mhash) are inconsistent.
 	ErrCorrupt = errors.New("hashtree: stored hashes inconsistent")
+	// ErrCorruptLayers: a page of a layer file (OpenLayers) does not verify against the
+	// root, so the file was damaged after it was written; its hashes are not used, and the
+	// file should be made again from the content.
+	ErrCorruptLayers = errors.New("hashtree: layer file corrupt")
 	// ErrReadOnlyTree: a tree whose hashes are read from disk (OpenLayers) cannot learn
 	// or store hashes; it is complete already.
 	ErrReadOnlyTree = errors.New("hashtree: tree on disk is read-only")
@@ -50,3 +54,13 @@ func (e *BinError) Error() string { return fmt.Sprintf("%v at bin %v", e.Err, e.
 func (e *BinError) Unwrap() error { return e.Err }
 
 func binErr(b bins.Bin, err error) error { return &BinError{Bin: b, Err: err} }
+
+// missingErr is the error for a hash lookup of b that failed: a partial tree lacks it, a
+// tree on disk could not read or verify it (then the error wraps that cause as well, e.g.
+// ErrCorruptLayers).
+func (t *Tree) missingErr(b bins.Bin) error {
+	if t.disk != nil {
+		return binErr(b, fmt.Errorf("%w: %w", ErrMissingHash, t.disk.lookupErr()))
+	}
+	return binErr(b, ErrMissingHash)
+}

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
+
+	"github.com/ppsppd/ppsppd/internal/bins"
 )
 
 // A complete tree need not live in memory: its hashes can stay in a file in libswift's
@@ -34,6 +37,15 @@ type diskHashes struct {
 	fifo  []int64  // page numbers in the order they were read, for eviction
 	edges [][]byte // the incomplete node at each layer, nil where there is none
 	err   error    // the first read error, for Err
+	last  error    // the latest read error, for the error of a lookup that failed
+
+	// Page verification (ondisk_verify.go), on once OpenLayers has checked the root: every
+	// page in pages has been checked, trusted holds verified nodes above the pages.
+	verify  bool
+	trusted map[bins.Bin][]byte
+	calc    []byte // scratch: the recomputed subtree of a page
+	corrupt atomic.Uint64
+	onBad   func(error) // OnCorruptPage's f
 }
 
 // slot returns the hash in slot, reading its page when not cached.
@@ -49,12 +61,27 @@ func (d *diskHashes) slot(t *Tree, slot int) ([]byte, bool) {
 	page := int64(slot / layerPageHashes)
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if at := slot % layerPageHashes; (at == layerPageHashes/2-1 || at == layerPageHashes-1) && d.verify {
+		// A node at layer 7 or above: an earlier climb may have proven it, and then its page
+		// need not be read (high uncles lie in pages of their own).
+		if h, ok := d.trusted[bins.Bin(slot)]; ok {
+			return h, true
+		}
+	}
 	p, ok := d.pages[page]
 	if !ok {
 		var err error
-		if p, err = d.readPage(t, page); err != nil {
+		p, err = d.readPage(t, page)
+		if err == nil && d.verify {
+			err = d.checkPage(t, page, p)
+		}
+		if err != nil {
 			if d.err == nil {
 				d.err = err
+			}
+			d.last = err
+			if d.onBad != nil && errors.Is(err, ErrCorruptLayers) {
+				d.onBad(err)
 			}
 			return nil, false
 		}
@@ -86,10 +113,15 @@ func (d *diskHashes) readPage(t *Tree, page int64) ([]byte, error) {
 	if int64(got) == count*hl {
 		return buf, nil
 	}
+	return nil, fmt.Errorf("hashtree: reading hashes at slot %d: %w", first, eofIsUnexpected(err))
+}
+
+// eofIsUnexpected is the error of a read that came back short.
+func eofIsUnexpected(err error) error {
 	if err == nil || errors.Is(err, io.EOF) {
-		err = io.ErrUnexpectedEOF
+		return io.ErrUnexpectedEOF
 	}
-	return nil, fmt.Errorf("hashtree: reading hashes at slot %d: %w", first, err)
+	return err
 }
 
 func (d *diskHashes) remember(page int64, p []byte) {
@@ -105,8 +137,9 @@ func (d *diskHashes) remember(page int64, p []byte) {
 // b at offset base + b·H (libswift's .mhash layout, as WriteLayers writes it). p.Size must be
 // the content length. The nodes on the right edge are computed from the file and the root
 // they lead to must be root, so a file for other content or another chunk size is refused;
-// the other hashes are believed as read (see the package storage documentation for what
-// that trusts). The tree is read-only: it verifies chunks against its leaves but never
+// every other page of hashes is checked against the root when it is read (ondisk_verify.go),
+// and a page that fails is never used: lookups in it fail with ErrCorruptLayers (and
+// CorruptPages counts it). The tree is read-only: it verifies chunks against its leaves but never
 // learns hashes.
 func OpenLayers(root []byte, p Params, r io.ReaderAt, base int64) (*Tree, error) {
 	if p.MaxChunks == 0 {
@@ -126,6 +159,9 @@ func OpenLayers(root []byte, p Params, r io.ReaderAt, base int64) (*Tree, error)
 	if !bytes.Equal(t.root, root) {
 		return nil, fmt.Errorf("%w: hashes on disk lead to %x, not the root", ErrHashMismatch, t.root)
 	}
+	// The edges and root are proven now; from here on every page is checked as it is read.
+	t.disk.verify = true
+	t.disk.trusted = make(map[bins.Bin][]byte)
 	return t, nil
 }
 
@@ -143,28 +179,47 @@ func openLayersNoRoot(p Params, r io.ReaderAt, base int64) (*Tree, error) {
 		if _, kind := t.classify(b); kind != kindIncomplete {
 			continue
 		}
-		left, okL := t.lookup(b.Left())
-		right, okR := t.lookup(b.Right())
-		if !okL || !okR {
-			return nil, fmt.Errorf("hashtree: hashes on disk: %w", t.disk.readErr())
+		left, errL := t.disk.openHash(t, b.Left())
+		right, errR := t.disk.openHash(t, b.Right())
+		if err := errors.Join(errL, errR); err != nil {
+			return nil, fmt.Errorf("hashtree: hashes on disk: %w", err)
 		}
 		h := make([]byte, t.hl)
 		p.Hash.sumPair(h, left, right)
 		t.disk.edges[l] = h
 	}
-	got, ok := t.lookup(t.RootBin())
-	if !ok {
-		return nil, fmt.Errorf("hashtree: hashes on disk: %w", t.disk.readErr())
+	got, err := t.disk.openHash(t, t.RootBin())
+	if err != nil {
+		return nil, fmt.Errorf("hashtree: hashes on disk: %w", err)
 	}
-	t.root = append([]byte(nil), got...)
+	t.root = got
 	return t, nil
 }
 
-func (d *diskHashes) readErr() error {
+// openHash is lookup while the tree is opened: hashes are read one by one and not cached,
+// since no page can be checked before the root is; the comparison with the root then
+// proves the ones read here.
+func (d *diskHashes) openHash(t *Tree, b bins.Bin) ([]byte, error) {
+	slot, kind := t.classify(b)
+	switch kind {
+	case kindEmpty:
+		return zeroHash[:t.hl:t.hl], nil
+	case kindIncomplete:
+		if e := d.edges[b.Layer()]; e != nil {
+			return e, nil
+		}
+	case kindFilled:
+		return d.readHash(t, slot)
+	}
+	return nil, fmt.Errorf("%w: no hash for bin %v", ErrCorrupt, b)
+}
+
+// lookupErr is why a lookup in a tree on disk failed: the latest read or check error.
+func (d *diskHashes) lookupErr() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.err != nil {
-		return d.err
+	if d.last != nil {
+		return d.last
 	}
 	return ErrCorrupt
 }

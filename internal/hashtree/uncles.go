@@ -78,7 +78,7 @@ func (t *Tree) Uncles(dst []NodeHash, b bins.Bin, mode Mode, peer Peer) ([]NodeH
 			}
 			h, ok := t.lookup(pb)
 			if !ok {
-				return dst, binErr(pb, ErrMissingHash)
+				return dst, t.missingErr(pb)
 			}
 			dst = append(dst, NodeHash{Bin: pb, Hash: h})
 		}
@@ -106,7 +106,7 @@ func (t *Tree) unclesWalk(dst []NodeHash, start int, b, stop bins.Bin, k *knowle
 		}
 		h, ok := t.lookup(s)
 		if !ok {
-			return dst[:start], binErr(s, ErrMissingHash)
+			return dst[:start], t.missingErr(s)
 		}
 		dst = append(dst, NodeHash{Bin: s, Hash: h})
 	}
@@ -133,7 +133,7 @@ func (t *Tree) unclesUnderPeak(dst []NodeHash, start int, b, stop bins.Bin, peer
 		}
 		h, ok := t.lookup(s)
 		if !ok {
-			return dst[:start], binErr(s, ErrMissingHash)
+			return dst[:start], t.missingErr(s)
 		}
 		dst = append(dst, NodeHash{Bin: s, Hash: h})
 	}

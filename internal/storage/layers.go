@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 )
@@ -132,6 +133,16 @@ func openOnDemand(ctx context.Context, opts Options, f contentFile, fi os.FileIn
 // skip hashing while the file is unchanged (identity.go).
 func onDemandStore(opts Options, f contentFile, fi os.FileInfo, lf *os.File, tree *hashtree.Tree, hashed bool) *Store {
 	s := &Store{opts: opts, f: f, layers: lf, tree: tree}
+	// A page of the layer file that fails its check against the root (bit rot, a torn
+	// write, tampering) is never used (hashtree.ErrCorruptLayers: its chunks are not
+	// served, its uncles not sent). The file is removed at once, as a changed chunk makes
+	// the next checkpoint do, so the next Open hashes the content again; the open file
+	// keeps serving the pages that pass.
+	var drop sync.Once
+	layersPath := opts.LayersPath
+	tree.OnCorruptPage(func(error) {
+		drop.Do(func() { _ = os.Remove(layersPath) }) // a failure is retried by checkpointOnDemand
+	})
 	s.startIdentity(fi)
 	s.opts.Root, s.opts.Params.Size = tree.Root(), fi.Size()
 	n := tree.NumChunks()
@@ -237,12 +248,13 @@ func writeLayers(ctx context.Context, opts Options, f contentFile, fi os.FileInf
 }
 
 // checkpointOnDemand is Checkpoint for a store whose hashes are on disk: nothing to save
-// unless a read found a chunk changed, and then the layer file is removed, so the next
-// Open hashes the content again instead of trusting it.
+// unless a read found a chunk changed or a page of the layer file failed its check, and
+// then the layer file is removed, so the next Open hashes the content again instead of
+// trusting it.
 func (s *Store) checkpointOnDemand() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.gen == s.saved {
+	if s.gen == s.saved && s.tree.CorruptPages() == 0 {
 		return nil
 	}
 	if err := os.Remove(s.opts.LayersPath); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -250,6 +262,17 @@ func (s *Store) checkpointOnDemand() error {
 	}
 	s.saved = s.gen
 	return nil
+}
+
+// CorruptLayerPages is the number of reads of a layer-file page that failed the check
+// against the root (hashtree.Tree.CorruptPages), for logs and metrics; always 0 for a
+// store whose hashes are in memory. Non-zero means the layer file has been dropped and is
+// made again at the next Open.
+func (s *Store) CorruptLayerPages() uint64 {
+	if s.layers == nil {
+		return 0
+	}
+	return s.tree.CorruptPages()
 }
 
 // OnDemand reports whether the store reads its hashes from its layer file.
