@@ -144,10 +144,12 @@
 // nodes on the tree's right edge are recomputed from the file and must lead to the root. Any
 // mismatch, a changed identity included, makes Open hash the content file again (in segments,
 // without holding the tree) into a new layer file, and fail with ErrContentChanged when it no
-// longer gives the root. Hashes below the peaks are read as stored, on demand: a corrupt one
-// makes a chunk fail its read check or a peer reject an uncle, never a wrong byte served. A
-// chunk that fails its read check removes the layer file at the next Checkpoint (or Close),
-// so the next Open hashes the content again.
+// longer gives the root. The other hashes are read on demand, a page (256 hashes) at a time,
+// and every page is checked against the root before any of its hashes is used (hashtree's
+// ondisk_verify.go): a page that fails is never used (ErrCorruptLayers: the chunk is not
+// served, no uncle from it is sent) and the layer file is removed at once, so the next Open
+// hashes the content again. A chunk that fails its read check removes the layer file at the
+// next Checkpoint (or Close) the same way.
 //
 // # Errors
 //
