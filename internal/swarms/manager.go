@@ -82,6 +82,9 @@ type Manager struct {
 
 	mu     sync.Mutex
 	swarms map[ID]*entry
+	// seeds indexes the seeded files and directories by path and parameters, so that seeding
+	// one again (a restart with [seed] paths, a script) is found without a scan (index.go).
+	seeds map[seedKey]*entry
 	global Limits
 	// swarmDefault is the limit a new swarm gets when its spec sets none.
 	swarmDefault Limits
@@ -150,6 +153,7 @@ func New(cfg Config) (*Manager, error) {
 		cancel:       cancel,
 		ready:        make(chan struct{}),
 		swarms:       make(map[ID]*entry),
+		seeds:        make(map[seedKey]*entry),
 		global:       cfg.Limits,
 		swarmDefault: cfg.SwarmLimits,
 		pings:        make(chan chan error),

@@ -106,7 +106,7 @@ func (m *Manager) Add(_ context.Context, spec AddSpec) (Status, error) {
 		m.mu.Unlock()
 		return m.Add(context.Background(), spec) // lost a race with another Add: answer as it would
 	}
-	m.swarms[spec.ID] = e
+	m.putLocked(e)
 	m.listDirty = true
 	st := e.status()
 	m.mu.Unlock()
@@ -218,7 +218,7 @@ func (m *Manager) addSeeded(st *storage.Store, rec record) (Status, error) {
 		st.Close()
 		return s, fmt.Errorf("%w: %v", ErrExists, id)
 	}
-	m.swarms[id] = e
+	m.putLocked(e)
 	m.listDirty = true
 	e.gen++
 	gen := e.gen
@@ -233,10 +233,8 @@ func (m *Manager) addSeeded(st *storage.Store, rec record) (Status, error) {
 func (m *Manager) seededPath(path string, cs int, hf hashtree.HashFunc) (Status, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, e := range m.swarms {
-		if e.rec.Kind == kindSeed && e.rec.Path == path && e.rec.ChunkSize == cs && e.rec.Hash == hf.String() {
-			return e.status(), true
-		}
+	if e, ok := m.seeds[seedKey{path, cs, hf.String()}]; ok {
+		return e.status(), true
 	}
 	return Status{}, false
 }
@@ -269,7 +267,7 @@ func (m *Manager) Remove(_ context.Context, id ID, opts RemoveOptions) error {
 		m.mu.Unlock()
 		return fmt.Errorf("%w %v", ErrUnknown, id)
 	}
-	delete(m.swarms, id)
+	m.dropLocked(e)
 	e.gen++ // an opener still running gives up
 	e.wake()
 	m.listDirty = true

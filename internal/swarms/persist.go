@@ -136,7 +136,7 @@ func (m *Manager) restore() *sync.WaitGroup {
 			m.mu.Unlock()
 			continue
 		}
-		m.swarms[id] = e
+		m.putLocked(e)
 		if r.Stopped {
 			e.state = StateStopped
 			m.mu.Unlock()
