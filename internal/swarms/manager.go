@@ -84,7 +84,7 @@ type Manager struct {
 	swarms map[ID]*entry
 	// seeds indexes the seeded files and directories by path and parameters, so that seeding
 	// one again (a restart with [seed] paths, a script) is found without a scan (index.go).
-	seeds map[seedKey]*entry
+	seeds  map[seedKey]*entry
 	global Limits
 	// swarmDefault is the limit a new swarm gets when its spec sets none.
 	swarmDefault Limits
