@@ -17,6 +17,8 @@ import (
 
 	"github.com/ppsppd/ppsppd/internal/booster"
 	"github.com/ppsppd/ppsppd/internal/config"
+	"github.com/ppsppd/ppsppd/internal/congestion"
+	"github.com/ppsppd/ppsppd/internal/engine"
 	cmdgw "github.com/ppsppd/ppsppd/internal/gateway/cmd"
 	httpgw "github.com/ppsppd/ppsppd/internal/gateway/http"
 	"github.com/ppsppd/ppsppd/internal/gateway/stats"
@@ -125,10 +127,12 @@ func runServe(cmd *cobra.Command, cfg config.Config, cfgPath string) error {
 	}
 	defer ls.close()
 	rates := cfg.Limits.Rates()
-	idle, _ := cfg.Node.IdleUnloadDuration() // checked by Validate
+	idle, _ := cfg.Node.IdleUnloadDuration()   // checked by Validate
+	variant, _ := cfg.Node.CongestionVariant() // checked by Validate
 	m, err := swarms.New(swarms.Config{
-		IdleUnload:  idle,
-		Node:        node.Config{Listen: cfg.Node.Listen, Logger: log},
+		IdleUnload: idle,
+		Node: node.Config{Listen: cfg.Node.Listen, Logger: log,
+			Engine: engine.Config{Congestion: congestion.Config{Variant: variant}}},
 		StateDir:    cfg.Node.StateDir,
 		ContentDir:  cfg.Node.ContentDir,
 		Limits:      swarms.Limits{Up: rates.Upload, Down: rates.Download},

@@ -16,6 +16,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/ppsppd/ppsppd/configs"
+	"github.com/ppsppd/ppsppd/internal/congestion"
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 )
 
@@ -40,6 +41,18 @@ type Node struct {
 	// IdleUnload is how long a seed stays loaded with no peer and no reader (a Go
 	// duration); "off" keeps every swarm loaded.
 	IdleUnload string `toml:"idle_unload"`
+	// Congestion is the sender's congestion control: "ledbat++" or "rfc6817"
+	// (congestion.ParseVariant). It is our sending behaviour only, not the wire.
+	Congestion string `toml:"congestion"`
+}
+
+// CongestionVariant is node.congestion as the engine takes it.
+func (n Node) CongestionVariant() (congestion.Variant, error) {
+	v, err := congestion.ParseVariant(n.Congestion)
+	if err != nil {
+		return 0, fmt.Errorf("node.congestion: %w", err)
+	}
+	return v, nil
 }
 
 // IdleUnloadDuration is node.idle_unload as the manager takes it: a negative duration for
@@ -191,6 +204,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if _, err := c.Node.IdleUnloadDuration(); err != nil {
+		return err
+	}
+	if _, err := c.Node.CongestionVariant(); err != nil {
 		return err
 	}
 	for _, l := range []struct{ key, value string }{

@@ -15,6 +15,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/ppsppd/ppsppd/configs"
+	"github.com/ppsppd/ppsppd/internal/congestion"
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 )
 
@@ -41,6 +42,9 @@ func TestDefaults(t *testing.T) {
 		c.HTTP.Listen != "127.0.0.1:6779" || c.Limits.Rates() != (Rates{}) {
 		t.Fatalf("%+v", c)
 	}
+	if v, err := c.Node.CongestionVariant(); err != nil || v != congestion.LEDBATPlusPlus {
+		t.Fatalf("node.congestion %q: %v, %v; want LEDBAT++ by default", c.Node.Congestion, v, err)
+	}
 }
 
 func TestUserFileOverridesOnlyWhatItSets(t *testing.T) {
@@ -56,6 +60,7 @@ func TestUserFileOverridesOnlyWhatItSets(t *testing.T) {
 func TestErrorsNameTheKey(t *testing.T) {
 	cases := map[string]string{
 		"[node]\nlisten = \"nonsense\"\n":       "node.listen",
+		"[node]\ncongestion = \"cubic\"\n":      "node.congestion",
 		"[log]\nlevel = \"loud\"\n":             "log.level",
 		"[seed]\nchunk_size = 0\n":              "seed.chunk_size",
 		"[seed]\nhash = \"md5\"\n":              "seed.hash",

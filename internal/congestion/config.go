@@ -51,6 +51,16 @@ func (v Variant) String() string {
 	return fmt.Sprintf("Variant(%d)", uint8(v))
 }
 
+// ParseVariant reads a Variant by its String name, as configuration files spell it.
+func ParseVariant(s string) (Variant, error) {
+	for _, v := range []Variant{LEDBATPlusPlus, RFC6817} {
+		if s == v.String() {
+			return v, nil
+		}
+	}
+	return 0, fmt.Errorf("congestion control %q: want %q (the default) or %q", s, LEDBATPlusPlus, RFC6817)
+}
+
 // Config tunes a Ledbat. Zero fields take the defaults of DefaultConfig. Counts of MSS are in
 // whole datagrams; MSS and MaxCwnd are bytes.
 type Config struct {
