@@ -152,6 +152,20 @@ func (ch *channel) queueMsg(m wire.Message) {
 	ch.ctrlEnds = append(ch.ctrlEnds, len(b))
 }
 
+// queueAck is queueMsg for the ACK that every chunk received gets, without boxing it in
+// an interface (which would allocate one per chunk).
+func (ch *channel) queueAck(a *wire.Ack) {
+	if !ch.peerOpts.Supports(wire.TypeAck) {
+		return
+	}
+	b, err := a.Append(ch.ctrl, &ch.ctx)
+	if err != nil {
+		return
+	}
+	ch.ctrl = b
+	ch.ctrlEnds = append(ch.ctrlEnds, len(b))
+}
+
 // HasAny reports whether the peer announced any chunk of r; hashtree uses it to leave out
 // hashes the peer already holds.
 func (ch *channel) HasAny(r bins.ChunkRange) bool {
@@ -347,12 +361,15 @@ func (e *Engine) detectLosses(ch *channel, seq uint64) {
 	k := 0
 	for ; k < len(ch.reqOrder); k++ {
 		r := ch.reqOrder[k]
+		if r.seq+lossReorder > seq {
+			break // this one and all after it are too recent to call lost
+		}
+		if !s.pendingBits.has(r.chunk) {
+			continue // arrived or released: no map lookup for the common case
+		}
 		p, ok := s.pending[r.chunk]
 		if !ok || p.ch != ch || p.seq != r.seq {
-			continue // arrived, released or asked for again since
-		}
-		if r.seq+lossReorder > seq {
-			break
+			continue // asked for again since
 		}
 		if _, again := ch.reorderLost[r.chunk]; again {
 			continue // left to RequestTimeout

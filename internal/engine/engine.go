@@ -33,9 +33,10 @@ type Engine struct {
 	// compat remembers peers that answered only the libswift form of our HANDSHAKE.
 	compat map[netip.AddrPort]bool
 
-	dec   wire.Decoder
-	dirty []*channel // channels with something to send at the next flush
-	out   []Packet
+	dec    wire.Decoder
+	decCtx wire.Context // the context a datagram decodes with (see receive)
+	dirty  []*channel   // channels with something to send at the next flush
+	out    []Packet
 	// spare holds datagram buffers back from Transmit or Recycle, for newDatagram to reuse.
 	spare [][]byte
 	// maxChunkSize is the largest chunk size of the swarms added: a DATA datagram's size.
