@@ -101,8 +101,12 @@ type channel struct {
 	badChunks   int
 	misfits     int // bad chunks that could not be their chunk at all (peerscore.go)
 	lastMisfits int // those of misfits that were for the content's last chunk
-	probation   bool
-	pausedUntil time.Time
+	// lastMissing is the uncle whose absence made the last DATA unverifiable, and
+	// missingRepeats how many DATA in a row failed for it (see missingHashOffence).
+	lastMissing    bins.Bin
+	missingRepeats int
+	probation      bool
+	pausedUntil    time.Time
 
 	sent sentHashes // uncle hashes recently sent to the peer
 
@@ -125,6 +129,7 @@ func newChannel(local wire.ChannelID, peer netip.AddrPort, s *swarm, now time.Ti
 		unacked:     make(map[uint64]time.Time),
 		extra:       make(map[uint64]time.Time),
 		reorderLost: make(map[uint64]struct{}),
+		lastMissing: bins.None,
 	}
 	ch.mss = int(s.chunkSize) + dataOverhead
 	ch.cc = congestion.New(congestion.Config{MSS: ch.mss}, now)

@@ -236,11 +236,13 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data, cut bool) {
 	case errors.Is(err, hashtree.ErrMissingHash):
 		// The hashes for it were in a datagram that got lost, or the peer never sent them.
 		// Asked for again at once the first time; a peer that keeps leaving hashes out is
-		// paced like one that sends bad chunks, and pays a little.
+		// paced like one that sends bad chunks, and pays a little (see missingHashOffence).
 		e.stats.UnverifiableChunks++
 		e.releaseChunk(now, ch, i)
 		e.chunkFailed(now, ch, i, true)
-		e.report(now, ch, offUnverifiable)
+		if ch.missingHashOffence(err) {
+			e.report(now, ch, offUnverifiable)
+		}
 		return
 	case isVerifyError(err) && (oversize || errors.Is(err, hashtree.ErrBadLength)):
 		// Shorter than the chunk, or longer and the chunk's own bytes fail: not a chunk
