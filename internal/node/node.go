@@ -372,6 +372,13 @@ func gsoRun(out []engine.Packet) int {
 
 func (n *Node) sendBatch(msgs []ipv4.Message, segs []int) {
 	for len(msgs) > 0 {
+		if len(msgs[0].OOB) > 0 && !n.gso.Load() {
+			// GSO went off (below) after this batch was made: its other runs go datagram by
+			// datagram too, instead of being refused, and dropped, one after another.
+			n.sendSplit(msgs[0], segs[0])
+			msgs, segs = msgs[1:], segs[1:]
+			continue
+		}
 		sent, err := n.writeBatch(msgs, 0)
 		if err != nil {
 			if n.gso.Load() && len(msgs[0].OOB) > 0 && (errors.Is(err, syscall.EIO) || errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOPROTOOPT)) {
