@@ -269,6 +269,12 @@ func (s *sentHashes) thin(uncles []hashtree.NodeHash) []hashtree.NodeHash {
 	return out
 }
 
+// isUnacked reports whether chunk i went out to the peer and is not acknowledged yet.
+func (ch *channel) isUnacked(i uint64) bool {
+	_, ok := ch.unacked[i]
+	return ok
+}
+
 // forget drops the memory, after a loss.
 func (s *sentHashes) forget() { *s = sentHashes{} }
 

@@ -537,6 +537,13 @@ func (e *Engine) onRequest(now time.Time, ch *channel, spec wire.ChunkSpec) {
 		e.stats.DuplicateRequests++
 	}
 	ch.lastReq = r
+	if len(ch.unacked) > 0 && (ch.isUnacked(r.Start) || ch.isUnacked(r.End)) {
+		// Asked again for DATA we sent and got no ACK for: it was lost, or it came without
+		// a hash it needed (a lost datagram carried it). Hashes we stopped sending because
+		// they went out twice may be what the peer lacks: send them again now, a round
+		// trip after the loss, rather than after the congestion timeout.
+		ch.sent.forget()
+	}
 	ch.queue = append(ch.queue, r)
 	ch.queued += r.Len()
 }
