@@ -11,7 +11,7 @@ FUZZ_TARGETS := ./internal/wire:FuzzDatagram ./internal/wire:FuzzOptions ./inter
 	./internal/booster:FuzzExtract
 CAPTURE  ?= testdata/interop/vod-1025B-sha1-1024.pcap
 
-.PHONY: build test fmt-check vet bench bench-transfer bench-daemon bench-scale bench-bigseed bench-http bench-load bench-dht bench-booster fuzz run demo dissect clean
+.PHONY: build test fmt-check vet bench bench-transfer bench-small bench-daemon bench-scale bench-bigseed bench-http bench-load bench-dht bench-booster fuzz run demo dissect clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ppsppd
@@ -35,6 +35,11 @@ bench:
 # A 512 MiB transfer between a seeder and a leecher process over loopback.
 bench-transfer: build
 	./$(BIN) bench --size 512
+
+# The same at libswift's default 1 KiB chunks, where per-chunk costs dominate (256 MiB;
+# PPSPPD_BENCH_MIB=N for another size). scripts/ab-bench.sh interleaves runs of two builds.
+bench-small: build
+	./$(BIN) bench --size $${PPSPPD_BENCH_MIB:-256} --chunk-size 1024
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -101,8 +101,12 @@ type channel struct {
 	badChunks   int
 	misfits     int // bad chunks that could not be their chunk at all (peerscore.go)
 	lastMisfits int // those of misfits that were for the content's last chunk
-	probation   bool
-	pausedUntil time.Time
+	// lastMissing is the uncle whose absence made the last DATA unverifiable, and
+	// missingRepeats how many DATA in a row failed for it (see missingHashOffence).
+	lastMissing    bins.Bin
+	missingRepeats int
+	probation      bool
+	pausedUntil    time.Time
 
 	sent      sentHashes // uncle hashes recently sent to the peer
 	hashFloor int        // the fewest hashes a DATA datagram carries in this flush (keptHashes)
@@ -126,6 +130,7 @@ func newChannel(local wire.ChannelID, peer netip.AddrPort, s *swarm, now time.Ti
 		unacked:     make(map[uint64]time.Time),
 		extra:       make(map[uint64]time.Time),
 		reorderLost: make(map[uint64]struct{}),
+		lastMissing: bins.None,
 	}
 	ch.mss = int(s.chunkSize) + dataOverhead
 	cc := s.congestion
@@ -148,6 +153,20 @@ func (ch *channel) queueMsg(m wire.Message) {
 		return
 	}
 	b, err := m.Append(ch.ctrl, &ch.ctx)
+	if err != nil {
+		return
+	}
+	ch.ctrl = b
+	ch.ctrlEnds = append(ch.ctrlEnds, len(b))
+}
+
+// queueAck is queueMsg for the ACK that every chunk received gets, without boxing it in
+// an interface (which would allocate one per chunk).
+func (ch *channel) queueAck(a *wire.Ack) {
+	if !ch.peerOpts.Supports(wire.TypeAck) {
+		return
+	}
+	b, err := a.Append(ch.ctrl, &ch.ctx)
 	if err != nil {
 		return
 	}
@@ -266,6 +285,12 @@ func (s *sentHashes) thin(uncles []hashtree.NodeHash, floor int) []hashtree.Node
 	return out
 }
 
+// isUnacked reports whether chunk i went out to the peer and is not acknowledged yet.
+func (ch *channel) isUnacked(i uint64) bool {
+	_, ok := ch.unacked[i]
+	return ok
+}
+
 // forget drops the memory, after a loss.
 func (s *sentHashes) forget() { *s = sentHashes{} }
 
@@ -363,12 +388,15 @@ func (e *Engine) detectLosses(ch *channel, seq uint64) {
 	k := 0
 	for ; k < len(ch.reqOrder); k++ {
 		r := ch.reqOrder[k]
+		if r.seq+lossReorder > seq {
+			break // this one and all after it are too recent to call lost
+		}
+		if !s.pendingBits.has(r.chunk) {
+			continue // arrived or released: no map lookup for the common case
+		}
 		p, ok := s.pending[r.chunk]
 		if !ok || p.ch != ch || p.seq != r.seq {
-			continue // arrived, released or asked for again since
-		}
-		if r.seq+lossReorder > seq {
-			break
+			continue // asked for again since
 		}
 		if _, again := ch.reorderLost[r.chunk]; again {
 			continue // left to RequestTimeout

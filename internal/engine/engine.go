@@ -33,9 +33,10 @@ type Engine struct {
 	// compat remembers peers that answered only the libswift form of our HANDSHAKE.
 	compat map[netip.AddrPort]bool
 
-	dec   wire.Decoder
-	dirty []*channel // channels with something to send at the next flush
-	out   []Packet
+	dec    wire.Decoder
+	decCtx wire.Context // the context a datagram decodes with (see receive)
+	dirty  []*channel   // channels with something to send at the next flush
+	out    []Packet
 	// spare holds datagram buffers back from Transmit or Recycle, for newDatagram to reuse.
 	spare [][]byte
 	// maxChunkSize is the largest chunk size of the swarms added: a DATA datagram's size.
@@ -49,9 +50,11 @@ type Engine struct {
 	candBuf   []candidate
 	cursorBuf []uint64            // scratch: each playback window's scan position (pickStreaming)
 	uncleBuf  []hashtree.NodeHash // scratch for the hashes sent before it
-	events    []Event
-	stats     Stats
-	limits    rateLimits // global upload and download caps (ratelimit.go)
+	// events collects what happened; Events hands it out and keeps spareEvents, the slice
+	// handed out before, to collect the next ones in (no allocation per call).
+	events, spareEvents []Event
+	stats               Stats
+	limits              rateLimits // global upload and download caps (ratelimit.go)
 }
 
 // ErrUnknownSwarm is returned for operations on a swarm the engine does not hold.
@@ -170,10 +173,12 @@ func (e *Engine) transmit() {
 	e.out = e.out[:0]
 }
 
-// Events returns what happened since the last call.
+// Events returns what happened since the last call. The slice is the caller's until the
+// next call, which reuses it.
 func (e *Engine) Events() []Event {
 	ev := e.events
-	e.events = nil
+	clear(e.spareEvents) // drop the error values it still references
+	e.events, e.spareEvents = e.spareEvents[:0], ev
 	return ev
 }
 

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"slices"
 	"time"
+
+	"github.com/ppsppd/ppsppd/internal/hashtree"
 )
 
 // Peer policy: what misbehaviour costs a peer, and when we stop talking to it. Every
@@ -429,4 +431,28 @@ func (e *Engine) firstChunk(now time.Time, ch *channel) (uint64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// missingRepeatsPerOffence is how many DATA in a row that lack the same uncle count as one
+// offence more.
+const missingRepeatsPerOffence = 64
+
+// missingHashOffence tells whether a DATA that could not be verified for want of a hash
+// (err from the store) counts against the peer. One lost datagram that carried a high uncle
+// strands every chunk under it that the peer sends before it learns of the loss: a whole
+// window, thousands of chunks when the window is large, all failing for the same missing
+// hash. That is one incident, not thousands: the first DATA that lacks a given uncle counts,
+// then one in missingRepeatsPerOffence of those that lack it again, so a peer that keeps
+// leaving the same hash out is still dropped in the end.
+func (ch *channel) missingHashOffence(err error) bool {
+	var be *hashtree.BinError
+	if !errors.As(err, &be) {
+		return true
+	}
+	if be.Bin != ch.lastMissing {
+		ch.lastMissing, ch.missingRepeats = be.Bin, 0
+		return true
+	}
+	ch.missingRepeats++
+	return ch.missingRepeats%missingRepeatsPerOffence == 0
 }

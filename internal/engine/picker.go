@@ -236,8 +236,8 @@ func (e *Engine) pickEndgame(now time.Time, ch *channel, want int) {
 		for word != 0 && len(picks) < room {
 			i := uint64(w)*64 + uint64(bits.TrailingZeros64(word))
 			word &= word - 1
-			p := s.pending[i]
-			if _, dup := ch.extra[i]; !dup && p != nil && p.ch != ch && ch.peerHave.has(i) {
+			p, ok := s.pending[i]
+			if _, dup := ch.extra[i]; !dup && ok && p.ch != ch && ch.peerHave.has(i) {
 				picks = append(picks, i)
 			}
 		}

@@ -37,8 +37,11 @@ func (e *Engine) receive(now time.Time, from netip.AddrPort, b []byte) {
 		e.stats.Drops[DropWrongPeer]++
 		return
 	}
-	ctx := ch.ctx
-	dg, err := e.dec.Decode(b, &ctx)
+	// The datagram decodes with a copy of the channel's context (a HANDSHAKE in it applies
+	// its options to the copy only); the copy lives in the engine, not on the heap.
+	e.decCtx = ch.ctx
+	ctx := &e.decCtx
+	dg, err := e.dec.Decode(b, ctx)
 	ch.lastRecv = now
 	e.countReceived(ch, len(b))
 	if ch.state == stateEstablished {
@@ -55,7 +58,7 @@ func (e *Engine) receive(now time.Time, from netip.AddrPort, b []byte) {
 			// the excess of a DATA longer than its chunk, which the decoder cut at the
 			// chunk size. Counted, and neither taken as messages nor held against the peer
 			// as malformed; the DATA is judged knowing it was longer (onData).
-			e.oversizeData(now, ch, len(b)-decodedLen(&ctx, dg.Messages[:k+1]))
+			e.oversizeData(now, ch, len(b)-decodedLen(ctx, dg.Messages[:k+1]))
 			err = nil
 			if ch.state == stateClosed {
 				return
@@ -224,10 +227,10 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data, cut bool) {
 			return
 		}
 	}
-	ack := &wire.Ack{Spec: specForBin(ch.ctx.Addressing, bins.Chunk(i)), Delay: now.UnixMicro() - int64(m.Timestamp)}
+	ack := wire.Ack{Spec: specForBin(ch.ctx.Addressing, bins.Chunk(i)), Delay: now.UnixMicro() - int64(m.Timestamp)}
 	if s.have.has(i) {
 		e.stats.DuplicateChunks++
-		ch.queueMsg(ack)
+		ch.queueAck(&ack)
 		return
 	}
 	switch err := s.store.PutChunk(i, payload, ch.cands); {
@@ -235,11 +238,13 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data, cut bool) {
 	case errors.Is(err, hashtree.ErrMissingHash):
 		// The hashes for it were in a datagram that got lost, or the peer never sent them.
 		// Asked for again at once the first time; a peer that keeps leaving hashes out is
-		// paced like one that sends bad chunks, and pays a little.
+		// paced like one that sends bad chunks, and pays a little (see missingHashOffence).
 		e.stats.UnverifiableChunks++
 		e.releaseChunk(now, ch, i)
 		e.chunkFailed(now, ch, i, true)
-		e.report(now, ch, offUnverifiable)
+		if ch.missingHashOffence(err) {
+			e.report(now, ch, offUnverifiable)
+		}
 		return
 	case isVerifyError(err) && (oversize || errors.Is(err, hashtree.ErrBadLength)):
 		// Shorter than the chunk, or longer and the chunk's own bytes fail: not a chunk
@@ -263,11 +268,12 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data, cut bool) {
 	delete(ch.reorderLost, i)
 	e.credit(now, ch)
 	lostBefore := uint64(0)
-	if p, ok := s.pending[i]; ok && p.ch == ch {
-		ch.adaptRequests(now, now.Sub(p.sent), e.cfg.RequestWindow)
-		lostBefore = p.seq
-	}
-	if owner := s.unpend(i); owner != nil {
+	if p, ok := s.takePending(i); ok {
+		if p.ch == ch {
+			ch.adaptRequests(now, now.Sub(p.sent), e.cfg.RequestWindow)
+			lostBefore = p.seq
+		}
+		owner := p.ch
 		owner.requested--
 		if owner != ch {
 			// Asked elsewhere too: withdraw that request (§3.8).
@@ -281,7 +287,7 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data, cut bool) {
 	if s.endgame > 0 {
 		e.settleEndgame(ch, i)
 	}
-	ch.queueMsg(ack)
+	ch.queueAck(&ack)
 	e.announce(s, i)
 	e.emit(Event{Kind: EventChunkVerified, Swarm: s.id, Peer: ch.peer, Chunk: i})
 	if s.have.full() && !s.complete {
@@ -533,6 +539,13 @@ func (e *Engine) onRequest(now time.Time, ch *channel, spec wire.ChunkSpec) {
 		e.stats.DuplicateRequests++
 	}
 	ch.lastReq = r
+	if len(ch.unacked) > 0 && (ch.isUnacked(r.Start) || ch.isUnacked(r.End)) {
+		// Asked again for DATA we sent and got no ACK for: it was lost, or it came without
+		// a hash it needed (a lost datagram carried it). Hashes we stopped sending because
+		// they went out twice may be what the peer lacks: send them again now, a round
+		// trip after the loss, rather than after the congestion timeout.
+		ch.sent.forget()
+	}
 	ch.queue = append(ch.queue, r)
 	ch.queued += r.Len()
 }

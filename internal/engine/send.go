@@ -190,10 +190,17 @@ func (e *Engine) queueHaves(ch *channel) {
 	}
 }
 
-// readAheadChunks is how many consecutive requested chunks one read takes from the store: a
-// peer's requests are mostly runs, and one system call per chunk would cost more than the
-// hashing of them.
-const readAheadChunks = 64
+// One read from the store takes up to readAheadChunks consecutive requested chunks, or more
+// of them up to readAheadBytes when chunks are small: a peer's requests are mostly runs, one
+// system call per chunk would cost more than the hashing of them, and at 1 KiB 64 chunks
+// were still a system call (and the store's file check) every 64 KiB.
+const (
+	readAheadChunks = 64
+	readAheadBytes  = 256 << 10
+)
+
+// readAheadLimit is how many chunks of size cs one read takes at most.
+func readAheadLimit(cs uint64) uint64 { return max(readAheadChunks, readAheadBytes/max(cs, 1)) }
 
 // readCache holds chunks read ahead for serving. The store verified each of them against
 // its leaf hash when reading, so they are as good as a fresh read.
@@ -219,12 +226,12 @@ func (e *Engine) readChunk(ch *channel, i uint64) ([]byte, error) {
 		return nil, nil
 	}
 	// Extend over the run the peer asked for next, while we have those chunks.
-	count := uint64(1)
+	count, limit := uint64(1), readAheadLimit(cs)
 	for _, r := range ch.queue {
 		if r.Start != i+count {
 			break // the run of requested chunks ends here
 		}
-		for count < readAheadChunks && i+count <= r.End && s.have.has(i+count) {
+		for count < limit && i+count <= r.End && s.have.has(i+count) {
 			n, ok := s.chunkLen(i + count)
 			if !ok {
 				break
@@ -237,7 +244,7 @@ func (e *Engine) readChunk(ch *channel, i uint64) ([]byte, error) {
 		}
 	}
 	if cap(rc.buf) < size {
-		rc.buf = make([]byte, 0, max(size, readAheadChunks*int(cs)))
+		rc.buf = make([]byte, 0, max(size, int(limit*cs)))
 	}
 	rc.swarm, rc.count = nil, 0
 	buf := rc.buf[:size]

@@ -70,8 +70,10 @@ type swarm struct {
 	n        uint64 // chunk count; 0 while unknown (leecher before peak hashes)
 	have     bitmap // verified chunks
 	avail    []uint16
-	channels []*channel                 // in the order they were opened, so that runs repeat exactly
-	pending  map[uint64]*pendingRequest // chunk → outstanding request
+	channels []*channel // in the order they were opened, so that runs repeat exactly
+	// pending maps a chunk to its outstanding request; by value, so that the tens of
+	// thousands of requests a second of a small-chunk download allocate nothing.
+	pending map[uint64]pendingRequest
 	// pendingBits mirrors pending's keys, so the picker scans a word at a time.
 	pendingBits bitmap
 	// endgame counts duplicate requests outstanding (channel.extra) across channels.
@@ -125,7 +127,7 @@ func newSwarm(cfg SwarmConfig, scanSeed uint64) (*swarm, error) {
 		addressing: cfg.Addressing,
 		hash:       cfg.Store.HashFunc().Wire(),
 		chunkSize:  uint32(cfg.Store.ChunkSize()),
-		pending:    make(map[uint64]*pendingRequest),
+		pending:    make(map[uint64]pendingRequest),
 		avoid:      make(map[uint64]avoidEntry),
 		bans:       make(map[netip.AddrPort]*ban),
 		known:      make(map[netip.AddrPort]time.Time),
@@ -201,20 +203,26 @@ func specForBin(a wire.Addressing, b bins.Bin) wire.ChunkSpec {
 
 func (s *swarm) addPending(i uint64, ch *channel, now time.Time) {
 	ch.reqSeq++
-	s.pending[i] = &pendingRequest{ch: ch, sent: now, seq: ch.reqSeq}
+	s.pending[i] = pendingRequest{ch: ch, sent: now, seq: ch.reqSeq}
 	s.pendingBits.set(i)
 	ch.reqOrder = append(ch.reqOrder, requestedChunk{chunk: i, seq: ch.reqSeq})
 }
 
 // unpend forgets the request for chunk i and returns the channel it was at, if any.
 func (s *swarm) unpend(i uint64) *channel {
+	p, _ := s.takePending(i)
+	return p.ch
+}
+
+// takePending forgets the request for chunk i and returns it, if there was one.
+func (s *swarm) takePending(i uint64) (pendingRequest, bool) {
 	p, ok := s.pending[i]
 	if !ok {
-		return nil
+		return pendingRequest{}, false
 	}
 	delete(s.pending, i)
 	if s.pendingBits.n > 0 {
 		s.pendingBits.unset(i)
 	}
-	return p.ch
+	return p, true
 }

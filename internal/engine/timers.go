@@ -89,8 +89,8 @@ func (e *Engine) requestTimers(now time.Time, s *swarm) {
 	}
 	slices.Sort(expired) // handle them in chunk order, so runs repeat exactly
 	for _, i := range expired {
-		p := s.pending[i]
-		if p == nil {
+		p, ok := s.pending[i]
+		if !ok {
 			continue // released by a channel closed earlier in this loop
 		}
 		s.unpend(i)

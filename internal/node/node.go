@@ -71,6 +71,9 @@ type Node struct {
 	// expected), skipped.
 	sendFailures, foreignReads atomic.Uint64
 
+	// lastVerified is publish's scratch (see coalesceVerified).
+	lastVerified []lastVerified
+
 	mu   sync.Mutex
 	subs map[chan engine.Event]struct{}
 	// dropped counts events a slow subscriber missed.
@@ -373,6 +376,13 @@ func gsoRun(out []engine.Packet) int {
 
 func (n *Node) sendBatch(msgs []ipv4.Message, segs []int) {
 	for len(msgs) > 0 {
+		if len(msgs[0].OOB) > 0 && !n.gso.Load() {
+			// GSO went off (below) after this batch was made: its other runs go datagram by
+			// datagram too, instead of being refused, and dropped, one after another.
+			n.sendSplit(msgs[0], segs[0])
+			msgs, segs = msgs[1:], segs[1:]
+			continue
+		}
 		sent, err := n.writeBatch(msgs, 0)
 		if err != nil {
 			if n.gso.Load() && len(msgs[0].OOB) > 0 && (errors.Is(err, syscall.EIO) || errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOPROTOOPT)) {
@@ -439,9 +449,10 @@ func (n *Node) resetTimer(t *time.Timer) {
 	t.Reset(d)
 }
 
-// publish hands the engine's events to subscribers without ever blocking the loop.
+// publish hands the engine's events to subscribers without ever blocking the loop. A
+// swarm's chunk-verified events of one loop iteration go out as one (see Subscribe).
 func (n *Node) publish() {
-	evs := n.eng.Events()
+	evs := coalesceVerified(n.eng.Events(), &n.lastVerified)
 	if len(evs) == 0 {
 		return
 	}
@@ -459,7 +470,10 @@ func (n *Node) publish() {
 }
 
 // Subscribe returns a channel of engine events and a function that ends the subscription.
-// A subscriber that does not keep up misses events rather than stalling the node.
+// A subscriber that does not keep up misses events rather than stalling the node. The
+// chunk-verified events of a swarm that one loop iteration produces (a read batch holds
+// dozens of DATA) arrive as one, the last, in its place: it stands for them all (its Chunk
+// is the last one verified); Progress and the store say which chunks a swarm holds.
 func (n *Node) Subscribe(buffer int) (<-chan engine.Event, func()) {
 	ch := make(chan engine.Event, buffer)
 	n.mu.Lock()

@@ -37,9 +37,9 @@ func diskFullChild(t *testing.T) {
 	// Without this the kernel kills the process with SIGXFSZ instead of failing write.
 	signal.Ignore(syscall.SIGXFSZ)
 
-	wA := newSwarm(t, 20, 16<<10, 1024, hashtree.SHA1)  // fits under the limit
-	wB := newSwarm(t, 21, 256<<10, 1024, hashtree.SHA1) // does not
-	wD := newSwarm(t, 22, 32<<10, 16, hashtree.SHA512)  // its checkpoint does not
+	wA := newSwarm(t, 20, 16<<10, 1024, hashtree.SHA1)           // fits under the limit
+	wB := newSwarm(t, 21, 4*writeBehindMax, 1024, hashtree.SHA1) // does not, by several gathered runs
+	wD := newSwarm(t, 22, 32<<10, 16, hashtree.SHA512)           // its checkpoint does not
 	oD := wD.opts(t.TempDir(), int64(len(wD.content)))
 	writeFile(t, oD.ContentPath, wD.content)
 
