@@ -26,8 +26,11 @@ type remoteKey struct {
 
 // Engine is the protocol core. See the package comment.
 type Engine struct {
-	cfg      Config
-	swarms   map[SwarmID]*swarm
+	cfg    Config
+	swarms map[SwarmID]*swarm
+	// timed holds the swarms whose timers may have work (timedswarms.go): the timers visit
+	// only these, so thousands of idle seeds cost nothing per loop turn.
+	timed    map[SwarmID]*swarm
 	channels map[wire.ChannelID]*channel // by our (local) channel ID
 	byRemote map[remoteKey]*channel
 	// compat remembers peers that answered only the libswift form of our HANDSHAKE.
@@ -65,6 +68,7 @@ func New(cfg Config) *Engine {
 	return &Engine{
 		cfg:      cfg.withDefaults(),
 		swarms:   make(map[SwarmID]*swarm),
+		timed:    make(map[SwarmID]*swarm),
 		channels: make(map[wire.ChannelID]*channel),
 		byRemote: make(map[remoteKey]*channel),
 		compat:   make(map[netip.AddrPort]bool),
@@ -82,6 +86,7 @@ func (e *Engine) AddSwarm(cfg SwarmConfig) (SwarmID, error) {
 	}
 	s.congestion = e.cfg.Congestion
 	e.swarms[s.id] = s
+	s.timed = e.timed
 	e.maxChunkSize = max(e.maxChunkSize, s.chunkSize)
 	return s.id, nil
 }
@@ -96,6 +101,7 @@ func (e *Engine) RemoveSwarm(now time.Time, id SwarmID) error {
 		e.closeChannel(now, ch, true, nil)
 	}
 	delete(e.swarms, id)
+	delete(e.timed, id)
 	if e.readCache.swarm == s {
 		e.readCache = readCache{}
 	}

@@ -234,6 +234,7 @@ func (e *Engine) ban(now time.Time, s *swarm, peer netip.AddrPort) {
 		e.pruneBans(now, s)
 		b = &ban{}
 		s.bans[peer] = b
+		s.markTimed()
 	}
 	d := e.cfg.BanTime
 	for k := 0; k < b.count && d < e.cfg.MaxBanTime; k++ {
@@ -405,6 +406,7 @@ func (e *Engine) chunkAllowed(now time.Time, ch *channel, i uint64) bool {
 func (s *swarm) wakeAt(t time.Time) {
 	if s.wake.IsZero() || t.Before(s.wake) {
 		s.wake = t
+		s.markTimed()
 	}
 }
 

@@ -85,9 +85,13 @@ type swarm struct {
 	avoid      map[uint64]avoidEntry   // chunk → peer that failed on it last
 	bans       map[netip.AddrPort]*ban // peers barred for misbehaving (peerscore.go)
 	wake       time.Time               // when an avoided chunk may be asked for again (see wakeAt)
-	scanStart  uint64                  // random start of the picker's scan, spreads peers over the file
-	err        error                   // storage failure: the swarm stopped downloading
-	complete   bool
+	// timed is the engine's set of swarms whose timers may have work (timedswarms.go); inTimed
+	// says whether this swarm is in it.
+	timed     map[SwarmID]*swarm
+	inTimed   bool
+	scanStart uint64 // random start of the picker's scan, spreads peers over the file
+	err       error  // storage failure: the swarm stopped downloading
+	complete  bool
 	// peaksKnown: the peak hashes are verified (or not needed: we hold chunks), so INTEGRITY
 	// lists need not be searched for them.
 	peaksKnown bool
@@ -204,6 +208,7 @@ func specForBin(a wire.Addressing, b bins.Bin) wire.ChunkSpec {
 func (s *swarm) addPending(i uint64, ch *channel, now time.Time) {
 	ch.reqSeq++
 	s.pending[i] = pendingRequest{ch: ch, sent: now, seq: ch.reqSeq}
+	s.markTimed()
 	s.pendingBits.set(i)
 	ch.reqOrder = append(ch.reqOrder, requestedChunk{chunk: i, seq: ch.reqSeq})
 }

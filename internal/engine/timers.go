@@ -23,12 +23,13 @@ func (e *Engine) runTimers(now time.Time) {
 			e.channelTimers(now, ch)
 		}
 	}
-	for _, id := range slices.Sorted(maps.Keys(e.swarms)) { // sorted: runs repeat exactly
-		s := e.swarms[id]
+	for _, id := range slices.Sorted(maps.Keys(e.timed)) { // sorted: runs repeat exactly
+		s := e.timed[id]
 		e.requestTimers(now, s)
 		if len(s.pending) > 0 || s.endgame > 0 {
 			e.busy = true
 		}
+		s.leaveTimedIfIdle()
 	}
 }
 
@@ -143,7 +144,7 @@ func (e *Engine) timerDeadline() time.Time {
 			}
 		}
 	}
-	for _, s := range e.swarms {
+	for _, s := range e.timed {
 		if t := e.nextBanEnd(s); !t.IsZero() {
 			at(t)
 		}
