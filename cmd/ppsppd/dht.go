@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"path/filepath"
 	"sync"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/ppsppd/ppsppd/internal/config"
 	"github.com/ppsppd/ppsppd/internal/discovery/dht"
 	"github.com/ppsppd/ppsppd/internal/swarms"
+	"github.com/ppsppd/ppsppd/internal/swarmurl"
 )
 
 // newDHT binds the DHT's socket when [dht] enables it (nil when it is off): it announces
@@ -42,8 +42,8 @@ func startGetDHT(m *swarms.Manager, f getFlags, log *zap.Logger) (stop func(), e
 		return func() {}, nil
 	}
 	for _, b := range f.dhtBootstrap {
-		if _, _, err := net.SplitHostPort(b); err != nil {
-			return nil, fmt.Errorf("--dht-bootstrap %q: want HOST:PORT", b)
+		if err := swarmurl.CheckPeer(b); err != nil {
+			return nil, fmt.Errorf("--dht-bootstrap %q: %w", b, err)
 		}
 	}
 	dht.RouteLibraryLog(log)

@@ -3,7 +3,8 @@ package config
 import (
 	"fmt"
 	"net"
-	"strconv"
+
+	"github.com/ppsppd/ppsppd/internal/swarmurl"
 )
 
 // validateDHT checks the [dht] table whether or not the DHT is enabled, so that turning it on
@@ -22,22 +23,9 @@ func (c *Config) validateDHT() error {
 		}
 	}
 	for i, b := range c.DHT.Bootstrap {
-		if err := checkHostPort(b); err != nil {
+		if err := swarmurl.CheckPeer(b); err != nil {
 			return fmt.Errorf("dht.bootstrap[%d] = %q: %w", i, b, err)
 		}
-	}
-	return nil
-}
-
-// checkHostPort accepts HOST:PORT with a host (name or address) and a port from 1 to 65535,
-// without resolving the name.
-func checkHostPort(s string) error {
-	host, port, err := net.SplitHostPort(s)
-	if err != nil || host == "" {
-		return fmt.Errorf("want HOST:PORT")
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return fmt.Errorf("port %q: want 1 to 65535", port)
 	}
 	return nil
 }

@@ -37,9 +37,9 @@ func TestDHTErrorsNameTheKey(t *testing.T) {
 	cases := map[string]string{
 		"[dht]\nlisten = \"6781\"\n":                         `dht.listen = "6781": want HOST:PORT`,
 		"[dht]\nlisten = \"\"\n":                             `dht.listen = "": want HOST:PORT`,
-		"[dht]\nbootstrap = [\"127.0.0.1\"]\n":               `dht.bootstrap[0] = "127.0.0.1": want HOST:PORT`,
-		"[dht]\nbootstrap = [\"a:1\", \":6881\"]\n":          `dht.bootstrap[1] = ":6881": want HOST:PORT`,
-		"[dht]\nbootstrap = [\"a:0\"]\n":                     `dht.bootstrap[0] = "a:0": port "0": want 1 to 65535`,
+		"[dht]\nbootstrap = [\"127.0.0.1\"]\n":               `dht.bootstrap[0] = "127.0.0.1": peer "127.0.0.1": want HOST:PORT`,
+		"[dht]\nbootstrap = [\"a:1\", \":6881\"]\n":          `dht.bootstrap[1] = ":6881": peer ":6881": want HOST:PORT`,
+		"[dht]\nbootstrap = [\"a:0\"]\n":                     `dht.bootstrap[0] = "a:0": bad port "0": want 1 to 65535`,
 		"[dht]\nbootstrap = [\"a:70000\"]\n":                 `port "70000"`,
 		"[dht]\nbootstrap = \"a:1\"\n":                       "dht.bootstrap: want an array of strings, got a string",
 		"[dht]\nenabled = \"yes\"\n":                         "dht.enabled: want a boolean",

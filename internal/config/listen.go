@@ -36,9 +36,13 @@ func (c Config) ListenerIsLoopback(key string) bool {
 	if !ok {
 		return false
 	}
-	if addr == "" {
-		return true
-	}
+	return addr == "" || IsLoopbackAddr(addr)
+}
+
+// IsLoopbackAddr reports whether the listen address HOST:PORT binds only the loopback
+// interface: a loopback IP or "localhost". A missing host or a wildcard is every interface,
+// and other names are not looked up (a DNS answer is not trusted with exposure).
+func IsLoopbackAddr(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return false

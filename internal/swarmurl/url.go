@@ -194,10 +194,12 @@ func (l Link) HashName() string {
 }
 
 // CheckPeer checks a HOST:PORT's form without looking the host up (no I/O): for parsers
-// of outside input, which leave resolving (ResolvePeer) to whoever contacts the peer.
+// of outside input, which leave resolving (ResolvePeer) to whoever contacts the peer. It is
+// the one rule for every HOST:PORT of a UDP peer: PPSPP peers, trackers, DHT bootstrap
+// nodes.
 func CheckPeer(h string) error {
-	_, portStr, err := net.SplitHostPort(h)
-	if err != nil {
+	host, portStr, err := net.SplitHostPort(h)
+	if err != nil || host == "" {
 		return peerFormError(h)
 	}
 	if port, err := strconv.ParseUint(portStr, 10, 16); err != nil || port == 0 {

@@ -157,3 +157,18 @@ func TestChunkSizeRule(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckPeer: the one HOST:PORT rule (peers, trackers, DHT bootstrap nodes) needs a host
+// and a port from 1 to 65535, and looks nothing up.
+func TestCheckPeer(t *testing.T) {
+	for _, ok := range []string{"127.0.0.1:6778", "[::1]:1", "router.example.org:65535"} {
+		if err := CheckPeer(ok); err != nil {
+			t.Errorf("CheckPeer(%q) = %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", ":6881", "127.0.0.1", "::1", "a:0", "a:65536", "a:port"} {
+		if err := CheckPeer(bad); err == nil {
+			t.Errorf("CheckPeer(%q) accepted", bad)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/ppsppd/ppsppd/internal/swarms/swarmapi"
+	"github.com/ppsppd/ppsppd/internal/swarmurl"
 )
 
 // Manager is what the DHT needs of the swarm manager: the swarms (to announce those seeded
@@ -101,8 +102,8 @@ func New(cfg Config, m Manager) (*DHT, error) {
 	setDefault(&cfg.LookupMax, defaultLookupMax)
 	setDefault(&cfg.ScanEvery, defaultScanEvery)
 	for _, b := range cfg.Bootstrap {
-		if _, _, err := net.SplitHostPort(b); err != nil {
-			return nil, fmt.Errorf("DHT bootstrap node %q: want HOST:PORT", b)
+		if err := swarmurl.CheckPeer(b); err != nil {
+			return nil, fmt.Errorf("DHT bootstrap node %q: %w", b, err)
 		}
 	}
 	d := &DHT{cfg: cfg, m: m, log: cfg.Logger, localIPs: localIPs(), store: newPeerStore(time.Now),

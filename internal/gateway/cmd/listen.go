@@ -3,8 +3,8 @@ package cmdgw
 import (
 	"fmt"
 	"net"
-	"net/netip"
 
+	"github.com/ppsppd/ppsppd/internal/config"
 	"go.uber.org/zap"
 )
 
@@ -22,29 +22,18 @@ func Listen(addr string, log *zap.Logger) (net.Listener, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return nil, fmt.Errorf("cmd gateway address %q: %w", addr, err)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("cmd gateway: %w", err)
 	}
-	if !isLoopback(host) {
+	if !config.IsLoopbackAddr(addr) {
 		log.Warn("cmd gateway listens beyond loopback: anyone who can reach this port can control the daemon",
 			zap.String("addr", ln.Addr().String()))
 	} else {
 		log.Info("cmd gateway listening", zap.String("addr", ln.Addr().String()))
 	}
 	return ln, nil
-}
-
-// isLoopback reports whether host names only the loopback interface. "" and wildcard
-// addresses are everything, and host names are not looked up (localhost aside).
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	a, err := netip.ParseAddr(host)
-	return err == nil && a.IsLoopback()
 }
