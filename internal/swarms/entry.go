@@ -46,6 +46,8 @@ type entry struct {
 	changed chan struct{}
 
 	lastPeerErr string // why the last peer channel closed, with its address
+	// chunksFrom counts verified chunks by the peer that sent them (peerchunks.go).
+	chunksFrom map[netip.AddrPort]uint64
 	progressed  bool   // chunks verified since the last progress event
 	lastCkpt    time.Time
 
