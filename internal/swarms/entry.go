@@ -46,10 +46,11 @@ type entry struct {
 	changed chan struct{}
 
 	lastPeerErr string // why the last peer channel closed, with its address
+	progressed  bool   // chunks verified since the last progress event
+	lastCkpt    time.Time
+
 	// chunksFrom counts verified chunks by the peer that sent them (peerchunks.go).
 	chunksFrom map[netip.AddrPort]uint64
-	progressed bool // chunks verified since the last progress event
-	lastCkpt   time.Time
 
 	// materializing serializes writing a multi-file download's files (multifile.go);
 	// unlike the fields above it is not guarded by Manager.mu.
