@@ -6,13 +6,20 @@ FUZZTIME ?= 60s
 FUZZ_TARGETS := ./internal/wire:FuzzDatagram ./internal/wire:FuzzOptions ./internal/engine:FuzzEngine ./internal/hashtree:FuzzPeerInput ./internal/capture:FuzzRead ./internal/swarmurl:FuzzParse ./internal/storage:FuzzCheckpoint ./internal/config:FuzzDecode ./internal/gateway/cmd:FuzzParseLine ./internal/gateway/http:FuzzParseContentRequest ./internal/gateway/http:FuzzRangeHeader ./internal/multifile:FuzzSpec
 CAPTURE  ?= testdata/interop/vod-1025B-sha1-1024.pcap
 
-.PHONY: build test fmt-check vet bench bench-transfer bench-daemon bench-http bench-load fuzz run demo dissect clean
+.PHONY: build test test-net fmt-check vet bench bench-transfer bench-daemon bench-http bench-load bench-net fuzz run demo dissect clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ppsppd
 
 test: fmt-check vet
 	$(GO) test -race ./...
+
+# Real kernel paths between network namespaces (internal/netlab; needs root, iproute2,
+# nftables, iperf3; skips without them): the harness itself, a small download beside TCP
+# through a tbf bottleneck, and 1 seeder + 6 leechers through 2 % loss, delay and
+# reordering. About two minutes.
+test-net:
+	$(GO) test -tags netlab -race -count=1 -timeout 15m -v ./internal/netlab/
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -59,6 +66,13 @@ bench-http:
 # RSS, CPU, datagrams/s, and every datagram accounted for (daemon counters + kernel drops).
 bench-load:
 	$(GO) test -run '^$$' -bench DaemonLoad -benchtime 1x -v ./cmd/ppsppd
+
+# Issue 17's measurements on real links (root): TCP CUBIC and BBR alone and beside a 48 MiB
+# ppsppd download on a 20 Mbit/s, 300 ms router bottleneck, ppsppd alone, two ppsppd flows,
+# then 1 seeder + 6 leechers of 32 MiB at 2 % and 10 % loss; prints the tables and goals.
+# About ten minutes. NETLAB_MIB / NETLAB_SWARM_MIB change the sizes.
+bench-net:
+	$(GO) test -tags netlab -count=1 -run '^$$' -bench 'Coexistence|LossSwarm' -benchtime 1x -timeout 60m -v ./internal/netlab/
 
 dissect: build
 	./$(BIN) dissect $(CAPTURE)
