@@ -85,17 +85,22 @@ func (s *Sampler) run(ns *NS, every time.Duration) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
-		at := time.Since(s.start)
-		if counts, err := ns.Counters(); err == nil {
-			s.mu.Lock()
-			s.samples = append(s.samples, Sample{At: at, Bytes: counts})
-			s.mu.Unlock()
-		}
+		s.read(ns)
 		select {
 		case <-s.stop:
+			s.read(ns) // the end of the run, however soon after the last tick
 			return
 		case <-tick.C:
 		}
+	}
+}
+
+func (s *Sampler) read(ns *NS) {
+	at := time.Since(s.start)
+	if counts, err := ns.Counters(); err == nil {
+		s.mu.Lock()
+		s.samples = append(s.samples, Sample{At: at, Bytes: counts})
+		s.mu.Unlock()
 	}
 }
 
