@@ -29,22 +29,22 @@ const (
 
 // coexistNet is the three-namespace path with counters behind the bottleneck.
 type coexistNet struct {
-	lab        *Lab
-	s, r, l    *NS
-	rate       int64
-	seeder     netip.AddrPort
-	echo       netip.AddrPort
-	dir        string
-	file       string
-	sum        [32]byte
-	size       int64
-	id         string
+	lab     *Lab
+	s, r, l *NS
+	rate    int64
+	seeder  netip.AddrPort
+	echo    netip.AddrPort
+	dir     string
+	file    string
+	sum     [32]byte
+	size    int64
+	id      string
 	// A second swarm, seeded by its own process, for the two-flow scenario: two swarms,
 	// so the two downloads cannot trade chunks with each other (PEX) and are two flows
 	// through the bottleneck, each with its own LEDBAT.
-	seeder2 netip.AddrPort
-	sum2    [32]byte
-	id2     string
+	seeder2    netip.AddrPort
+	sum2       [32]byte
+	id2        string
 	iperf3Port int
 }
 
@@ -163,12 +163,12 @@ func (r *iperf3Run) wait(t testing.TB) float64 {
 
 // coexistResult is one scenario's numbers.
 type coexistResult struct {
-	tcp      float64 // TCP goodput (iperf3 receiver), bit/s
-	ppsppd   float64 // ppsppd's rate on the wire behind the bottleneck in the same window, bit/s
-	goodput  float64 // ppsppd content bytes over the whole download's time, bit/s
-	took     time.Duration
-	queue    DelayStats
-	flows    [2]float64 // two-flow scenario: each flow's wire rate while both run
+	tcp     float64 // TCP goodput (iperf3 receiver), bit/s
+	ppsppd  float64 // ppsppd's rate on the wire behind the bottleneck in the same window, bit/s
+	goodput float64 // ppsppd content bytes over the whole download's time, bit/s
+	took    time.Duration
+	queue   DelayStats
+	flows   [2]float64 // two-flow scenario: each flow's wire rate while both run
 }
 
 // settle is how long after a flow starts its rate is left out of the averages (slow
