@@ -35,6 +35,7 @@ func netnsNames(t *testing.T) string {
 // TestLabRemovesItsNamespaces: a lab's namespaces exist while its test runs, are gone when
 // it ends, also when it failed, and what still ran in them is gone too.
 func TestLabRemovesItsNamespaces(t *testing.T) {
+	New(t) // skips when not root
 	var names []string
 	var sleeper *exec.Cmd
 	t.Run("lab", func(t *testing.T) {
