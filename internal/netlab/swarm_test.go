@@ -37,7 +37,7 @@ type leecherResult struct {
 }
 
 // runSwarm builds the lab, runs the swarm to completion and returns each leecher's result
-// and the relay's counts. It fails t unless every leecher completes byte for byte.
+// and the relay's counts (zero when cfg.relay is zero: then no relay is on the path). It fails t unless every leecher completes byte for byte.
 func runSwarm(t testing.TB, cfg swarmRun) ([]leecherResult, RelayStats) {
 	t.Helper()
 	lab := New(t)
@@ -56,15 +56,20 @@ func runSwarm(t testing.TB, cfg swarmRun) ([]leecherResult, RelayStats) {
 		hosts[i].Route("default", net+"1")
 	}
 	r.Loss(cfg.loss)
-	relay := r.StartRelay(netip.MustParseAddr(relayIP), cfg.relay)
 
 	dir := t.TempDir()
 	file := filepath.Join(dir, "content.bin")
 	sum := content(t, file, cfg.size, 42)
 	id := seed(t, hosts[0], file, "0.0.0.0:6778")
-	seedPublic, err := relay.Expose(netip.MustParseAddrPort("10.0.1.2:6778"))
-	if err != nil {
-		t.Fatal(err)
+	// Without delay or jitter the relay is left out: the peers talk over the routed path.
+	seedPublic := netip.MustParseAddrPort("10.0.1.2:6778")
+	var relay *Relay
+	if cfg.relay != (RelayConfig{}) {
+		relay = r.StartRelay(netip.MustParseAddr(relayIP), cfg.relay)
+		var err error
+		if seedPublic, err = relay.Expose(seedPublic); err != nil {
+			t.Fatal(err)
+		}
 	}
 	downloads := make([]*download, cfg.leechers)
 	for i := range downloads {
@@ -87,13 +92,20 @@ func runSwarm(t testing.TB, cfg swarmRun) ([]leecherResult, RelayStats) {
 		}
 		results[i] = res
 	}
+	if relay == nil {
+		return results, RelayStats{}
+	}
 	return results, relay.Stats()
 }
 
 func printSwarm(title string, cfg swarmRun, results []leecherResult, rs RelayStats) {
 	chunks := (cfg.size + 1023) / 1024
-	fmt.Printf("\n%s: 1 seeder, %d leechers (started %v apart), %d MiB (%d chunks of 1 KiB), %d %% loss each way, relay delay %v + jitter up to %v each way\n\n",
-		title, cfg.leechers, cfg.stagger, cfg.size>>20, chunks, cfg.loss, cfg.relay.Delay, cfg.relay.Jitter)
+	path := fmt.Sprintf("relay delay %v + jitter up to %v each way", cfg.relay.Delay, cfg.relay.Jitter)
+	if cfg.relay == (RelayConfig{}) {
+		path = "no relay (routed path, no added delay)"
+	}
+	fmt.Printf("\n%s: 1 seeder, %d leechers (started %v apart), %d MiB (%d chunks of 1 KiB), %d %% loss each way, %s\n\n",
+		title, cfg.leechers, cfg.stagger, cfg.size>>20, chunks, cfg.loss, path)
 	fmt.Println("| leecher | time | Mbit/s | chunks from seeder | chunks from other leechers |")
 	fmt.Println("|---|---|---|---|---|")
 	for i, r := range results {
@@ -118,7 +130,8 @@ func TestLossSwarmQuick(t *testing.T) {
 // BenchmarkLossSwarm is the full loss run (make bench-net): 6 leechers of a 32 MiB swarm
 // (NETLAB_SWARM_MIB for another size) through 2 % and 10 % loss each way, with delay and
 // reordering; it prints each leecher's time and chunk sources and asserts only that every
-// leecher ends byte for byte.
+// leecher ends byte for byte. NETLAB_NO_RELAY=1 leaves the relay out (loss only), to
+// compare.
 func BenchmarkLossSwarm(b *testing.B) {
 	size := int64(32)
 	if v, err := strconv.ParseInt(os.Getenv("NETLAB_SWARM_MIB"), 10, 64); err == nil && v > 0 {
@@ -129,6 +142,9 @@ func BenchmarkLossSwarm(b *testing.B) {
 			b.Run(fmt.Sprintf("loss%d", loss), func(b *testing.B) {
 				cfg := swarmRun{leechers: 6, size: size << 20, loss: loss, stagger: time.Second,
 					relay: RelayConfig{Delay: 20 * time.Millisecond, Jitter: 10 * time.Millisecond}}
+				if os.Getenv("NETLAB_NO_RELAY") != "" { // comparison: loss only, no delay or reordering
+					cfg.relay = RelayConfig{}
+				}
 				results, rs := runSwarm(b, cfg)
 				printSwarm(fmt.Sprintf("Loss run, %d %%", loss), cfg, results, rs)
 			})
