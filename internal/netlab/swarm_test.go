@@ -91,6 +91,9 @@ func runSwarm(t testing.TB, cfg swarmRun) ([]leecherResult, RelayStats) {
 			}
 		}
 		results[i] = res
+		// Printed as it comes, so a long run shows where it is.
+		fmt.Printf("leecher %d complete and identical after %v (%d chunks from the seeder, %d from other leechers)\n",
+			i+1, res.took.Round(100*time.Millisecond), res.fromSeed, res.fromPeers)
 	}
 	if relay == nil {
 		return results, RelayStats{}
