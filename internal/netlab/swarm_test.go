@@ -130,13 +130,13 @@ func TestLossSwarmQuick(t *testing.T) {
 	}
 }
 
-// BenchmarkLossSwarm is the full loss run (make bench-net): 6 leechers of a 32 MiB swarm
+// BenchmarkLossSwarm is the full loss run (make bench-net): 6 leechers of a 16 MiB swarm
 // (NETLAB_SWARM_MIB for another size) through 2 % and 10 % loss each way, with delay and
 // reordering; it prints each leecher's time and chunk sources and asserts only that every
 // leecher ends byte for byte. NETLAB_NO_RELAY=1 leaves the relay out (loss only), to
 // compare.
 func BenchmarkLossSwarm(b *testing.B) {
-	size := int64(32)
+	size := int64(16)
 	if v, err := strconv.ParseInt(os.Getenv("NETLAB_SWARM_MIB"), 10, 64); err == nil && v > 0 {
 		size = v
 	}
