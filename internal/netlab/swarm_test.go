@@ -133,8 +133,8 @@ func TestLossSwarmQuick(t *testing.T) {
 // BenchmarkLossSwarm is the full loss run (make bench-net): 6 leechers of a 16 MiB swarm
 // (NETLAB_SWARM_MIB for another size) through 2 % and 10 % loss each way, with delay and
 // reordering; it prints each leecher's time and chunk sources and asserts only that every
-// leecher ends byte for byte. NETLAB_NO_RELAY=1 leaves the relay out (loss only), to
-// compare.
+// leecher ends byte for byte. To compare: NETLAB_NO_RELAY=1 leaves the relay out (loss
+// only), NETLAB_JITTER_MS=0 keeps the delay without reordering.
 func BenchmarkLossSwarm(b *testing.B) {
 	size := int64(16)
 	if v, err := strconv.ParseInt(os.Getenv("NETLAB_SWARM_MIB"), 10, 64); err == nil && v > 0 {
@@ -145,6 +145,9 @@ func BenchmarkLossSwarm(b *testing.B) {
 			b.Run(fmt.Sprintf("loss%d", loss), func(b *testing.B) {
 				cfg := swarmRun{leechers: 6, size: size << 20, loss: loss, stagger: time.Second,
 					relay: RelayConfig{Delay: 20 * time.Millisecond, Jitter: 10 * time.Millisecond}}
+				if ms, err := strconv.Atoi(os.Getenv("NETLAB_JITTER_MS")); err == nil && ms >= 0 {
+					cfg.relay.Jitter = time.Duration(ms) * time.Millisecond // 0: delay without reordering
+				}
 				if os.Getenv("NETLAB_NO_RELAY") != "" { // comparison: loss only, no delay or reordering
 					cfg.relay = RelayConfig{}
 				}
