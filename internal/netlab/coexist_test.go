@@ -169,6 +169,10 @@ type coexistResult struct {
 	took    time.Duration
 	queue   DelayStats
 	flows   [2]float64 // two-flow scenario: each flow's wire rate while both run
+	// wireBytes is every byte (IP and up) of the seeder's datagrams that reached the
+	// leecher during the download: next to the content size, the protocol's overhead
+	// and what was sent twice.
+	wireBytes uint64
 }
 
 // settle is how long after a flow starts its rate is left out of the averages (slow
@@ -209,9 +213,11 @@ func (n *coexistNet) ppsppdAlone(t testing.TB) coexistResult {
 	d := n.get(t, "alone.bin", "")
 	d.wait(t, n.sum, 10*time.Minute)
 	to, pTo := s.Since(), p.Since()
-	return coexistResult{ppsppd: Rate(s.Stop(), "udp", from+settle, to),
+	samples := s.Stop()
+	return coexistResult{ppsppd: Rate(samples, "udp", from+settle, to),
 		goodput: float64(n.size) * 8 / d.took.Seconds(), took: d.took,
-		queue: Delays(p.Stop(), pFrom+settle, pTo)}
+		queue:     Delays(p.Stop(), pFrom+settle, pTo),
+		wireBytes: samples[len(samples)-1].Bytes["udp"] - samples[0].Bytes["udp"]}
 }
 
 // twoFlows: a download of the second swarm (its own seeder process, so its own LEDBAT
@@ -296,8 +302,9 @@ func BenchmarkCoexistence(b *testing.B) {
 			goal(beside.tcp >= 0.8*alone.tcp, "beside %s, TCP keeps >= 80 %% of alone: %.0f %%", cc, 100*beside.tcp/alone.tcp)
 		}
 		alone := n.ppsppdAlone(b)
-		row("| ppsppd alone (%d MiB in %v) | | %6.1f wire, %.1f goodput | %s |", size, alone.took.Round(100*time.Millisecond),
-			alone.ppsppd/1e6, alone.goodput/1e6, queueText(alone.queue))
+		row("| ppsppd alone (%d MiB in %v) | | %6.1f wire, %.1f goodput (wire bytes %.3f× content) | %s |", size,
+			alone.took.Round(100*time.Millisecond), alone.ppsppd/1e6, alone.goodput/1e6,
+			float64(alone.wireBytes)/float64(n.size), queueText(alone.queue))
 		if tcpAloneBest > 0 {
 			goal(alone.goodput >= 0.9*tcpAloneBest, "alone, ppsppd gets >= 90 %% of TCP alone: %.0f %% (goodput %.1f of %.1f Mbit/s)",
 				100*alone.goodput/tcpAloneBest, alone.goodput/1e6, tcpAloneBest/1e6)
