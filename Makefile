@@ -70,7 +70,8 @@ bench-load:
 # Issue 17's measurements on real links (root): TCP CUBIC and BBR alone and beside a 48 MiB
 # ppsppd download on a 20 Mbit/s, 300 ms router bottleneck, ppsppd alone, two ppsppd flows,
 # then 1 seeder + 6 leechers of 16 MiB at 2 % and 10 % loss, with delay and reordering;
-# prints the tables and goals. About 20 minutes (the 10 % loss run alone takes ~14). NETLAB_MIB / NETLAB_SWARM_MIB change the sizes.
+# prints the tables and goals. About 20 minutes (the 10 % loss run alone takes ~14).
+# NETLAB_MIB / NETLAB_SWARM_MIB change the sizes.
 bench-net:
 	$(GO) test -tags netlab -count=1 -run '^$$' -bench 'Coexistence|LossSwarm' -benchtime 1x -timeout 60m -v ./internal/netlab/
 
