@@ -11,7 +11,7 @@ FUZZ_TARGETS := ./internal/wire:FuzzDatagram ./internal/wire:FuzzOptions ./inter
 	./internal/booster:FuzzExtract
 CAPTURE  ?= testdata/interop/vod-1025B-sha1-1024.pcap
 
-.PHONY: build test fmt-check vet bench bench-transfer bench-small bench-daemon bench-scale bench-bigseed bench-http bench-load bench-dht bench-booster fuzz run demo dissect clean
+.PHONY: build test test-net fmt-check vet bench bench-transfer bench-small bench-daemon bench-scale bench-bigseed bench-http bench-load bench-dht bench-booster bench-net fuzz run demo dissect clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ppsppd
@@ -21,6 +21,13 @@ test: fmt-check vet
 	@# The engine's long deterministic simulations (issue 17's link beside CUBIC and BBR) skip
 	@# under -race, which finds nothing in one goroutine and makes them ten times slower.
 	$(GO) test -run 'Issue17' ./internal/engine
+
+# Real kernel paths between network namespaces (internal/netlab; needs root, iproute2,
+# nftables, iperf3; skips without them): the harness itself, a small download beside TCP
+# through a tbf bottleneck, and 1 seeder + 6 leechers through 2 % loss, delay and
+# reordering. About two minutes.
+test-net:
+	$(GO) test -tags netlab -race -count=1 -timeout 15m -v ./internal/netlab/
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -97,6 +104,14 @@ bench-dht:
 # link ("peer").
 bench-booster:
 	$(GO) test -run '^$$' -bench BoosterFeedToSeed -benchtime 3x -v ./cmd/ppsppd
+
+# Issue 17's measurements on real links (root): TCP CUBIC and BBR alone and beside a 48 MiB
+# ppsppd download on a 20 Mbit/s, 300 ms router bottleneck, ppsppd alone, two ppsppd flows,
+# then 1 seeder + 6 leechers of 16 MiB at 2 % and 10 % loss, with delay and reordering;
+# prints the tables and goals. About 20 minutes (the 10 % loss run alone takes ~14).
+# NETLAB_MIB / NETLAB_SWARM_MIB change the sizes.
+bench-net:
+	$(GO) test -tags netlab -count=1 -run '^$$' -bench 'Coexistence|LossSwarm' -benchtime 1x -timeout 60m -v ./internal/netlab/
 
 dissect: build
 	./$(BIN) dissect $(CAPTURE)

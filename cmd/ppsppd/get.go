@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -184,6 +185,9 @@ func runGet(ctx context.Context, cmd *cobra.Command, target string, f getFlags, 
 			err = fmt.Errorf("%s is complete and verified, but its files were not written: %w", outName(f.out), err)
 		}
 	}
+	if err == nil {
+		logChunkSources(m, st.ID, log)
+	}
 	stopDHT()
 	stopManager() // writes the last checkpoint
 	if err != nil {
@@ -220,6 +224,20 @@ func streamVerified(ctx context.Context, m *swarms.Manager, id swarms.ID, w io.W
 	}
 	_, err = io.CopyN(w, r, size)
 	return err
+}
+
+// logChunkSources logs, one line per peer, how many of the swarm's chunks came from it:
+// with several peers it shows what came from the seeder and what from other leechers
+// (found through PEX).
+func logChunkSources(m *swarms.Manager, id swarms.ID, log *zap.Logger) {
+	from, err := m.ChunksFrom(id)
+	if err != nil {
+		log.Debug("chunk sources", zap.Error(err))
+		return
+	}
+	for _, peer := range slices.SortedFunc(maps.Keys(from), netip.AddrPort.Compare) {
+		log.Info("chunks from peer", zap.Stringer("peer", peer), zap.Uint64("chunks", from[peer]))
+	}
 }
 
 func outName(out string) string {

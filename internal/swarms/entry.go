@@ -57,6 +57,8 @@ type entry struct {
 	quietSince           time.Time
 	readers              int
 	upBefore, downBefore uint64
+	// chunksFrom counts verified chunks by the peer that sent them (peerchunks.go).
+	chunksFrom map[netip.AddrPort]uint64
 
 	// materializing serializes writing a multi-file download's files (multifile.go);
 	// unlike the fields above it is not guarded by Manager.mu.

@@ -26,6 +26,9 @@ func (m *Manager) onEngineEvent(ev engine.Event) {
 	}
 	switch ev.Kind {
 	case engine.EventChunkVerified, engine.EventSizeKnown:
+		if ev.Kind == engine.EventChunkVerified {
+			e.countChunkFrom(ev.Peer)
+		}
 		e.progressed = true
 		e.wake()
 		m.mu.Unlock()
