@@ -91,7 +91,7 @@ func readLayersHeader(f io.ReaderAt, hf hashtree.HashFunc) (*layersHeader, error
 			mtime: int64(binary.BigEndian.Uint64(b[40:])),
 			ctime: int64(binary.BigEndian.Uint64(b[48:])),
 		},
-		root:      append([]byte(nil), b[layersFixed:layersFixed+hl]...),
+		root: append([]byte(nil), b[layersFixed:layersFixed+hl]...),
 	}, nil
 }
 
