@@ -51,7 +51,8 @@ func wantReadFails(t *testing.T, m *Manager, id ID) {
 }
 
 // TestCompletedDownloadIsZeroState: a download that completed writes its layer file from
-// its tree and says so in its record; after a restart it is a record only, a leecher's
+// its tree and says so in its record; it is unloaded once quiet and a reader loads it from
+// that layer file; after a restart it is a record only, a leecher's
 // HANDSHAKE loads it (hashes on demand, nothing rehashed) and gets the content, a reader
 // reads it, and content changed while it was unloaded is refused.
 func TestCompletedDownloadIsZeroState(t *testing.T) {
@@ -68,8 +69,24 @@ func TestCompletedDownloadIsZeroState(t *testing.T) {
 	if rec := leecher.recordOf(seeded.ID); rec.Size != int64(len(data)) || rec.Kind != kindDownload {
 		t.Fatalf("record %+v", rec)
 	}
-	leecher.stop()
 	seeder.stop() // from here on the content comes from the finished download only
+	waitFor(t, "the channel to the seeder to close", func() bool {
+		st, _ := leecher.Status(seeded.ID)
+		return st.Peers == 0
+	})
+	now := time.Now()
+	leecher.unloadIdle(now)
+	leecher.unloadIdle(now.Add(2 * time.Hour))
+	if leecher.loaded(seeded.ID) {
+		t.Fatal("completed download still loaded after the quiet period")
+	}
+	if got, err := readAllFrom(t, leecher.Manager, seeded.ID); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read after unload: %v", err)
+	}
+	if _, from, onDemand := leecher.storeOf(seeded.ID); from != "layers" || !onDemand {
+		t.Fatalf("reloaded from %q, on demand %v", from, onDemand)
+	}
+	leecher.stop()
 
 	restarted := startManager(t, cfg)
 	if restarted.loaded(seeded.ID) {
