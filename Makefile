@@ -70,9 +70,10 @@ bench-daemon:
 
 # Zero-state swarms: 10,000 small seeds on one daemon (RSS loaded and after a restart as
 # records, time to READY, LIST), and the first HANDSHAKE reply for 200 cold swarms
-# (PPSPPD_BENCH_SWARMS, PPSPPD_BENCH_COLD to change).
+# (PPSPPD_BENCH_SWARMS, PPSPPD_BENCH_COLD to change). Then 1,000 completed downloads of a
+# second daemon: its RSS before and after a restart (PPSPPD_BENCH_DOWNLOADS to change).
 bench-scale:
-	$(GO) test -run '^$$' -bench DaemonScale10k -benchtime 1x -timeout 60m -v ./cmd/ppsppd
+	$(GO) test -run '^$$' -bench 'DaemonScale10k|DaemonDownloads1k' -benchtime 1x -timeout 60m -v ./cmd/ppsppd
 
 # A generated 16 GiB file (sparse, 1 KiB chunks) seeded while a second daemon downloads
 # from it for 20 s: the seeder's RSS (PPSPPD_BENCH_GIB, PPSPPD_BENCH_SECONDS to change).

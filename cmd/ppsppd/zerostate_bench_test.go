@@ -273,3 +273,63 @@ func procKiB(b *testing.B, pid int, field string) int {
 	b.Fatalf("no %s in /proc/%d/status", field, pid)
 	return 0
 }
+
+// BenchmarkDaemonDownloads1k: PPSPPD_BENCH_DOWNLOADS (1,000) distinct 64 KiB swarms seeded
+// by one daemon and downloaded by a second over loopback; then the second restarts: its RSS
+// once every download completed (trees in memory, layer files written) and after the
+// restart, when each completed download is a record only (issue 15: a completed download
+// is zero-state like a seed).
+func BenchmarkDaemonDownloads1k(b *testing.B) {
+	n := benchInt("PPSPPD_BENCH_DOWNLOADS", 1000)
+	for range b.N {
+		root := b.TempDir()
+		seedState := filepath.Join(root, "seeder")
+		content := filepath.Join(seedState, "content")
+		if err := os.MkdirAll(content, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		for i := range n {
+			data := []byte(strings.Repeat(fmt.Sprintf("download %06d ", i), 64<<10/16)) // 64 KiB, distinct
+			if err := os.WriteFile(filepath.Join(content, fmt.Sprintf("d%05d.bin", i)), data, 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+		seeder := startDaemon(b, seedState, "")
+		sc := dialCMD(b, seeder.cmdAddr)
+		for i := range n {
+			sc.roundTrip(b, fmt.Sprintf("SEED %s", filepath.Join(content, fmt.Sprintf("d%05d.bin", i))))
+		}
+		ids := waitSeedingIDs(b, sc, n)
+
+		leechState := filepath.Join(root, "leecher")
+		leecher := startDaemon(b, leechState, "")
+		lc := dialCMD(b, leecher.cmdAddr)
+		start := time.Now()
+		for _, id := range ids {
+			lc.roundTrip(b, fmt.Sprintf("ADD tswift://%s/%x", seeder.udp, id))
+		}
+		waitSeedingIDs(b, lc, n)
+		downloadTime := time.Since(start)
+		time.Sleep(2 * time.Second) // the layer files are written just after completion
+		rssComplete := rssKiB(b, leecher.cmd.Process.Pid)
+		lc.close()
+		leecher.stop(b)
+		sc.close()
+		seeder.stop(b)
+
+		start = time.Now()
+		again := startDaemon(b, leechState, "")
+		readyTime := time.Since(start)
+		ac := dialCMD(b, again.cmdAddr)
+		waitSeedingIDs(b, ac, n)
+		rssRecords := rssKiB(b, again.cmd.Process.Pid)
+		ac.close()
+		again.stop(b)
+
+		b.ReportMetric(float64(n), "downloads")
+		b.ReportMetric(downloadTime.Seconds(), "s-download-all")
+		b.ReportMetric(float64(rssComplete)/1024, "MiB-rss-completed")
+		b.ReportMetric(readyTime.Seconds(), "s-restart-ready")
+		b.ReportMetric(float64(rssRecords)/1024, "MiB-rss-restart-records")
+	}
+}

@@ -3,6 +3,7 @@ package hashtree
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"slices"
 
 	"github.com/ppsppd/ppsppd/internal/bins"
@@ -374,6 +375,32 @@ func (t *Tree) recheck() error {
 			if err := check(y); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// WriteMhash writes the tree in libswift's .mhash layout (as AppendMhash) to w, a piece at
+// a time, so that a large tree is not copied whole in memory. A tree on disk (OpenLayers)
+// already is a file in that layout and is refused.
+func (t *Tree) WriteMhash(w io.Writer) error {
+	if t.disk != nil {
+		return fmt.Errorf("hashtree: WriteMhash of a tree on disk")
+	}
+	const piece = 4096 // hashes per write
+	buf := make([]byte, 0, piece*t.hl)
+	slots := int(2 * t.n)
+	for s := 0; s < slots; s++ {
+		if s < int(2*t.n-1) && t.isKnown(s) {
+			buf = append(buf, t.slotHash(s)...)
+		} else {
+			buf = append(buf, zeroHash[:t.hl]...)
+		}
+		if len(buf) == cap(buf) || s == slots-1 {
+			if _, err := w.Write(buf); err != nil {
+				return fmt.Errorf("hashtree: writing hashes: %w", err)
+			}
+			buf = buf[:0]
 		}
 	}
 	return nil

@@ -127,3 +127,13 @@ func (r *Reader) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Paths names the files the reader reads, in the swarm's order (storage.FileSource): a
+// seed's layer file records the identity of each, so that a change to any is seen.
+func (r *Reader) Paths() []string {
+	out := make([]string, len(r.spec.files))
+	for i, fl := range r.spec.files {
+		out[i] = filepath.Join(r.root, filepath.FromSlash(fl.Path))
+	}
+	return out
+}

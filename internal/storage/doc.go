@@ -120,7 +120,7 @@
 // # Layer file (hashes on demand), version 1
 //
 // A store opened or seeded with Options.OnDemandHashes (a complete read-only seed of one
-// file) keeps its tree in Options.LayersPath (default CheckpointPath + ".layers") instead of
+// file, or of a FileSource's files) keeps its tree in Options.LayersPath (default CheckpointPath + ".layers") instead of
 // memory and writes no checkpoint. Integers big-endian, H the hash size:
 //
 //	offset  size  field
@@ -134,6 +134,8 @@
 //	32      8     content file's inode number    | its identity when it was hashed
 //	40      8     modification time, ns         |  (device and inode 0 off Linux,
 //	48      8     status change time, ns        /   status change time too)
+//	              (for a FileSource, offsets 24…55 hold a SHA-256 digest of every file's
+//	              path and identity instead: layers_identity.go)
 //	56      H     root hash (swarm ID)
 //	56+H    4     CRC-32C (Castagnoli) of the bytes before it
 //	60+H    2N·H  every hash of the tree in libswift's .mhash layout: the hash of bin b at
@@ -150,6 +152,12 @@
 // served, no uncle from it is sent) and the layer file is removed at once, so the next Open
 // hashes the content again. A chunk that fails its read check removes the layer file at the
 // next Checkpoint (or Close) the same way.
+//
+// A layer file is also made without hashing the content (layers_adopt.go): from libswift's
+// .mhash, when there is no layer file and the .mhash is not older than the content file
+// (its hashes copied behind the header, every page then checked against the root once; the
+// chunks, never hashed here, are checked as they are first read), and by Store.SaveLayers
+// from a completed download's verified tree.
 //
 // # Errors
 //

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -36,20 +37,15 @@ const (
 type layersHeader struct {
 	hf        hashtree.HashFunc
 	chunkSize int
-	size      int64
-	dev, ino  uint64
-	mtime     int64 // ns since the epoch
-	ctime     int64 // ns, 0 where the platform has none
+	id        layersIdentity // the content's (layers_identity.go)
 	root      []byte
 }
 
 // base is the file offset of bin 0's hash.
 func (h *layersHeader) base() int64 { return int64(layersFixed + len(h.root) + ckptCRCLen) }
 
-func headerFor(fi os.FileInfo, p hashtree.Params, root []byte) layersHeader {
-	dev, ino := fileNumbers(fi)
-	return layersHeader{hf: p.Hash, chunkSize: p.ChunkSize, size: fi.Size(), dev: dev, ino: ino,
-		mtime: fi.ModTime().UnixNano(), ctime: changeTime(fi), root: root}
+func headerFor(id layersIdentity, p hashtree.Params, root []byte) layersHeader {
+	return layersHeader{hf: p.Hash, chunkSize: p.ChunkSize, id: id, root: root}
 }
 
 func (h *layersHeader) encode() []byte {
@@ -57,11 +53,11 @@ func (h *layersHeader) encode() []byte {
 	b = binary.BigEndian.AppendUint16(b, layersVersion)
 	b = append(b, byte(h.hf), 0)
 	b = binary.BigEndian.AppendUint32(b, uint32(h.chunkSize))
-	b = binary.BigEndian.AppendUint64(b, uint64(h.size))
-	b = binary.BigEndian.AppendUint64(b, h.dev)
-	b = binary.BigEndian.AppendUint64(b, h.ino)
-	b = binary.BigEndian.AppendUint64(b, uint64(h.mtime))
-	b = binary.BigEndian.AppendUint64(b, uint64(h.ctime))
+	b = binary.BigEndian.AppendUint64(b, uint64(h.id.size))
+	b = binary.BigEndian.AppendUint64(b, h.id.dev)
+	b = binary.BigEndian.AppendUint64(b, h.id.ino)
+	b = binary.BigEndian.AppendUint64(b, uint64(h.id.mtime))
+	b = binary.BigEndian.AppendUint64(b, uint64(h.id.ctime))
 	b = append(b, h.root...)
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 }
@@ -88,41 +84,49 @@ func readLayersHeader(f io.ReaderAt, hf hashtree.HashFunc) (*layersHeader, error
 	return &layersHeader{
 		hf:        hf,
 		chunkSize: int(binary.BigEndian.Uint32(b[12:])),
-		size:      int64(binary.BigEndian.Uint64(b[16:])),
-		dev:       binary.BigEndian.Uint64(b[24:]),
-		ino:       binary.BigEndian.Uint64(b[32:]),
-		mtime:     int64(binary.BigEndian.Uint64(b[40:])),
-		ctime:     int64(binary.BigEndian.Uint64(b[48:])),
-		root:      append([]byte(nil), b[layersFixed:layersFixed+hl]...),
+		id: layersIdentity{
+			size:  int64(binary.BigEndian.Uint64(b[16:])),
+			dev:   binary.BigEndian.Uint64(b[24:]),
+			ino:   binary.BigEndian.Uint64(b[32:]),
+			mtime: int64(binary.BigEndian.Uint64(b[40:])),
+			ctime: int64(binary.BigEndian.Uint64(b[48:])),
+		},
+		root: append([]byte(nil), b[layersFixed:layersFixed+hl]...),
 	}, nil
 }
 
-// sameContent reports whether the content file's identity is the one the layer file was
-// made from.
-func (h *layersHeader) sameContent(fi os.FileInfo) bool {
-	dev, ino := fileNumbers(fi)
-	return h.size == fi.Size() && h.dev == dev && h.ino == ino &&
-		h.mtime == fi.ModTime().UnixNano() && h.ctime == changeTime(fi)
-}
-
 // onDemand reports whether opts ask for hashes on demand and allow them: a read-only store
-// of one content file (a multi-file source has no single identity to record).
+// of one content file or of a FileSource, whose identity a layer file can record.
 func onDemand(opts Options) bool {
-	return opts.OnDemandHashes && opts.ReadOnly && opts.Content == nil
+	return opts.OnDemandHashes && opts.ReadOnly && onDemandSource(opts.Content)
 }
 
-// openOnDemand opens a complete seed whose tree stays in its layer file. A layer file that
-// is missing, unreadable, for other parameters or made from another state of the content
-// file is made again by hashing the content, which must give opts.Root when it is set.
+// openOnDemand opens a complete seed whose tree stays in its layer file. Without a layer
+// file, a fresh libswift .mhash beside the content is adopted as one (layers_adopt.go). A
+// layer file that is unreadable, for other parameters or made from another state of the
+// content is made again by hashing the content, which must give opts.Root when it is set.
 func openOnDemand(ctx context.Context, opts Options, f contentFile, fi os.FileInfo) (*Store, error) {
-	lf, tree, err := adoptLayers(opts, fi)
-	from, why := "layers", error(nil)
+	// The identity is taken before anything is read: a change made meanwhile shows next time.
+	id, err := identityForLayers(f, fi)
 	if err != nil {
-		from, why = "rehash", err
-		if lf, tree, err = writeLayers(ctx, opts, f, fi); err != nil {
+		return nil, err
+	}
+	lf, tree, err := adoptLayers(opts, id)
+	from, why := "layers", error(nil)
+	if errors.Is(err, fs.ErrNotExist) {
+		if lf, tree, why = adoptMhash(opts, id, fi); why == nil {
+			from, err = "mhash", nil
+		} else if errors.Is(why, fs.ErrNotExist) {
+			why = nil
+		}
+	}
+	if err != nil {
+		from, why = "rehash", errors.Join(why, err)
+		if lf, tree, err = writeLayers(ctx, opts, f, fi, id); err != nil {
 			return nil, err
 		}
 	}
+	// Chunks of an adopted .mhash were never hashed here: each is checked when first read.
 	s := onDemandStore(opts, f, fi, lf, tree, from == "rehash")
 	s.rec.From, s.rec.CheckpointErr = from, why
 	return s, nil
@@ -157,19 +161,19 @@ func onDemandStore(opts Options, f contentFile, fi os.FileInfo, lf *os.File, tre
 }
 
 // adoptLayers opens the layer file when it was made from the content file as it is now.
-func adoptLayers(opts Options, fi os.FileInfo) (*os.File, *hashtree.Tree, error) {
+func adoptLayers(opts Options, id layersIdentity) (*os.File, *hashtree.Tree, error) {
 	lf, err := os.Open(opts.LayersPath)
 	if err != nil {
 		return nil, nil, err
 	}
 	h, err := readLayersHeader(lf, opts.Params.Hash)
 	if err == nil {
-		err = h.check(opts, fi)
+		err = h.check(opts, id)
 	}
 	var tree *hashtree.Tree
 	if err == nil {
 		p := opts.Params
-		p.Size = h.size
+		p.Size = h.id.size
 		tree, err = hashtree.OpenLayers(h.root, p, lf, h.base())
 	}
 	if err != nil {
@@ -179,15 +183,15 @@ func adoptLayers(opts Options, fi os.FileInfo) (*os.File, *hashtree.Tree, error)
 	return lf, tree, nil
 }
 
-func (h *layersHeader) check(opts Options, fi os.FileInfo) error {
+func (h *layersHeader) check(opts Options, id layersIdentity) error {
 	switch {
 	case h.chunkSize != opts.Params.ChunkSize:
 		return fmt.Errorf("%w: layer file for %d-byte chunks, swarm uses %d", ErrCheckpoint, h.chunkSize, opts.Params.ChunkSize)
 	case len(opts.Root) > 0 && !bytes.Equal(h.root, opts.Root):
 		return &foreignCheckpointError{root: h.root}
-	case opts.Params.Size > 0 && h.size != opts.Params.Size:
-		return fmt.Errorf("%w: layer file for %d bytes, swarm has %d", ErrCheckpoint, h.size, opts.Params.Size)
-	case !h.sameContent(fi):
+	case opts.Params.Size > 0 && h.id.size != opts.Params.Size:
+		return fmt.Errorf("%w: layer file for %d bytes, swarm has %d", ErrCheckpoint, h.id.size, opts.Params.Size)
+	case h.id != id:
 		return fmt.Errorf("%w: %s changed since it was hashed (size, times or inode differ)", ErrContentChanged, opts.ContentPath)
 	}
 	return nil
@@ -196,7 +200,7 @@ func (h *layersHeader) check(opts Options, fi os.FileInfo) error {
 // writeLayers hashes the content file into a new layer file (a temporary file renamed into
 // place once complete and synced) and opens it. The identity recorded is fi, taken before
 // hashing, so a change made while hashing shows at the next Open.
-func writeLayers(ctx context.Context, opts Options, f contentFile, fi os.FileInfo) (*os.File, *hashtree.Tree, error) {
+func writeLayers(ctx context.Context, opts Options, f contentFile, fi os.FileInfo, id layersIdentity) (*os.File, *hashtree.Tree, error) {
 	if fi.Size() == 0 {
 		return nil, nil, fmt.Errorf("storage: %s: %w", opts.ContentPath, hashtree.ErrEmptyContent)
 	}
@@ -227,7 +231,7 @@ func writeLayers(ctx context.Context, opts Options, f contentFile, fi os.FileInf
 	if len(opts.Root) > 0 && !bytes.Equal(root, opts.Root) {
 		return nil, nil, fmt.Errorf("storage: %s hashes to %x, not the swarm ID: %w (%w)", opts.ContentPath, root, ErrContentChanged, hashtree.ErrHashMismatch)
 	}
-	h := headerFor(fi, opts.Params, root)
+	h := headerFor(id, opts.Params, root)
 	if _, err := tmp.WriteAt(h.encode(), 0); err != nil {
 		return nil, nil, fmt.Errorf("storage: layer file: %w", err)
 	}

@@ -44,7 +44,11 @@ func seed(ctx context.Context, opts Options, f contentFile) (*Store, error) {
 	}
 	if onDemand(opts) {
 		// Hashed into the layer file, whatever it held (Seed always hashes).
-		lf, tree, err := writeLayers(ctx, opts, f, fi)
+		id, err := identityForLayers(f, fi)
+		if err != nil {
+			return nil, err
+		}
+		lf, tree, err := writeLayers(ctx, opts, f, fi, id)
 		if err != nil {
 			return nil, err
 		}

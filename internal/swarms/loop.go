@@ -92,6 +92,7 @@ func (m *Manager) complete(e *entry) {
 	m.emit(EventComplete, e, nil)
 	m.emit(EventStateChanged, e, nil)
 	m.materializeLater(e) // a multi-file swarm's files (multifile.go)
+	m.saveLayersLater(e)  // zero state once idle (zerostate.go)
 }
 
 // tick samples the node, retries peers of swarms that have none, saves due checkpoints,

@@ -39,7 +39,7 @@ func (m *Manager) seedDir(ctx context.Context, spec SeedSpec, dir string, cs int
 	ctx, cancel := mergeCancel(ctx, m.base)
 	defer cancel()
 	st, err := storage.Seed(ctx, storage.Options{ContentPath: dir, CheckpointPath: ckpt, Content: src,
-		Params: hashtree.Params{Hash: hf, ChunkSize: cs}})
+		Params: hashtree.Params{Hash: hf, ChunkSize: cs}, OnDemandHashes: m.zeroState()})
 	if err != nil {
 		return Status{}, fmt.Errorf("seed: %w", err)
 	}

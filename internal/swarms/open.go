@@ -146,6 +146,7 @@ func (m *Manager) attach(e *entry, gen uint64, st *storage.Store) {
 		m.retryNow(e)
 	} else {
 		m.materializeLater(e) // completed before a restart, files not yet written (multifile.go)
+		m.saveLayersLater(e)  // completed before a restart, layer file not yet written
 	}
 }
 
@@ -163,7 +164,7 @@ func (m *Manager) openStore(e *entry, gen uint64, rec record, force bool) (*stor
 	if err != nil {
 		return nil, err
 	}
-	if rec.Kind == kindSeed {
+	if seedsFromLayers(rec) {
 		return m.openSeedRecord(e, gen, rec, p)
 	}
 	if fi, err := os.Stat(rec.Path); err == nil && fi.Size() > 0 {
@@ -180,7 +181,7 @@ func (m *Manager) openStore(e *entry, gen uint64, rec record, force bool) (*stor
 // the file, which must still give the swarm's ID.
 func (m *Manager) openSeedRecord(e *entry, gen uint64, rec record, p hashtree.Params) (*storage.Store, error) {
 	opts := storage.Options{ContentPath: rec.Path, CheckpointPath: rec.Checkpoint, Root: []byte(e.id), Params: p, ReadOnly: true,
-		OnDemandHashes: m.zeroState() && !rec.Multifile}
+		OnDemandHashes: m.zeroState()}
 	if err := withDirSource(rec, &opts); err != nil {
 		return nil, err
 	}
@@ -243,7 +244,7 @@ func parseHash(name string) (hashtree.HashFunc, error) {
 // content is not hashed up front: each chunk is checked against its leaf hash when first
 // read, before it goes to a peer. Otherwise the file is hashed on all cores.
 func openSeedFile(ctx context.Context, path, checkpoint string, p hashtree.Params, onDemand bool, log *zap.Logger) (*storage.Store, error) {
-	if st := openFromMhash(ctx, path, checkpoint, p, log); st != nil {
+	if st := openFromMhash(ctx, path, checkpoint, p, onDemand, log); st != nil {
 		return st, nil
 	}
 	st, err := storage.Seed(ctx, storage.Options{ContentPath: path, CheckpointPath: checkpoint, Params: p, OnDemandHashes: onDemand})
@@ -253,7 +254,9 @@ func openSeedFile(ctx context.Context, path, checkpoint string, p hashtree.Param
 	return st, err
 }
 
-func openFromMhash(ctx context.Context, path, checkpoint string, p hashtree.Params, log *zap.Logger) *storage.Store {
+// openFromMhash seeds path from its .mhash. With onDemand the .mhash becomes the swarm's
+// layer file (storage/layers_adopt.go), so the seed is zero-state like any other.
+func openFromMhash(ctx context.Context, path, checkpoint string, p hashtree.Params, onDemand bool, log *zap.Logger) *storage.Store {
 	raw, err := os.ReadFile(path + ".mhash")
 	if err != nil {
 		return nil
@@ -268,7 +271,8 @@ func openFromMhash(ctx context.Context, path, checkpoint string, p hashtree.Para
 		log.Info("ignoring libswift .mhash; hashing the file", zap.String("file", path), zap.Error(err))
 		return nil
 	}
-	st, err := storage.Open(ctx, storage.Options{ContentPath: path, CheckpointPath: checkpoint, Root: root, Params: p, ReadOnly: true})
+	st, err := storage.Open(ctx, storage.Options{ContentPath: path, CheckpointPath: checkpoint, Root: root, Params: p, ReadOnly: true,
+		OnDemandHashes: onDemand})
 	if err != nil {
 		log.Info("cannot use libswift .mhash; hashing the file", zap.String("file", path), zap.Error(err))
 		return nil

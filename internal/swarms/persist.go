@@ -43,6 +43,10 @@ type record struct {
 	// Materialized: a finished download's files were written out of its multi-file
 	// content (or it has none), so a restart does not do it again.
 	Materialized bool `json:"materialized,omitempty"`
+	// Layers: a finished download whose hashes are in its layer file, written from its
+	// verified tree (zerostate.go). It is then held as a record while idle and loaded as a
+	// seed of its content file, never as a download again.
+	Layers bool `json:"layers,omitempty"`
 }
 
 const (

@@ -9,7 +9,8 @@ import (
 )
 
 // Zero-state swarms: memory grows with what is active, not with what is seeded. A complete
-// seed of one file keeps its hashes in a layer file (storage.Options.OnDemandHashes), and
+// seed — of one file, of a directory (multi-file), from libswift's .mhash, or a download
+// that completed — keeps its hashes in a layer file (storage.Options.OnDemandHashes), and
 // while idle it is not loaded at all: the manager holds its record and the status it
 // shows (state, size, chunk counts, bytes moved), nothing else. It is loaded — store
 // opened, swarm added to the node — on the first HANDSHAKE that names it (the node asks
@@ -25,11 +26,53 @@ const DefaultIdleUnload = 2 * time.Minute
 // zeroState reports whether idle seeds are unloaded (Config.IdleUnload not negative).
 func (m *Manager) zeroState() bool { return m.cfg.IdleUnload >= 0 }
 
-// coldCapable reports whether a record's swarm may be held unloaded: a seed of one file
-// (a multi-file seed reads several files, which have no one identity to check), not
-// stopped, of known size.
+// coldCapable reports whether a record's swarm may be held unloaded: a seed, or a download
+// that completed and has its layer file (record.Layers), not stopped, of known size.
 func (m *Manager) coldCapable(r record) bool {
-	return m.zeroState() && r.Kind == kindSeed && !r.Multifile && !r.Stopped && r.Size > 0 && r.ChunkSize > 0
+	return m.zeroState() && (r.Kind == kindSeed || r.Kind == kindDownload && r.Layers) &&
+		!r.Stopped && r.Size > 0 && r.ChunkSize > 0
+}
+
+// seedsFromLayers reports whether a record's swarm is opened as a complete seed, with its
+// hashes on demand when zero state is on: a seed, or a download that completed and wrote
+// its layer file.
+func seedsFromLayers(r record) bool {
+	return r.Kind == kindSeed || r.Kind == kindDownload && r.Layers
+}
+
+// saveLayersLater writes the layer file of a download that completed, from its verified
+// tree (storage.Store.SaveLayers: no rehash), on a goroutine counted in m.openers, and
+// then records it (record.Layers), so the swarm is unloaded when idle and comes back after
+// a restart as a record only. A failure leaves it a loaded download, as before.
+func (m *Manager) saveLayersLater(e *entry) {
+	m.mu.Lock()
+	st := e.store
+	skip := m.closed || !m.zeroState() || e.rec.Kind != kindDownload || e.rec.Layers || st == nil || st.OnDemand()
+	if !skip {
+		m.openers.Add(1)
+	}
+	m.mu.Unlock()
+	if skip {
+		return
+	}
+	go func() {
+		defer m.openers.Done()
+		if err := st.SaveLayers(); err != nil {
+			if m.base.Err() == nil {
+				m.log.Warn("cannot write the layer file of a completed download; it stays loaded",
+					zap.Stringer("swarm", e.id), zap.Error(err))
+			}
+			return
+		}
+		size, _ := st.Size()
+		m.mu.Lock()
+		if m.swarms[e.id] == e && e.store == st {
+			e.rec.Layers, e.rec.Size = true, size
+			m.listDirty = true
+		}
+		m.mu.Unlock()
+		m.log.Debug("completed download's layer file written", zap.Stringer("swarm", e.id))
+	}()
 }
 
 // holdCold makes e a record-only swarm: seeding, every chunk counted, nothing loaded;
@@ -72,8 +115,10 @@ func (m *Manager) unloadIdle(now time.Time) {
 	var quiet []*entry
 	m.mu.Lock()
 	for _, e := range m.swarms {
+		// A completed download's store keeps its tree in memory; its layer file is
+		// written (record.Layers), so the next load reads hashes on demand.
 		if !e.inNode || e.idle || e.unloading || e.state != StateSeeding || !m.coldCapable(e.rec) ||
-			e.store == nil || !e.store.OnDemand() {
+			e.store == nil || !(e.store.OnDemand() || e.rec.Layers) {
 			continue
 		}
 		if e.npeers > 0 || e.readers > 0 || e.quietSince.IsZero() {
