@@ -95,10 +95,13 @@ bench-load:
 
 # The DHT (issue 14): lookups among 20 in-process nodes on loopback (time to the first peer
 # and to the traversal's end, median and p90; Go heap per node), and the RSS and Go heap a
-# daemon gains with the DHT on, next to one with it off.
+# daemon gains with the DHT on, next to one with it off; and 20 real daemons on 127.0.0.1, 18 of
+# them given only a bare swarm ID in turn: time from the ADD to peers found, the first peer
+# and the download complete (median and p90), DHT table sizes.
 bench-dht:
 	$(GO) test -run '^$$' -bench DHTLookup20Nodes -benchtime 5x -v ./internal/discovery/dht
 	$(GO) test -run '^$$' -bench DHTDaemonRSS -benchtime 1x -v ./cmd/ppsppd
+	$(GO) test -run '^$$' -bench DHTLookup20Daemons -benchtime 2x -v ./cmd/ppsppd
 
 # The booster with real daemons over loopback: time from a link appearing in a feed to the
 # booster seeding its swarm (10 MiB), the seeder found on the DHT ("dht") or named in the
