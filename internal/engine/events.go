@@ -45,5 +45,12 @@ type Event struct {
 	Swarm SwarmID
 	Peer  netip.AddrPort
 	Chunk uint64 // EventChunkVerified
-	Err   error  // the reason, for EventPeerClosed, EventPeerUnreachable and EventSwarmError
+	// Chunks is how many verified chunks an EventChunkVerified stands for: 0 (meaning 1)
+	// from the engine; the node merges a loop turn's events of one swarm and one peer into
+	// one, the last chunk in Chunk, and puts their count here (VerifiedCount reads either).
+	Chunks uint64
+	Err    error // the reason, for EventPeerClosed, EventPeerUnreachable and EventSwarmError
 }
+
+// VerifiedCount is how many chunks an EventChunkVerified stands for (see Chunks).
+func (ev Event) VerifiedCount() uint64 { return max(ev.Chunks, 1) }

@@ -2,33 +2,36 @@ package node
 
 import (
 	"errors"
+	"net/netip"
 	"slices"
 	"testing"
 
 	"github.com/ppsppd/ppsppd/internal/engine"
 )
 
-func TestCoalesceVerifiedKeepsLastPerSwarm(t *testing.T) {
+func TestCoalesceVerifiedKeepsLastPerSwarmAndPeer(t *testing.T) {
 	a, b := engine.SwarmID("aaaa"), engine.SwarmID("bbbb")
+	p, q := netip.MustParseAddrPort("127.0.0.1:1"), netip.MustParseAddrPort("127.0.0.1:2")
 	boom := errors.New("boom")
-	verified := func(s engine.SwarmID, i uint64) engine.Event {
-		return engine.Event{Kind: engine.EventChunkVerified, Swarm: s, Chunk: i}
+	verified := func(s engine.SwarmID, from netip.AddrPort, i, n uint64) engine.Event {
+		return engine.Event{Kind: engine.EventChunkVerified, Swarm: s, Peer: from, Chunk: i, Chunks: n}
 	}
 	in := []engine.Event{
-		verified(a, 1),
+		verified(a, p, 1, 0),
 		{Kind: engine.EventPeerConnected, Swarm: b},
-		verified(b, 7),
-		verified(a, 2),
-		verified(a, 3),
+		verified(b, p, 7, 0),
+		verified(a, q, 2, 0),
+		verified(a, p, 3, 0),
 		{Kind: engine.EventComplete, Swarm: a},
-		verified(b, 9),
+		verified(b, p, 9, 0),
 		{Kind: engine.EventSwarmError, Swarm: b, Err: boom},
 	}
 	want := []engine.Event{
 		{Kind: engine.EventPeerConnected, Swarm: b},
-		verified(a, 3),
+		verified(a, q, 2, 1),
+		verified(a, p, 3, 2),
 		{Kind: engine.EventComplete, Swarm: a},
-		verified(b, 9),
+		verified(b, p, 9, 2),
 		{Kind: engine.EventSwarmError, Swarm: b, Err: boom},
 	}
 	var scratch []lastVerified
@@ -36,9 +39,19 @@ func TestCoalesceVerifiedKeepsLastPerSwarm(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %v\nwant %v", got, want)
 	}
+	// Every chunk is still counted, per peer.
+	counts := map[netip.AddrPort]uint64{}
+	for _, ev := range got {
+		if ev.Kind == engine.EventChunkVerified {
+			counts[ev.Peer] += ev.VerifiedCount()
+		}
+	}
+	if counts[p] != 4 || counts[q] != 1 {
+		t.Fatalf("counts %v, want 4 from %v and 1 from %v", counts, p, q)
+	}
 	// The scratch is reused: a second list comes out right too.
-	again := coalesceVerified([]engine.Event{verified(b, 1), verified(b, 2)}, &scratch)
-	if !slices.Equal(again, []engine.Event{verified(b, 2)}) {
+	again := coalesceVerified([]engine.Event{verified(b, p, 1, 0), verified(b, p, 2, 0)}, &scratch)
+	if !slices.Equal(again, []engine.Event{verified(b, p, 2, 2)}) {
 		t.Fatalf("second call: %v", again)
 	}
 }

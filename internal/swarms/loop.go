@@ -27,7 +27,7 @@ func (m *Manager) onEngineEvent(ev engine.Event) {
 	switch ev.Kind {
 	case engine.EventChunkVerified, engine.EventSizeKnown:
 		if ev.Kind == engine.EventChunkVerified {
-			e.countChunkFrom(ev.Peer)
+			e.countChunksFrom(ev.Peer, ev.VerifiedCount())
 		}
 		e.progressed = true
 		e.wake()

@@ -6,14 +6,14 @@ import (
 	"net/netip"
 )
 
-// countChunkFrom records one verified chunk from peer; m.mu must be held. The counts say
+// countChunksFrom records n verified chunks from peer; m.mu must be held. The counts say
 // where a download's content came from (the seeder or other leechers found through PEX,
 // RFC 7574 §3.10.1), which the per-channel byte counters cannot once a channel closes.
-func (e *entry) countChunkFrom(peer netip.AddrPort) {
+func (e *entry) countChunksFrom(peer netip.AddrPort, n uint64) {
 	if e.chunksFrom == nil {
 		e.chunksFrom = make(map[netip.AddrPort]uint64)
 	}
-	e.chunksFrom[peer]++
+	e.chunksFrom[peer] += n
 }
 
 // ChunksFrom returns, for swarm id, how many verified chunks came from each peer address
