@@ -483,7 +483,7 @@ func (e *Engine) onAck(now time.Time, ch *channel, m *wire.Ack) {
 		return
 	}
 	r.End = min(r.End, ch.swarm.n-1)
-	flight := ch.flightBeforeAck()
+	flight := ch.flightBeforeAck(len(ch.unacked))
 	acked := 0
 	var rtt time.Duration
 	if r.Len() <= uint64(len(ch.unacked)) {

@@ -42,16 +42,16 @@ func (e *Engine) flushChannel(now time.Time, ch *channel) {
 	}
 	// Heavy payload only once the peer has echoed our channel ID (§3.1.1 step 7).
 	ch.hashFloor = keptHashes
-	if room := (ch.cc.Cwnd() - len(ch.unacked)*ch.mss) / ch.mss; min(room, int(ch.queued)) >= gsoBurst {
+	if min(ch.room(len(ch.unacked)), int(ch.queued)) >= gsoBurst {
 		ch.hashFloor = datagramHashes
 	}
 	for ch.confirmed && !ch.weChoke && len(ch.queue) > 0 && len(ch.unacked) < e.cfg.Window &&
-		ch.cc.CanSend(len(ch.unacked)*ch.mss) {
+		ch.canSend(len(ch.unacked)) {
 		if !e.uploadAllowed(now, ch) || !e.serveOne(now, ch) {
 			break
 		}
 	}
-	ch.cwndLimited = len(ch.queue) > 0 && !ch.cc.CanSend(len(ch.unacked)*ch.mss)
+	ch.cwndLimited = len(ch.queue) > 0 && !ch.canSend(len(ch.unacked))
 	for len(ch.ctrlEnds) > 0 {
 		b := ch.takeCtrl(e.newDatagram(ch, len(ch.ctrl)), e.cfg.MaxDatagram)
 		e.send(now, ch, b)
@@ -79,22 +79,6 @@ func (ch *channel) takeCtrl(b []byte, limit int) []byte {
 	}
 	ch.ctrlEnds = ends
 	return b
-}
-
-// nextQueued pops the next requested chunk off the peer's queue.
-func (ch *channel) nextQueued() (uint64, bool) {
-	if len(ch.queue) == 0 {
-		return 0, false
-	}
-	r := &ch.queue[0]
-	i := r.Start
-	if r.Start == r.End {
-		ch.queue = ch.queue[1:]
-	} else {
-		r.Start++
-	}
-	ch.queued--
-	return i, true
 }
 
 // serveOne sends the next requested chunk we have, preceded by the hashes the peer lacks

@@ -1,0 +1,49 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/ppsppd/ppsppd/internal/bins"
+)
+
+// serveState is what we serve the peer (RFC 7574 §3.7, §3.4): the chunks it asked for, in
+// order, the DATA it has not acknowledged yet, whether we choke it, and which hashes we
+// recently sent it, so that a DATA leaves out what the peer holds already (§5.3).
+type serveState struct {
+	queue   []bins.ChunkRange // requested chunks not yet sent, served in order
+	queued  uint64            // chunks in queue
+	lastReq bins.ChunkRange   // the last REQUEST queued, to count repeats
+	// unacked maps each DATA sent and not acknowledged to when it went out: the flight
+	// LEDBAT counts, and the round-trip sample an ACK gives.
+	unacked map[uint64]time.Time
+	weChoke bool // we choke the peer: its REQUESTs are not served (§3.9)
+
+	sent      sentHashes // uncle hashes recently sent to the peer (hashthin.go)
+	hashFloor int        // the fewest hashes a DATA datagram carries in this flush (keptHashes)
+}
+
+func newServeState() serveState {
+	return serveState{unacked: make(map[uint64]time.Time)}
+}
+
+// isUnacked reports whether chunk i went out to the peer and is not acknowledged yet.
+func (sv *serveState) isUnacked(i uint64) bool {
+	_, ok := sv.unacked[i]
+	return ok
+}
+
+// nextQueued pops the next requested chunk off the peer's queue.
+func (sv *serveState) nextQueued() (uint64, bool) {
+	if len(sv.queue) == 0 {
+		return 0, false
+	}
+	r := &sv.queue[0]
+	i := r.Start
+	if r.Start == r.End {
+		sv.queue = sv.queue[1:]
+	} else {
+		r.Start++
+	}
+	sv.queued--
+	return i, true
+}
