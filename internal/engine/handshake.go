@@ -30,7 +30,7 @@ func handshakeOptions(s *swarm, a wire.Addressing, initiator, compat bool) wire.
 	if initiator || !compat {
 		o.SetSwarmID([]byte(s.id))
 	}
-	o.SetIntegrity(wire.IntegrityMerkle)
+	o.SetIntegrity(s.integrity.method())
 	o.SetHash(s.hash)
 	o.SetAddressing(a)
 	if !compat {
@@ -157,7 +157,7 @@ func supportedAddressing(a wire.Addressing) bool { return a.Known() && a != wire
 // hash function (SHA-256 when absent, the RFC default) and chunk size; and that no live-only
 // option appears for static content.
 func (s *swarm) matches(o *wire.Options) bool {
-	if o.Has(wire.OptIntegrity) && o.Integrity != wire.IntegrityMerkle {
+	if o.Has(wire.OptIntegrity) && o.Integrity != s.integrity.method() {
 		return false
 	}
 	h := wire.SHA256

@@ -111,11 +111,9 @@ func (e *Engine) handleMessage(now time.Time, ch *channel, m wire.Message, cut b
 	case *wire.Have:
 		e.onHave(now, ch, m.Spec)
 	case *wire.Integrity:
-		if r, ok := specToChunks(ch.ctx.Addressing, m.Spec); ok {
-			if b, ok := r.Bin(); ok { // INTEGRITY always names one tree node (§5.4)
-				ch.addCandidate(b, m.Hash)
-			}
-		}
+		ch.swarm.integrity.onIntegrity(&ch.receivedHashes, ch.ctx.Addressing, m)
+	case *wire.SignedIntegrity:
+		ch.swarm.integrity.onSignedIntegrity(now, &ch.receivedHashes, ch.ctx.Addressing, m)
 	case *wire.Data:
 		e.onData(now, ch, m, cut)
 	case *wire.Ack:
@@ -136,8 +134,7 @@ func (e *Engine) handleMessage(now time.Time, ch *channel, m wire.Message, cut b
 	case *wire.PexResV6:
 		e.onPexRes(now, ch, m.Addr)
 	}
-	// PEX_REScert needs a tracker acting as CA (§12.2.2), and SIGNED_INTEGRITY belongs to
-	// live swarms; a static swarm ignores both.
+	// PEX_REScert needs a tracker acting as CA (§12.2.2): ignored.
 }
 
 // onHave records chunks the peer announced (§3.2). Ranges past the content's end are a lie
@@ -233,7 +230,7 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data, cut bool) {
 		ch.queueAck(&ack)
 		return
 	}
-	switch err := s.store.PutChunk(i, payload, ch.cands); {
+	switch err := s.integrity.verify(i, payload, ch.cands); {
 	case err == nil:
 	case errors.Is(err, hashtree.ErrMissingHash):
 		// The hashes for it were in a datagram that got lost, or the peer never sent them.

@@ -108,7 +108,7 @@ func (e *Engine) serveOne(now time.Time, ch *channel) bool {
 		e.stats.ServeFailures++
 		return true
 	}
-	uncles, err := s.store.Uncles(e.uncleBuf[:0], bins.Chunk(i), e.cfg.UncleMode, ch.treePeer())
+	uncles, err := s.integrity.hashesFor(e.uncleBuf[:0], i, ch.treePeer())
 	if err != nil {
 		e.stats.ServeFailures++
 		return true // skip this chunk; the peer will ask elsewhere
