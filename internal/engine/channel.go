@@ -45,9 +45,7 @@ type channel struct {
 	sendCongestion
 	peerStanding
 
-	// Outgoing control messages, encoded and waiting for the next flush.
-	ctrl     []byte
-	ctrlEnds []int
+	ctrlQueue // control messages waiting for the next flush (ctrlqueue.go)
 
 	traffic traffic   // bytes sent and received (traffic.go)
 	rate    rateState // its part in the rate limits (ratelimit.go)
@@ -86,8 +84,7 @@ func (ch *channel) queueMsg(m wire.Message) {
 	if err != nil {
 		return
 	}
-	ch.ctrl = b
-	ch.ctrlEnds = append(ch.ctrlEnds, len(b))
+	ch.pushed(b)
 }
 
 // queueAck is queueMsg for the ACK that every chunk received gets, without boxing it in
@@ -100,6 +97,5 @@ func (ch *channel) queueAck(a *wire.Ack) {
 	if err != nil {
 		return
 	}
-	ch.ctrl = b
-	ch.ctrlEnds = append(ch.ctrlEnds, len(b))
+	ch.pushed(b)
 }

@@ -1,6 +1,11 @@
 package engine
 
-import "time"
+import (
+	"time"
+
+	"github.com/ppsppd/ppsppd/internal/bins"
+	"github.com/ppsppd/ppsppd/internal/wire"
+)
 
 // fetchState is what we fetch from the peer: our requests to it, in the order sent, how
 // many we keep out (adapted to its sender, see adaptRequests), the endgame duplicates, and
@@ -119,6 +124,35 @@ func (e *Engine) detectLosses(ch *channel, seq uint64) {
 	// Reslicing walks along the array; append moves what is left to a new one when it
 	// runs out, so each entry is copied a constant number of times on average.
 	ch.reqOrder = ch.reqOrder[k:]
+}
+
+// releaseChunk forgets the request for chunk i at ch so that the picker asks again.
+func (e *Engine) releaseChunk(now time.Time, ch *channel, i uint64) {
+	s := ch.swarm
+	if p, ok := s.pending[i]; ok && p.ch == ch {
+		s.unpend(i)
+		ch.requested--
+	}
+	if _, ok := ch.extra[i]; ok {
+		delete(ch.extra, i)
+		s.endgame--
+	}
+}
+
+// settleEndgame withdraws the duplicate requests for chunk i once it arrived from ch.
+func (e *Engine) settleEndgame(from *channel, i uint64) {
+	s := from.swarm
+	for _, c := range s.channels {
+		if _, ok := c.extra[i]; !ok {
+			continue
+		}
+		delete(c.extra, i)
+		s.endgame--
+		if c != from {
+			c.queueMsg(&wire.Cancel{Spec: specForBin(c.ctx.Addressing, bins.Chunk(i))})
+			e.markDirty(c)
+		}
+	}
 }
 
 func maxf(a, b float64) float64 {

@@ -416,35 +416,6 @@ func isVerifyError(err error) bool {
 	return false
 }
 
-// releaseChunk forgets the request for chunk i at ch so that the picker asks again.
-func (e *Engine) releaseChunk(now time.Time, ch *channel, i uint64) {
-	s := ch.swarm
-	if p, ok := s.pending[i]; ok && p.ch == ch {
-		s.unpend(i)
-		ch.requested--
-	}
-	if _, ok := ch.extra[i]; ok {
-		delete(ch.extra, i)
-		s.endgame--
-	}
-}
-
-// settleEndgame withdraws the duplicate requests for chunk i once it arrived from ch.
-func (e *Engine) settleEndgame(from *channel, i uint64) {
-	s := from.swarm
-	for _, c := range s.channels {
-		if _, ok := c.extra[i]; !ok {
-			continue
-		}
-		delete(c.extra, i)
-		s.endgame--
-		if c != from {
-			c.queueMsg(&wire.Cancel{Spec: specForBin(c.ctx.Addressing, bins.Chunk(i))})
-			e.markDirty(c)
-		}
-	}
-}
-
 // badChunk discards a chunk that failed verification: it is asked for again, preferably
 // elsewhere, and the peer's score pays for it.
 func (e *Engine) badChunk(now time.Time, ch *channel, i uint64) {
@@ -543,8 +514,7 @@ func (e *Engine) onRequest(now time.Time, ch *channel, spec wire.ChunkSpec) {
 		// trip after the loss, rather than after the congestion timeout.
 		ch.sent.forget()
 	}
-	ch.queue = append(ch.queue, r)
-	ch.queued += r.Len()
+	ch.enqueue(r)
 }
 
 // onCancel removes chunks from the peer's queue (§3.8).
@@ -553,24 +523,5 @@ func (e *Engine) onCancel(ch *channel, spec wire.ChunkSpec) {
 	if !ok {
 		return
 	}
-	var kept []bins.ChunkRange
-	var n uint64
-	for _, r := range ch.queue {
-		if r.End < c.Start || r.Start > c.End {
-			kept = append(kept, r)
-			n += r.Len()
-			continue
-		}
-		if r.Start < c.Start {
-			left := bins.ChunkRange{Start: r.Start, End: c.Start - 1}
-			kept = append(kept, left)
-			n += left.Len()
-		}
-		if r.End > c.End {
-			right := bins.ChunkRange{Start: c.End + 1, End: r.End}
-			kept = append(kept, right)
-			n += right.Len()
-		}
-	}
-	ch.queue, ch.queued = kept, n
+	ch.cancel(c)
 }

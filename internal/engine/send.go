@@ -59,28 +59,6 @@ func (e *Engine) flushChannel(now time.Time, ch *channel) {
 	ch.flightMark = len(ch.unacked)
 }
 
-// takeCtrl moves whole queued control messages onto b while b stays within limit. Every
-// control message is far smaller than a datagram, so a fresh datagram always takes one.
-func (ch *channel) takeCtrl(b []byte, limit int) []byte {
-	taken, k := 0, 0
-	for ; k < len(ch.ctrlEnds) && len(b)+ch.ctrlEnds[k]-taken <= limit; k++ {
-		b = append(b, ch.ctrl[taken:ch.ctrlEnds[k]]...)
-		taken = ch.ctrlEnds[k]
-	}
-	if k == 0 && len(b) == wire.HeaderLen && len(ch.ctrlEnds) > 0 {
-		// Cannot happen with real messages; drop rather than loop forever.
-		taken, k = ch.ctrlEnds[0], 1
-	}
-	rest := copy(ch.ctrl, ch.ctrl[taken:])
-	ch.ctrl = ch.ctrl[:rest]
-	ends := ch.ctrlEnds[:0]
-	for _, end := range ch.ctrlEnds[k:] {
-		ends = append(ends, end-taken)
-	}
-	ch.ctrlEnds = ends
-	return b
-}
-
 // serveOne sends the next requested chunk we have, preceded by the hashes the peer lacks
 // (§5.3, §5.4). It returns false when nothing could be sent.
 func (e *Engine) serveOne(now time.Time, ch *channel) bool {

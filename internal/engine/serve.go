@@ -47,3 +47,33 @@ func (sv *serveState) nextQueued() (uint64, bool) {
 	sv.queued--
 	return i, true
 }
+
+// enqueue adds the chunks of a REQUEST to the queue, behind those asked for before (§3.7).
+func (sv *serveState) enqueue(r bins.ChunkRange) {
+	sv.queue = append(sv.queue, r)
+	sv.queued += r.Len()
+}
+
+// cancel removes the chunks of c from the queue (§3.8).
+func (sv *serveState) cancel(c bins.ChunkRange) {
+	var kept []bins.ChunkRange
+	var n uint64
+	for _, r := range sv.queue {
+		if r.End < c.Start || r.Start > c.End {
+			kept = append(kept, r)
+			n += r.Len()
+			continue
+		}
+		if r.Start < c.Start {
+			left := bins.ChunkRange{Start: r.Start, End: c.Start - 1}
+			kept = append(kept, left)
+			n += left.Len()
+		}
+		if r.End > c.End {
+			right := bins.ChunkRange{Start: c.End + 1, End: r.End}
+			kept = append(kept, right)
+			n += right.Len()
+		}
+	}
+	sv.queue, sv.queued = kept, n
+}
