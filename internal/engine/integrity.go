@@ -20,18 +20,19 @@ import (
 type integrity interface {
 	// method is the protection method announced in our HANDSHAKE and required of a peer's.
 	method() wire.IntegrityMethod
-	// onIntegrity keeps the hash of an INTEGRITY message (§8.5) from a channel, in the
+	// onIntegrity keeps the hash of an INTEGRITY message (§8.8) from a channel, in the
 	// channel's received hashes, for the DATA it comes before (§5.3, §6.1.2.3).
 	onIntegrity(rh *receivedHashes, a wire.Addressing, m *wire.Integrity)
 	// onSignedIntegrity takes a SIGNED_INTEGRITY message (§8.9): the source's signature
 	// over a chunk or munro, which only live content has.
 	onSignedIntegrity(now time.Time, rh *receivedHashes, a wire.Addressing, m *wire.SignedIntegrity)
-	// verify checks chunk i, received as data, with the hashes that came before it and,
+	// verify checks chunk i, received at now as data, with what came before it from the
+	// same peer (rh: the hashes, and for live content the signature and its timestamp) and,
 	// only if it verifies, stores it (§5.2: an unverified chunk is never stored, acked or
 	// forwarded). A chunk that fails wraps hashtree's errors (isVerifyError; a missing
 	// hash is hashtree.ErrMissingHash, naming the bin in a hashtree.BinError); any other
 	// error is a storage failure.
-	verify(i uint64, data []byte, hashes []hashtree.NodeHash) error
+	verify(now time.Time, i uint64, data []byte, rh *receivedHashes) error
 	// hashesFor appends to dst the hashes a peer needs to check chunk i, highest first,
 	// leaving out those peer shows it holds (§5.3, §5.4, §5.6.2).
 	hashesFor(dst []hashtree.NodeHash, i uint64, peer hashtree.Peer) ([]hashtree.NodeHash, error)
@@ -67,8 +68,8 @@ func (*merkleIntegrity) onIntegrity(rh *receivedHashes, a wire.Addressing, m *wi
 func (*merkleIntegrity) onSignedIntegrity(time.Time, *receivedHashes, wire.Addressing, *wire.SignedIntegrity) {
 }
 
-func (mi *merkleIntegrity) verify(i uint64, data []byte, hashes []hashtree.NodeHash) error {
-	return mi.store.PutChunk(i, data, hashes)
+func (mi *merkleIntegrity) verify(_ time.Time, i uint64, data []byte, rh *receivedHashes) error {
+	return mi.store.PutChunk(i, data, rh.cands)
 }
 
 func (mi *merkleIntegrity) hashesFor(dst []hashtree.NodeHash, i uint64, peer hashtree.Peer) ([]hashtree.NodeHash, error) {

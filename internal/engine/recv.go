@@ -230,7 +230,7 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data, cut bool) {
 		ch.queueAck(&ack)
 		return
 	}
-	switch err := s.integrity.verify(i, payload, ch.cands); {
+	switch err := s.integrity.verify(now, i, payload, &ch.receivedHashes); {
 	case err == nil:
 	case errors.Is(err, hashtree.ErrMissingHash):
 		// The hashes for it were in a datagram that got lost, or the peer never sent them.
