@@ -452,25 +452,7 @@ func (e *Engine) onAck(now time.Time, ch *channel, m *wire.Ack) {
 	}
 	r.End = min(r.End, ch.swarm.n-1)
 	flight := ch.flightBeforeAck(len(ch.unacked))
-	acked := 0
-	var rtt time.Duration
-	if r.Len() <= uint64(len(ch.unacked)) {
-		for i := r.Start; i <= r.End; i++ {
-			if sent, ok := ch.unacked[i]; ok {
-				delete(ch.unacked, i)
-				acked++
-				rtt = max(rtt, now.Sub(sent))
-			}
-		}
-	} else {
-		for i, sent := range ch.unacked { // a big ACK range: walk the few unacked instead
-			if r.Contains(i) {
-				delete(ch.unacked, i)
-				acked++
-				rtt = max(rtt, now.Sub(sent)) // the oldest: independent of map order
-			}
-		}
-	}
+	acked, rtt := ch.acked(now, r)
 	if acked > 0 {
 		ch.lastAck = now
 	}

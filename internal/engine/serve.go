@@ -77,3 +77,39 @@ func (sv *serveState) cancel(c bins.ChunkRange) {
 	}
 	sv.queue, sv.queued = kept, n
 }
+
+// acked frees the DATA of r that the peer acknowledged at now: how many, and the round trip
+// of the oldest of them (independent of map order).
+func (sv *serveState) acked(now time.Time, r bins.ChunkRange) (n int, rtt time.Duration) {
+	if r.Len() <= uint64(len(sv.unacked)) {
+		for i := r.Start; i <= r.End; i++ {
+			if sent, ok := sv.unacked[i]; ok {
+				delete(sv.unacked, i)
+				n++
+				rtt = max(rtt, now.Sub(sent))
+			}
+		}
+		return n, rtt
+	}
+	for i, sent := range sv.unacked { // a big ACK range: walk the few unacked instead
+		if r.Contains(i) {
+			delete(sv.unacked, i)
+			n++
+			rtt = max(rtt, now.Sub(sent))
+		}
+	}
+	return n, rtt
+}
+
+// expire drops the DATA unacknowledged for cto or longer, taken for lost (LEDBAT's loss
+// signal; PPSPP does not resend, the receiver asks again); it reports whether there was any.
+func (sv *serveState) expire(now time.Time, cto time.Duration) bool {
+	lost := false
+	for i, sent := range sv.unacked {
+		if now.Sub(sent) >= cto {
+			delete(sv.unacked, i)
+			lost = true
+		}
+	}
+	return lost
+}
