@@ -23,9 +23,11 @@ const (
 // channel is one peer in one swarm (RFC 7574 §3.11): our ID for it, its ID for us, and all
 // per-peer protocol state. That state is split by role, one part per file, so that each
 // changes for one reason: the handshake (handshake.go), what the peer has (peerhave.go),
-// what we fetch from it (fetch.go), what we serve it (serve.go), how fast we may send
-// (sendcongestion.go) and how far we trust it (peerscore.go). The parts are embedded, so
-// code that works on the whole channel (recv.go, send.go) names their fields directly.
+// the hashes it sent for checking its chunks (integrity.go), what we fetch from it
+// (fetch.go), what we serve it (serve.go), how fast we may send (sendcongestion.go), how far
+// we trust it (peerscore.go) and the control messages waiting for it (ctrlqueue.go). The
+// parts are embedded, so code that works across roles (recv.go, send.go, timers.go) names
+// their fields directly; a method that needs only one part is that part's.
 type channel struct {
 	local  wire.ChannelID // the ID the peer sends to
 	remote wire.ChannelID // the ID we send to; 0 until its HANDSHAKE arrives
