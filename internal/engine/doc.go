@@ -8,6 +8,11 @@
 // and it alone decides when a peer is disconnected and banned (see its comment for the
 // policy and its numbers).
 //
+// A channel's state is split by role, one file each (see the channel type): handshake.go,
+// fetch.go, serve.go, sendcongestion.go, peerhave.go, peerscore.go. How chunks are checked
+// and which hashes go with them is the swarm's integrity method (integrity.go), behind one
+// small interface, so that live content's methods can sit beside the static Merkle tree.
+//
 // Because every input carries its own time, a test can drive many engines over a simulated
 // network on a virtual clock (see sim_test.go) and get the same run every time.
 package engine

@@ -77,7 +77,7 @@ func New(cfg Config) *Engine {
 
 // AddSwarm starts serving (and, while incomplete, downloading) a swarm.
 func (e *Engine) AddSwarm(cfg SwarmConfig) (SwarmID, error) {
-	s, err := newSwarm(cfg, e.cfg.Rand.Uint64())
+	s, err := newSwarm(cfg, e.cfg.UncleMode, e.cfg.Rand.Uint64())
 	if err != nil {
 		return "", err
 	}

@@ -30,7 +30,7 @@ func handshakeOptions(s *swarm, a wire.Addressing, initiator, compat bool) wire.
 	if initiator || !compat {
 		o.SetSwarmID([]byte(s.id))
 	}
-	o.SetIntegrity(wire.IntegrityMerkle)
+	o.SetIntegrity(s.integrity.method())
 	o.SetHash(s.hash)
 	o.SetAddressing(a)
 	if !compat {
@@ -97,6 +97,24 @@ func (e *Engine) retryHandshake(now time.Time, ch *channel) {
 	e.sendHandshake(now, ch)
 }
 
+// handshakeState is a channel's part in the handshake (RFC 7574 §3.1.1) and what it settled:
+// the form the peer speaks, what it supports, and whether heavy payload may flow yet.
+type handshakeState struct {
+	// compat: talk to this peer in the form libswift accepts (no chunk-size option).
+	compat bool
+	// confirmed: the peer has sent on our channel ID, completing the three-way handshake;
+	// only then may we send heavy payload (RFC 7574 §3.1.1 step 7).
+	confirmed bool
+	// peerOpts is what the peer's HANDSHAKE announced; it tells which messages it supports.
+	peerOpts wire.Options
+	// replyDue: our answer to the peer's HANDSHAKE goes out with the next flush.
+	replyDue bool
+	// hsAttempts counts the HANDSHAKEs sent on a channel we initiated; hsNext is when the
+	// next is due if no reply comes (retryHandshake).
+	hsAttempts int
+	hsNext     time.Time
+}
+
 // offer is what an initiator's HANDSHAKE asks for, once checked against our swarms.
 type offer struct {
 	swarm      *swarm
@@ -139,7 +157,7 @@ func supportedAddressing(a wire.Addressing) bool { return a.Known() && a != wire
 // hash function (SHA-256 when absent, the RFC default) and chunk size; and that no live-only
 // option appears for static content.
 func (s *swarm) matches(o *wire.Options) bool {
-	if o.Has(wire.OptIntegrity) && o.Integrity != wire.IntegrityMerkle {
+	if o.Has(wire.OptIntegrity) && o.Integrity != s.integrity.method() {
 		return false
 	}
 	h := wire.SHA256

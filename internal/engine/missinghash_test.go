@@ -19,7 +19,7 @@ func missingAt(b bins.Bin) error {
 // count as one offence, plus one per missingRepeatsPerOffence repeats; a new missing uncle
 // counts again; an error that names no bin always counts.
 func TestMissingHashCountsOncePerIncident(t *testing.T) {
-	ch := &channel{lastMissing: bins.None}
+	ch := &channel{peerStanding: peerStanding{lastMissing: bins.None}}
 	high := bins.New(8, 3)
 	offences := 0
 	for range 1 + 2*missingRepeatsPerOffence {
@@ -40,7 +40,7 @@ func TestMissingHashCountsOncePerIncident(t *testing.T) {
 		t.Fatal("a missing hash without a bin did not count")
 	}
 	// Bin 0 (chunk 0) is a real bin: a fresh channel counts it.
-	fresh := &channel{lastMissing: bins.None}
+	fresh := &channel{peerStanding: peerStanding{lastMissing: bins.None}}
 	if !fresh.missingHashOffence(missingAt(bins.Chunk(0))) {
 		t.Fatal("chunk 0's missing hash did not count on a fresh channel")
 	}
@@ -52,7 +52,7 @@ func TestMissingHashCountsOncePerIncident(t *testing.T) {
 func TestRequestForUnackedDataResendsHashes(t *testing.T) {
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	e := New(Config{})
-	ch := &channel{swarm: &swarm{n: 100}, unacked: map[uint64]time.Time{40: now}}
+	ch := &channel{swarm: &swarm{n: 100}, serveState: serveState{unacked: map[uint64]time.Time{40: now}}}
 	ch.ctx = wire.DefaultContext()
 	ch.ctx.Addressing = wire.ChunkRange32
 	held := bins.New(3, 1)

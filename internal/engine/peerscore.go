@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ppsppd/ppsppd/internal/bins"
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 )
 
@@ -169,6 +170,26 @@ func (e *Engine) report(now time.Time, ch *channel, o offence) bool {
 	return true
 }
 
+// peerStanding is how far we trust the peer (the policy above): the score offences raise
+// and good chunks lower, as of scoreAt; good and bad chunks so far; probation after a ban;
+// requests paused after timeouts.
+type peerStanding struct {
+	score       float64
+	scoreAt     time.Time
+	goodChunks  int
+	badChunks   int
+	misfits     int // bad chunks that could not be their chunk at all (see offMisfit)
+	lastMisfits int // those of misfits that were for the content's last chunk
+	// lastMissing is the uncle whose absence made the last DATA unverifiable, and
+	// missingRepeats how many DATA in a row failed for it (see missingHashOffence).
+	lastMissing    bins.Bin
+	missingRepeats int
+	probation      bool
+	pausedUntil    time.Time
+}
+
+func newPeerStanding() peerStanding { return peerStanding{lastMissing: bins.None} }
+
 // misfitLimit is how many misfit chunks, with no good chunk, disconnect a peer. More than
 // one, so that a peer that spoils the first send of a chunk or two at the start of a
 // download is not dropped; few, so that a download with a wrong chunk size or content
@@ -179,15 +200,15 @@ const misfitLimit = 3
 // theirs and not one that verified (its swarm is not shaped like ours), or limit misfits
 // of the last chunk (its content length is not ours: with the same chunk count, every
 // other chunk verifies).
-func (ch *channel) misfit(limit int) bool {
-	return ch.misfits >= limit && (ch.goodChunks == 0 || ch.lastMisfits >= limit)
+func (ps *peerStanding) misfit(limit int) bool {
+	return ps.misfits >= limit && (ps.goodChunks == 0 || ps.lastMisfits >= limit)
 }
 
 // mostlyBad: over the channel's life, at least limit bad chunks and more than
 // mostlyBadRatio times as many bad chunks as good ones. It catches a peer that lies too
 // slowly for the decaying score to reach the limit (one bad chunk a minute, nothing good).
-func (ch *channel) mostlyBad(limit float64) bool {
-	return float64(ch.badChunks) >= limit && ch.badChunks > mostlyBadRatio*ch.goodChunks
+func (ps *peerStanding) mostlyBad(limit float64) bool {
+	return float64(ps.badChunks) >= limit && ps.badChunks > mostlyBadRatio*ps.goodChunks
 }
 
 // mostlyBadRatio: "mostly bad" is more than this many bad chunks per good one. A peer
@@ -205,13 +226,13 @@ func (e *Engine) credit(now time.Time, ch *channel) {
 
 // decayScore moves the score toward 0, halving it every halfLife, so that old offences and
 // old credit both count less than recent ones.
-func (ch *channel) decayScore(now time.Time, halfLife time.Duration) {
-	if !ch.scoreAt.IsZero() && ch.score != 0 && halfLife > 0 {
-		if dt := now.Sub(ch.scoreAt); dt > 0 {
-			ch.score *= math.Exp2(-float64(dt) / float64(halfLife))
+func (ps *peerStanding) decayScore(now time.Time, halfLife time.Duration) {
+	if !ps.scoreAt.IsZero() && ps.score != 0 && halfLife > 0 {
+		if dt := now.Sub(ps.scoreAt); dt > 0 {
+			ps.score *= math.Exp2(-float64(dt) / float64(halfLife))
 		}
 	}
-	ch.scoreAt = now
+	ps.scoreAt = now
 }
 
 // disconnect closes ch for misbehaviour and bans its peer in the swarm.
@@ -330,8 +351,8 @@ func (e *Engine) requestCap(ch *channel, limit int) int {
 }
 
 // paused reports whether requests to ch wait out a timeout backoff.
-func (ch *channel) paused(now time.Time) bool {
-	return !ch.pausedUntil.IsZero() && now.Before(ch.pausedUntil)
+func (ps *peerStanding) paused(now time.Time) bool {
+	return !ps.pausedUntil.IsZero() && now.Before(ps.pausedUntil)
 }
 
 // timeoutRound records that ch's requests timed out for another round (silent, far too
@@ -446,15 +467,15 @@ const missingRepeatsPerOffence = 64
 // hash. That is one incident, not thousands: the first DATA that lacks a given uncle counts,
 // then one in missingRepeatsPerOffence of those that lack it again, so a peer that keeps
 // leaving the same hash out is still dropped in the end.
-func (ch *channel) missingHashOffence(err error) bool {
+func (ps *peerStanding) missingHashOffence(err error) bool {
 	var be *hashtree.BinError
 	if !errors.As(err, &be) {
 		return true
 	}
-	if be.Bin != ch.lastMissing {
-		ch.lastMissing, ch.missingRepeats = be.Bin, 0
+	if be.Bin != ps.lastMissing {
+		ps.lastMissing, ps.missingRepeats = be.Bin, 0
 		return true
 	}
-	ch.missingRepeats++
-	return ch.missingRepeats%missingRepeatsPerOffence == 0
+	ps.missingRepeats++
+	return ps.missingRepeats%missingRepeatsPerOffence == 0
 }

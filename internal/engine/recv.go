@@ -111,11 +111,9 @@ func (e *Engine) handleMessage(now time.Time, ch *channel, m wire.Message, cut b
 	case *wire.Have:
 		e.onHave(now, ch, m.Spec)
 	case *wire.Integrity:
-		if r, ok := specToChunks(ch.ctx.Addressing, m.Spec); ok {
-			if b, ok := r.Bin(); ok { // INTEGRITY always names one tree node (§5.4)
-				ch.addCandidate(b, m.Hash)
-			}
-		}
+		ch.swarm.integrity.onIntegrity(&ch.receivedHashes, ch.ctx.Addressing, m)
+	case *wire.SignedIntegrity:
+		ch.swarm.integrity.onSignedIntegrity(now, &ch.receivedHashes, ch.ctx.Addressing, m)
 	case *wire.Data:
 		e.onData(now, ch, m, cut)
 	case *wire.Ack:
@@ -136,8 +134,7 @@ func (e *Engine) handleMessage(now time.Time, ch *channel, m wire.Message, cut b
 	case *wire.PexResV6:
 		e.onPexRes(now, ch, m.Addr)
 	}
-	// PEX_REScert needs a tracker acting as CA (§12.2.2), and SIGNED_INTEGRITY belongs to
-	// live swarms; a static swarm ignores both.
+	// PEX_REScert needs a tracker acting as CA (§12.2.2): ignored.
 }
 
 // onHave records chunks the peer announced (§3.2). Ranges past the content's end are a lie
@@ -233,7 +230,7 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data, cut bool) {
 		ch.queueAck(&ack)
 		return
 	}
-	switch err := s.store.PutChunk(i, payload, ch.cands); {
+	switch err := s.integrity.verify(now, i, payload, &ch.receivedHashes); {
 	case err == nil:
 	case errors.Is(err, hashtree.ErrMissingHash):
 		// The hashes for it were in a datagram that got lost, or the peer never sent them.
@@ -419,35 +416,6 @@ func isVerifyError(err error) bool {
 	return false
 }
 
-// releaseChunk forgets the request for chunk i at ch so that the picker asks again.
-func (e *Engine) releaseChunk(now time.Time, ch *channel, i uint64) {
-	s := ch.swarm
-	if p, ok := s.pending[i]; ok && p.ch == ch {
-		s.unpend(i)
-		ch.requested--
-	}
-	if _, ok := ch.extra[i]; ok {
-		delete(ch.extra, i)
-		s.endgame--
-	}
-}
-
-// settleEndgame withdraws the duplicate requests for chunk i once it arrived from ch.
-func (e *Engine) settleEndgame(from *channel, i uint64) {
-	s := from.swarm
-	for _, c := range s.channels {
-		if _, ok := c.extra[i]; !ok {
-			continue
-		}
-		delete(c.extra, i)
-		s.endgame--
-		if c != from {
-			c.queueMsg(&wire.Cancel{Spec: specForBin(c.ctx.Addressing, bins.Chunk(i))})
-			e.markDirty(c)
-		}
-	}
-}
-
 // badChunk discards a chunk that failed verification: it is asked for again, preferably
 // elsewhere, and the peer's score pays for it.
 func (e *Engine) badChunk(now time.Time, ch *channel, i uint64) {
@@ -483,26 +451,8 @@ func (e *Engine) onAck(now time.Time, ch *channel, m *wire.Ack) {
 		return
 	}
 	r.End = min(r.End, ch.swarm.n-1)
-	flight := ch.flightBeforeAck()
-	acked := 0
-	var rtt time.Duration
-	if r.Len() <= uint64(len(ch.unacked)) {
-		for i := r.Start; i <= r.End; i++ {
-			if sent, ok := ch.unacked[i]; ok {
-				delete(ch.unacked, i)
-				acked++
-				rtt = max(rtt, now.Sub(sent))
-			}
-		}
-	} else {
-		for i, sent := range ch.unacked { // a big ACK range: walk the few unacked instead
-			if r.Contains(i) {
-				delete(ch.unacked, i)
-				acked++
-				rtt = max(rtt, now.Sub(sent)) // the oldest: independent of map order
-			}
-		}
-	}
+	flight := ch.flightBeforeAck(len(ch.unacked))
+	acked, rtt := ch.acked(now, r)
 	if acked > 0 {
 		ch.lastAck = now
 	}
@@ -546,8 +496,7 @@ func (e *Engine) onRequest(now time.Time, ch *channel, spec wire.ChunkSpec) {
 		// trip after the loss, rather than after the congestion timeout.
 		ch.sent.forget()
 	}
-	ch.queue = append(ch.queue, r)
-	ch.queued += r.Len()
+	ch.enqueue(r)
 }
 
 // onCancel removes chunks from the peer's queue (§3.8).
@@ -556,24 +505,5 @@ func (e *Engine) onCancel(ch *channel, spec wire.ChunkSpec) {
 	if !ok {
 		return
 	}
-	var kept []bins.ChunkRange
-	var n uint64
-	for _, r := range ch.queue {
-		if r.End < c.Start || r.Start > c.End {
-			kept = append(kept, r)
-			n += r.Len()
-			continue
-		}
-		if r.Start < c.Start {
-			left := bins.ChunkRange{Start: r.Start, End: c.Start - 1}
-			kept = append(kept, left)
-			n += left.Len()
-		}
-		if r.End > c.End {
-			right := bins.ChunkRange{Start: c.End + 1, End: r.End}
-			kept = append(kept, right)
-			n += right.Len()
-		}
-	}
-	ch.queue, ch.queued = kept, n
+	ch.cancel(c)
 }

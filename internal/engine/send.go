@@ -42,59 +42,21 @@ func (e *Engine) flushChannel(now time.Time, ch *channel) {
 	}
 	// Heavy payload only once the peer has echoed our channel ID (§3.1.1 step 7).
 	ch.hashFloor = keptHashes
-	if room := (ch.cc.Cwnd() - len(ch.unacked)*ch.mss) / ch.mss; min(room, int(ch.queued)) >= gsoBurst {
+	if min(ch.room(len(ch.unacked)), int(ch.queued)) >= gsoBurst {
 		ch.hashFloor = datagramHashes
 	}
 	for ch.confirmed && !ch.weChoke && len(ch.queue) > 0 && len(ch.unacked) < e.cfg.Window &&
-		ch.cc.CanSend(len(ch.unacked)*ch.mss) {
+		ch.canSend(len(ch.unacked)) {
 		if !e.uploadAllowed(now, ch) || !e.serveOne(now, ch) {
 			break
 		}
 	}
-	ch.cwndLimited = len(ch.queue) > 0 && !ch.cc.CanSend(len(ch.unacked)*ch.mss)
+	ch.cwndLimited = len(ch.queue) > 0 && !ch.canSend(len(ch.unacked))
 	for len(ch.ctrlEnds) > 0 {
 		b := ch.takeCtrl(e.newDatagram(ch, len(ch.ctrl)), e.cfg.MaxDatagram)
 		e.send(now, ch, b)
 	}
 	ch.flightMark = len(ch.unacked)
-}
-
-// takeCtrl moves whole queued control messages onto b while b stays within limit. Every
-// control message is far smaller than a datagram, so a fresh datagram always takes one.
-func (ch *channel) takeCtrl(b []byte, limit int) []byte {
-	taken, k := 0, 0
-	for ; k < len(ch.ctrlEnds) && len(b)+ch.ctrlEnds[k]-taken <= limit; k++ {
-		b = append(b, ch.ctrl[taken:ch.ctrlEnds[k]]...)
-		taken = ch.ctrlEnds[k]
-	}
-	if k == 0 && len(b) == wire.HeaderLen && len(ch.ctrlEnds) > 0 {
-		// Cannot happen with real messages; drop rather than loop forever.
-		taken, k = ch.ctrlEnds[0], 1
-	}
-	rest := copy(ch.ctrl, ch.ctrl[taken:])
-	ch.ctrl = ch.ctrl[:rest]
-	ends := ch.ctrlEnds[:0]
-	for _, end := range ch.ctrlEnds[k:] {
-		ends = append(ends, end-taken)
-	}
-	ch.ctrlEnds = ends
-	return b
-}
-
-// nextQueued pops the next requested chunk off the peer's queue.
-func (ch *channel) nextQueued() (uint64, bool) {
-	if len(ch.queue) == 0 {
-		return 0, false
-	}
-	r := &ch.queue[0]
-	i := r.Start
-	if r.Start == r.End {
-		ch.queue = ch.queue[1:]
-	} else {
-		r.Start++
-	}
-	ch.queued--
-	return i, true
 }
 
 // serveOne sends the next requested chunk we have, preceded by the hashes the peer lacks
@@ -124,7 +86,7 @@ func (e *Engine) serveOne(now time.Time, ch *channel) bool {
 		e.stats.ServeFailures++
 		return true
 	}
-	uncles, err := s.store.Uncles(e.uncleBuf[:0], bins.Chunk(i), e.cfg.UncleMode, ch.treePeer())
+	uncles, err := s.integrity.hashesFor(e.uncleBuf[:0], i, ch.treePeer())
 	if err != nil {
 		e.stats.ServeFailures++
 		return true // skip this chunk; the peer will ask elsewhere

@@ -59,8 +59,11 @@ func NewSwarmConfig(store Store) SwarmConfig {
 
 // swarm is one swarm's state: our chunks, the tree, and its channels.
 type swarm struct {
-	id         SwarmID
-	store      Store
+	id    SwarmID
+	store Store
+	// integrity checks the chunks received and gives the hashes for those sent
+	// (integrity.go); for static content, the Merkle tree in store.
+	integrity  integrity
 	addressing wire.Addressing
 	hash       wire.HashFunc
 	chunkSize  uint32
@@ -118,7 +121,7 @@ type avoidEntry struct {
 	strikes int
 }
 
-func newSwarm(cfg SwarmConfig, scanSeed uint64) (*swarm, error) {
+func newSwarm(cfg SwarmConfig, uncles hashtree.Mode, scanSeed uint64) (*swarm, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("engine: swarm needs a store")
 	}
@@ -128,6 +131,7 @@ func newSwarm(cfg SwarmConfig, scanSeed uint64) (*swarm, error) {
 	s := &swarm{
 		id:         SwarmID(cfg.Store.Root()),
 		store:      cfg.Store,
+		integrity:  newMerkleIntegrity(cfg.Store, uncles),
 		addressing: cfg.Addressing,
 		hash:       cfg.Store.HashFunc().Wire(),
 		chunkSize:  uint32(cfg.Store.ChunkSize()),

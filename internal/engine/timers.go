@@ -46,14 +46,7 @@ func (e *Engine) channelTimers(now time.Time, ch *channel) {
 	// not resend, the receiver asks again). No ACK at all for that long is a timeout.
 	if len(ch.unacked) > 0 {
 		cto := max(ch.cc.CTO(), e.cfg.MinDataTimeout)
-		lost := false
-		for i, sent := range ch.unacked {
-			if now.Sub(sent) >= cto {
-				delete(ch.unacked, i)
-				lost = true
-			}
-		}
-		if lost {
+		if ch.expire(now, cto) {
 			if now.Sub(ch.lastAck) >= cto {
 				ch.cc.OnTimeout(now)
 			} else {
