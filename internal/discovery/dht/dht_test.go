@@ -80,6 +80,10 @@ func TestLookupFindsAnnouncedPeer(t *testing.T) {
 	hub := runDHT(t, Config{}, &fakeManager{})
 	seeder := &fakeManager{list: []swarmapi.Status{{ID: id, State: swarmapi.StateSeeding}}}
 	sd := runDHT(t, Config{Bootstrap: []string{hub.Addr().String()}, AnnouncePort: 40001}, seeder)
+	// The leecher joins after the seeder's announce is done, so the seeder reaches it only
+	// through a lookup (an announce to the leecher's own node would hand it over directly:
+	// TestAnnouncedPeerHandedAtOnce).
+	waitFor(t, "the seeder's announce", func() bool { return sd.Metrics().Announces > 0 })
 	leecher := &fakeManager{list: []swarmapi.Status{{ID: id, State: swarmapi.StateDownloading}}}
 	ld := runDHT(t, Config{Bootstrap: []string{hub.Addr().String(), sd.Addr().String()}, AnnouncePort: 40002}, leecher)
 
