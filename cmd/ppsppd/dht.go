@@ -62,3 +62,21 @@ func startGetDHT(m *swarms.Manager, f getFlags, log *zap.Logger) (stop func(), e
 	var once sync.Once
 	return func() { once.Do(func() { cancel(); <-done }) }, nil
 }
+
+// dhtFromConfig takes the DHT bootstrap nodes from the configuration file --config names,
+// when its [dht] table is enabled and --dht-bootstrap gave none: the same file the daemon
+// runs with turns the DHT on for get too. Only bootstrap nodes are taken; get's DHT socket
+// stays --dht-listen, since the daemon may hold dht.listen.
+func (f *getFlags) dhtFromConfig() error {
+	if f.configPath == "" || len(f.dhtBootstrap) > 0 {
+		return nil
+	}
+	cfg, err := config.Load(f.configPath)
+	if err != nil {
+		return err
+	}
+	if cfg.DHT.Enabled {
+		f.dhtBootstrap = cfg.DHT.Bootstrap
+	}
+	return nil
+}

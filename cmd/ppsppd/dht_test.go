@@ -93,6 +93,20 @@ func TestDaemonsFindEachOtherOnTheDHT(t *testing.T) {
 	if got, err := os.ReadFile(copyPath); err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("get's copy differs (%v)", err)
 	}
+	// The same with the DHT turned on by a configuration file instead of the flag.
+	cfgPath := filepath.Join(root, "get.toml")
+	cfgText := fmt.Sprintf("[dht]\nenabled = true\nbootstrap = [\"127.0.0.1:%d\"]\n", ports[1])
+	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	copy2 := filepath.Join(root, "copy2.bin")
+	cmd = exec.Command(binPath, "get", id, "-o", copy2, "--config", cfgPath, "--dht-listen", "127.0.0.1:0", "--listen", "127.0.0.1:0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("get --config (DHT on): %v\n%s", err, out)
+	}
+	if got, err := os.ReadFile(copy2); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("get --config's copy differs (%v)", err)
+	}
 
 	leecher.stop(t)
 	if b, err := os.ReadFile(filepath.Join(root, "d2", dht.NodesFileName)); err != nil || !strings.Contains(string(b), "127.0.0.1:") {
@@ -102,11 +116,21 @@ func TestDaemonsFindEachOtherOnTheDHT(t *testing.T) {
 	seeder.stop(t)
 }
 
-// TestGetWithoutPeerOrDHTFails: with neither a peer nor a DHT node, get says what to give.
+// TestGetWithoutPeerOrDHTFails: with neither a peer nor a DHT node, get says what to give;
+// a configuration file with the DHT off (the default) gives none either.
 func TestGetWithoutPeerOrDHTFails(t *testing.T) {
-	out, err := exec.Command(binPath, "get", strings.Repeat("ab", 20), "-o", filepath.Join(t.TempDir(), "x")).CombinedOutput()
+	dir := t.TempDir()
+	out, err := exec.Command(binPath, "get", strings.Repeat("ab", 20), "-o", filepath.Join(dir, "x")).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "--dht-bootstrap") {
 		t.Fatalf("get with no peer: %v\n%s", err, out)
+	}
+	cfgPath := filepath.Join(dir, "off.toml")
+	if err := os.WriteFile(cfgPath, []byte("[dht]\nbootstrap = [\"127.0.0.1:9\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.Command(binPath, "get", strings.Repeat("ab", 20), "-o", filepath.Join(dir, "y"), "--config", cfgPath).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "[dht] enabled") {
+		t.Fatalf("get --config with the DHT off: %v\n%s", err, out)
 	}
 }
 

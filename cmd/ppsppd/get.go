@@ -34,9 +34,11 @@ type getFlags struct {
 	timeout    time.Duration
 	checkpoint time.Duration
 	force      bool
-	// DHT lookup (off unless a bootstrap node is given): get has no config file.
+	// DHT lookup: off unless a bootstrap node is given, by --dht-bootstrap or by the [dht]
+	// table of the configuration file --config names (dhtFromConfig).
 	dhtBootstrap []string
 	dhtListen    string
+	configPath   string
 }
 
 func newGetCmd() *cobra.Command {
@@ -90,6 +92,7 @@ existing files with other content are refused.`,
 	fl.BoolVar(&f.force, "force", false, "overwrite OUT even if it is not this swarm's download (another file, or another swarm's)")
 	fl.StringArrayVar(&f.dhtBootstrap, "dht-bootstrap", nil, "look the swarm's peers up on the mainline DHT, joining it through this node, HOST:PORT (repeatable)")
 	fl.StringVar(&f.dhtListen, "dht-listen", "0.0.0.0:0", "UDP address of the DHT socket used with --dht-bootstrap")
+	fl.StringVar(&f.configPath, "config", "", "a daemon configuration file (TOML): with [dht] enabled, its bootstrap nodes are used as --dht-bootstrap")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }
@@ -99,6 +102,9 @@ existing files with other content are refused.`,
 // it created and holds nothing (no chunk verified) is removed again; a completed plain
 // get keeps only the content, not the checkpoint (nothing goes on seeding it).
 func runGet(ctx context.Context, cmd *cobra.Command, target string, f getFlags, log *zap.Logger) error {
+	if err := f.dhtFromConfig(); err != nil {
+		return err
+	}
 	spec, err := getSpec(cmd, target, f)
 	if err != nil {
 		return err
@@ -259,7 +265,7 @@ func getSpec(cmd *cobra.Command, target string, f getFlags) (swarms.AddSpec, err
 	}
 	peers = append(peers, f.peers...)
 	if len(peers) == 0 && len(f.dhtBootstrap) == 0 {
-		return swarms.AddSpec{}, errors.New("no peer to download from: give a tswift://HOST:PORT/... URL, --peer IP:PORT or --dht-bootstrap HOST:PORT")
+		return swarms.AddSpec{}, errors.New("no peer to download from: give a tswift://HOST:PORT/... URL, --peer IP:PORT, --dht-bootstrap HOST:PORT, or --config FILE with [dht] enabled")
 	}
 	hf, err := f.hashFunc()
 	if err != nil {
