@@ -30,6 +30,9 @@ type fetchState struct {
 	timeouts    int       // request-timeout rounds in a row without a chunk in between
 	lastTimeout time.Time // start of the last counted round
 	choked      bool      // the peer chokes us: no requests until it unchokes (§3.9)
+	// pexNext is when to ask this peer for peers again while our swarm is incomplete
+	// (pex.go); zero until the first PEX_REQ.
+	pexNext time.Time
 }
 
 func newFetchState() fetchState {

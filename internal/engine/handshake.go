@@ -299,6 +299,7 @@ func (e *Engine) onReply(now time.Time, ch *channel, h *wire.Handshake) {
 	e.queueHaves(ch)
 	if !s.complete {
 		ch.queueMsg(&wire.PexReq{}) // ask for more peers with the first requests, as libswift does
+		ch.pexNext = now.Add(pexAgain)
 	}
 	e.emit(Event{Kind: EventPeerConnected, Swarm: s.id, Peer: ch.peer})
 	e.markDirty(ch)

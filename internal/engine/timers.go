@@ -68,6 +68,7 @@ func (e *Engine) channelTimers(now time.Time, ch *channel) {
 			e.markDirty(ch)
 		}
 	}
+	e.pexTimer(now, ch)
 	if now.Sub(ch.lastSend) >= e.cfg.KeepAlive {
 		e.send(now, ch, wire.AppendHeader(nil, ch.remote)) // keep-alive (§3.12, §8.14)
 	}
@@ -132,6 +133,9 @@ func (e *Engine) timerDeadline() time.Time {
 		case stateEstablished:
 			at(ch.lastRecv.Add(e.cfg.ChannelTimeout))
 			at(ch.lastSend.Add(e.cfg.KeepAlive))
+			if !ch.pexNext.IsZero() && !ch.swarm.complete {
+				at(ch.pexNext)
+			}
 			if !ch.pausedUntil.IsZero() {
 				at(ch.pausedUntil)
 			}
