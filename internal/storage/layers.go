@@ -207,6 +207,36 @@ func writeLayers(ctx context.Context, opts Options, f contentFile, fi os.FileInf
 	if opts.Params.Size > 0 && opts.Params.Size != fi.Size() {
 		return nil, nil, fmt.Errorf("storage: %s has %d bytes, the swarm %d: %w", opts.ContentPath, fi.Size(), opts.Params.Size, ErrContentChanged)
 	}
+	return placeLayers(opts, func(tmp *os.File) (*hashtree.Tree, error) {
+		hl := opts.Params.Hash.Size()
+		base := int64(layersFixed + hl + ckptCRCLen)
+		root, err := hashtree.WriteLayers(ctx, f, fi.Size(), opts.Params.ChunkSize, opts.Params.Hash, tmp, base)
+		if err != nil {
+			return nil, fmt.Errorf("storage: hashing %s: %w", opts.ContentPath, err)
+		}
+		if len(opts.Root) > 0 && !bytes.Equal(root, opts.Root) {
+			return nil, fmt.Errorf("storage: %s hashes to %x, not the swarm ID: %w (%w)", opts.ContentPath, root, ErrContentChanged, hashtree.ErrHashMismatch)
+		}
+		h := headerFor(id, opts.Params, root)
+		if _, err := tmp.WriteAt(h.encode(), 0); err != nil {
+			return nil, fmt.Errorf("storage: layer file: %w", err)
+		}
+		p := opts.Params
+		p.Size = fi.Size()
+		tree, err := hashtree.OpenLayers(root, p, tmp, base)
+		if err != nil {
+			return nil, fmt.Errorf("storage: layer file just written: %w", err)
+		}
+		return tree, nil
+	})
+}
+
+// placeLayers builds a layer file in a temporary file beside opts.LayersPath (build writes
+// it and opens its tree), then syncs it and renames it into place; on any error the
+// temporary file is removed. It returns the open file, which the tree reads, and the tree.
+// Every way a layer file is made (hashing the content, adopting a .mhash, saving a
+// completed download) goes through it.
+func placeLayers(opts Options, build func(tmp *os.File) (*hashtree.Tree, error)) (*os.File, *hashtree.Tree, error) {
 	dir, name := filepath.Split(opts.LayersPath)
 	if dir == "" {
 		dir = "."
@@ -215,39 +245,22 @@ func writeLayers(ctx context.Context, opts Options, f contentFile, fi os.FileInf
 	if err != nil {
 		return nil, nil, fmt.Errorf("storage: layer file: %w", err)
 	}
-	keep := false
-	defer func() {
-		if !keep {
-			tmp.Close()
-			os.Remove(tmp.Name())
+	tree, err := build(tmp)
+	if err == nil {
+		if err = tmp.Sync(); err != nil {
+			err = fmt.Errorf("storage: syncing layer file: %w", err)
 		}
-	}()
-	hl := opts.Params.Hash.Size()
-	base := int64(layersFixed + hl + ckptCRCLen)
-	root, err := hashtree.WriteLayers(ctx, f, fi.Size(), opts.Params.ChunkSize, opts.Params.Hash, tmp, base)
+	}
+	if err == nil {
+		if err = os.Rename(tmp.Name(), opts.LayersPath); err != nil {
+			err = fmt.Errorf("storage: layer file: %w", err)
+		}
+	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("storage: hashing %s: %w", opts.ContentPath, err)
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, nil, err
 	}
-	if len(opts.Root) > 0 && !bytes.Equal(root, opts.Root) {
-		return nil, nil, fmt.Errorf("storage: %s hashes to %x, not the swarm ID: %w (%w)", opts.ContentPath, root, ErrContentChanged, hashtree.ErrHashMismatch)
-	}
-	h := headerFor(id, opts.Params, root)
-	if _, err := tmp.WriteAt(h.encode(), 0); err != nil {
-		return nil, nil, fmt.Errorf("storage: layer file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return nil, nil, fmt.Errorf("storage: syncing layer file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), opts.LayersPath); err != nil {
-		return nil, nil, fmt.Errorf("storage: layer file: %w", err)
-	}
-	p := opts.Params
-	p.Size = fi.Size()
-	tree, err := hashtree.OpenLayers(root, p, tmp, base)
-	if err != nil {
-		return nil, nil, fmt.Errorf("storage: layer file just written: %w", err)
-	}
-	keep = true
 	return tmp, tree, nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 )
@@ -73,41 +72,20 @@ func adoptMhash(opts Options, id layersIdentity, fi os.FileInfo) (*os.File, *has
 // .mhash layout; it is opened as a tree, which must lead to opts.Root, synced and renamed
 // to opts.LayersPath. It returns the open file and its tree.
 func installLayers(opts Options, id layersIdentity, p hashtree.Params, fill func(io.Writer) error) (*os.File, *hashtree.Tree, error) {
-	dir, name := filepath.Split(opts.LayersPath)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, name+tempInfix+"*")
-	if err != nil {
-		return nil, nil, fmt.Errorf("storage: layer file: %w", err)
-	}
-	keep := false
-	defer func() {
-		if !keep {
-			tmp.Close()
-			os.Remove(tmp.Name())
+	return placeLayers(opts, func(tmp *os.File) (*hashtree.Tree, error) {
+		h := headerFor(id, p, opts.Root)
+		if _, err := tmp.Write(h.encode()); err != nil {
+			return nil, fmt.Errorf("storage: layer file: %w", err)
 		}
-	}()
-	h := headerFor(id, p, opts.Root)
-	head := h.encode()
-	if _, err := tmp.Write(head); err != nil {
-		return nil, nil, fmt.Errorf("storage: layer file: %w", err)
-	}
-	if err := fill(tmp); err != nil {
-		return nil, nil, fmt.Errorf("storage: layer file: %w", err)
-	}
-	tree, err := hashtree.OpenLayers(opts.Root, p, tmp, h.base())
-	if err != nil {
-		return nil, nil, fmt.Errorf("storage: layer file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return nil, nil, fmt.Errorf("storage: syncing layer file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), opts.LayersPath); err != nil {
-		return nil, nil, fmt.Errorf("storage: layer file: %w", err)
-	}
-	keep = true
-	return tmp, tree, nil
+		if err := fill(tmp); err != nil {
+			return nil, fmt.Errorf("storage: layer file: %w", err)
+		}
+		tree, err := hashtree.OpenLayers(opts.Root, p, tmp, h.base())
+		if err != nil {
+			return nil, fmt.Errorf("storage: layer file: %w", err)
+		}
+		return tree, nil
+	})
 }
 
 // SaveLayers writes the layer file (Options.LayersPath) of a complete download from its
