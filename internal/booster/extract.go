@@ -17,7 +17,7 @@ const maxLinksPerText = 256
 // libswift's tswift://; its links have the same form.
 const (
 	tswiftPrefix = swarmurl.Scheme + ":"
-	ppspPrefix   = "ppsp:"
+	ppspPrefix   = swarmurl.PPSPScheme + ":"
 )
 
 // Extract finds the swarm links in text: tswift: and ppsp: links, and bare swarm IDs (40 or
@@ -78,7 +78,7 @@ func parseToken(tok string) (swarmurl.Link, bool) {
 		return parseLink(trimStrayBracket(tok[i:]))
 	}
 	if i := indexFold(tok, ppspPrefix); i >= 0 {
-		return parseLink(tswiftPrefix + trimStrayBracket(tok[i+len(ppspPrefix):]))
+		return parseLink(trimStrayBracket(tok[i:])) // swarmurl reads ppsp: as tswift:
 	}
 	tok = strings.TrimRight(strings.TrimLeft(tok, "*#:["), "]")
 	if (len(tok) == 40 || len(tok) == 64) && isHex(tok) {
