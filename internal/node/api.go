@@ -181,3 +181,36 @@ func (n *Node) Snapshot(ctx context.Context) (Snapshot, error) {
 	n.mu.Unlock()
 	return s, err
 }
+
+// AddLiveSwarm adds a live swarm, as its source or as a peer (engine.AddLiveSwarm), and
+// answers the HANDSHAKEs that waited for it.
+func (n *Node) AddLiveSwarm(ctx context.Context, cfg engine.LiveSwarmConfig) (engine.SwarmID, error) {
+	var id engine.SwarmID
+	var err error
+	if derr := n.do(ctx, func(now time.Time, e *engine.Engine) {
+		if id, err = e.AddLiveSwarm(cfg); err == nil {
+			n.replayCold(now, e, id)
+		}
+	}); derr != nil {
+		return "", derr
+	}
+	return id, err
+}
+
+// Inject hands the next chunk of a live stream we are the source of to the engine.
+func (n *Node) Inject(ctx context.Context, id engine.SwarmID, data []byte) (uint64, error) {
+	var i uint64
+	var err error
+	if derr := n.do(ctx, func(now time.Time, e *engine.Engine) { i, err = e.Inject(now, id, data) }); derr != nil {
+		return 0, derr
+	}
+	return i, err
+}
+
+// LiveEdge is the newest chunk of a live swarm held here.
+func (n *Node) LiveEdge(ctx context.Context, id engine.SwarmID) (edge uint64, ok bool, err error) {
+	if derr := n.do(ctx, func(_ time.Time, e *engine.Engine) { edge, ok, err = e.LiveEdge(id) }); derr != nil {
+		return 0, false, derr
+	}
+	return edge, ok, err
+}
