@@ -19,6 +19,11 @@ type bitmap struct {
 	top   uint
 	n     uint64 // capacity in chunks
 	count uint64 // bits set
+	// base is the chunk of bit 0: 0 for static content; for a live swarm the window of
+	// chunks the bitmap covers slides along the stream (slideTo), a multiple of 64 so that
+	// the words of a swarm's bitmaps line up. Methods take chunk indices; the words and
+	// the tree are relative to base.
+	base uint64
 }
 
 func newBitmap(n uint64) bitmap {
@@ -60,11 +65,21 @@ func (b *bitmap) wordEmptied(w uint64) {
 	}
 }
 
-func (b *bitmap) has(i uint64) bool { return i < b.n && b.words[i/64]&(1<<(i%64)) != 0 }
+func (b *bitmap) has(i uint64) bool {
+	if i < b.base {
+		return false
+	}
+	i -= b.base
+	return i < b.n && b.words[i/64]&(1<<(i%64)) != 0
+}
 
 // set marks chunk i and reports whether it was new.
 func (b *bitmap) set(i uint64) bool {
-	if i >= b.n || b.has(i) {
+	if i < b.base || b.has(i) {
+		return false
+	}
+	i -= b.base
+	if i >= b.n {
 		return false
 	}
 	if b.words[i/64] == 0 {
@@ -77,12 +92,13 @@ func (b *bitmap) set(i uint64) bool {
 
 // setRange marks chunks r (clipped to capacity) and returns how many were new.
 func (b *bitmap) setRange(r bins.ChunkRange) uint64 {
-	if !r.Valid() || r.Start >= b.n {
+	if !r.Valid() || r.End < b.base || r.Start-min(r.Start, b.base) >= b.n {
 		return 0
 	}
-	end := min(r.End, b.n-1)
+	start := max(r.Start, b.base) - b.base
+	end := min(r.End-b.base, b.n-1)
 	var added uint64
-	for i := r.Start; i <= end; {
+	for i := start; i <= end; {
 		if i%64 == 0 && end-i >= 63 {
 			w := &b.words[i/64]
 			fresh := 64 - uint64(bits.OnesCount64(*w))
@@ -95,7 +111,7 @@ func (b *bitmap) setRange(r bins.ChunkRange) uint64 {
 			i += 64
 			continue
 		}
-		if b.set(i) {
+		if b.set(b.base + i) {
 			added++
 		}
 		i++
@@ -105,6 +121,7 @@ func (b *bitmap) setRange(r bins.ChunkRange) uint64 {
 
 func (b *bitmap) unset(i uint64) {
 	if b.has(i) {
+		i -= b.base
 		b.words[i/64] &^= 1 << (i % 64)
 		if b.words[i/64] == 0 {
 			b.wordEmptied(i / 64)
@@ -118,12 +135,13 @@ func (b *bitmap) full() bool { return b.count == b.n }
 // allSet reports whether every chunk of r is in the set. Chunks past the end are not: a HAVE
 // names real chunks only, as libswift's (0,1023),(1024,1024) for 1025 chunks does.
 func (b *bitmap) allSet(r bins.ChunkRange) bool {
-	if r.End >= b.n {
+	if r.Start < b.base || r.End-b.base >= b.n {
 		return false
 	}
-	for i := r.Start; i <= r.End; {
+	end := r.End - b.base
+	for i := r.Start - b.base; i <= end; {
 		w := i / 64
-		m := wordMask(i%64, min(r.End-w*64, 63))
+		m := wordMask(i%64, min(end-w*64, 63))
 		if b.words[w]&m != m {
 			return false
 		}
@@ -150,11 +168,13 @@ func (b *bitmap) largestComplete(i uint64) bins.Bin {
 // blocks that fit: blocks within a word by mask, blocks of whole words by one tree bit, so an
 // aligned bin costs one test and any range O(log) of them.
 func (b *bitmap) anySet(r bins.ChunkRange) bool {
-	if !r.Valid() || r.Start >= b.n {
+	if !r.Valid() || r.End < b.base || r.Start-min(r.Start, b.base) >= b.n {
 		return false
 	}
-	end := min(r.End, b.n-1)
-	for i := r.Start; i <= end; {
+	// Relative to base, which is 0 for static content; for a live window the blocks are
+	// aligned to the window's words, which the tree is built over.
+	end := min(r.End-b.base, b.n-1)
+	for i := max(r.Start, b.base) - b.base; i <= end; {
 		// The block at i: as large as i's alignment allows and the rest of the range holds.
 		size := uint64(1) << (bits.Len64(end-i+1) - 1)
 		if i != 0 {
@@ -180,6 +200,31 @@ func (b *bitmap) anySet(r bins.ChunkRange) bool {
 		i += size
 	}
 	return false
+}
+
+// slideTo moves the bitmap's window to start at chunk base (a multiple of 64, not behind
+// the current one): the chunks before it are forgotten, those after the old end start
+// unset. A live swarm's bitmaps slide together, so their words stay aligned.
+func (b *bitmap) slideTo(base uint64) {
+	if base <= b.base {
+		return
+	}
+	k := (base - b.base) / 64
+	if k >= uint64(len(b.words)) {
+		clear(b.words)
+	} else {
+		n := copy(b.words, b.words[k:])
+		clear(b.words[n:])
+	}
+	b.base = base
+	clear(b.tree)
+	b.count = 0
+	for w, word := range b.words {
+		if word != 0 {
+			b.count += uint64(bits.OnesCount64(word))
+			b.wordFilled(uint64(w))
+		}
+	}
 }
 
 // wordMask has bits lo..hi (inclusive) set.

@@ -69,8 +69,12 @@ func newChannel(local wire.ChannelID, peer netip.AddrPort, s *swarm, now time.Ti
 	ch.ctx = wire.DefaultContext()
 	ch.ctx.Addressing, ch.ctx.Hash, ch.ctx.ChunkSize = s.addressing, s.hash, s.chunkSize
 	ch.ctx.SwarmID = []byte(s.id)
+	if s.live != nil {
+		ch.ctx.Integrity = s.live.cfg.Method
+		ch.ctx.SigAlg = s.live.pub.Alg().Wire()
+	}
 	if s.n > 0 {
-		ch.peerHave = newBitmap(s.n)
+		ch.peerHave = s.newPeerBitmap()
 	}
 	return ch
 }

@@ -81,6 +81,11 @@ func (e *Engine) AddSwarm(cfg SwarmConfig) (SwarmID, error) {
 	if err != nil {
 		return "", err
 	}
+	return e.register(s)
+}
+
+// register makes a new swarm known to the engine.
+func (e *Engine) register(s *swarm) (SwarmID, error) {
 	if _, dup := e.swarms[s.id]; dup {
 		return "", fmt.Errorf("engine: swarm %v already added", s.id)
 	}
@@ -198,6 +203,9 @@ func (e *Engine) Progress(id SwarmID) (have, total uint64, err error) {
 	if !ok {
 		return 0, 0, ErrUnknownSwarm
 	}
+	if s.live != nil {
+		return s.have.count, 0, s.err // a live stream has no end
+	}
 	return s.have.count, s.n, s.err
 }
 
@@ -251,7 +259,7 @@ func (e *Engine) closeChannel(now time.Time, ch *channel, sendClose bool, reason
 	}
 	s := ch.swarm
 	e.releaseRequests(ch)
-	if s.avail != nil && ch.peerHave.n == s.n {
+	if s.avail != nil && ch.peerHave.n == s.have.n && ch.peerHave.n > 0 {
 		for w, word := range ch.peerHave.words {
 			for word != 0 {
 				bit := uint64(w)*64 + uint64(trailingZeros(word))

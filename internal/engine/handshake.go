@@ -31,8 +31,17 @@ func handshakeOptions(s *swarm, a wire.Addressing, initiator, compat bool) wire.
 		o.SetSwarmID([]byte(s.id))
 	}
 	o.SetIntegrity(s.integrity.method())
-	o.SetHash(s.hash)
+	if s.live == nil || s.hash != wire.SHA1 {
+		// Live swarms leave option 4 out when the tree hashes with SHA-1, as libswift does
+		// and wire.Context.Apply assumes (RFC 7574 names no hash for live trees).
+		o.SetHash(s.hash)
+	}
 	o.SetAddressing(a)
+	if s.live != nil {
+		// §7.7, §7.9: the source's signature algorithm and the chunks we keep.
+		o.SetSigAlg(s.live.pub.Alg().Wire())
+		o.SetDiscardWindow(s.live.cfg.Window.Option(a))
+	}
 	if !compat {
 		o.SetChunkSize(s.chunkSize)
 	}
@@ -161,6 +170,9 @@ func (s *swarm) matches(o *wire.Options) bool {
 		return false
 	}
 	h := wire.SHA256
+	if s.live != nil {
+		h = wire.SHA1 // an unnamed live tree hash (see handshakeOptions)
+	}
 	if o.Has(wire.OptHashFunc) {
 		h = o.Hash
 	}
@@ -169,6 +181,11 @@ func (s *swarm) matches(o *wire.Options) bool {
 	}
 	if o.Has(wire.OptChunkSize) && o.ChunkSize != s.chunkSize {
 		return false
+	}
+	if s.live != nil {
+		// The peer's discard window is its own business (§6.2); the algorithm must be the
+		// one the swarm ID names (§7.7).
+		return !o.Has(wire.OptSigAlg) || o.SigAlg == s.live.pub.Alg().Wire()
 	}
 	return !o.Has(wire.OptSigAlg) && !o.Has(wire.OptDiscardWindow)
 }

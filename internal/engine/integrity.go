@@ -5,6 +5,7 @@ import (
 
 	"github.com/ppsppd/ppsppd/internal/bins"
 	"github.com/ppsppd/ppsppd/internal/hashtree"
+	"github.com/ppsppd/ppsppd/internal/live"
 	"github.com/ppsppd/ppsppd/internal/wire"
 )
 
@@ -23,9 +24,10 @@ type integrity interface {
 	// onIntegrity keeps the hash of an INTEGRITY message (§8.8) from a channel, in the
 	// channel's received hashes, for the DATA it comes before (§5.3, §6.1.2.3).
 	onIntegrity(rh *receivedHashes, a wire.Addressing, m *wire.Integrity)
-	// onSignedIntegrity takes a SIGNED_INTEGRITY message (§8.9): the source's signature
-	// over a chunk or munro, which only live content has.
-	onSignedIntegrity(now time.Time, rh *receivedHashes, a wire.Addressing, m *wire.SignedIntegrity)
+	// onSignedIntegrity takes a SIGNED_INTEGRITY message (§8.9) from ch: the source's
+	// signature over a chunk or munro, which only live content has. An error says the
+	// message was bad (a forged or malformed signature, or one outside the window).
+	onSignedIntegrity(now time.Time, ch *channel, m *wire.SignedIntegrity) error
 	// verify checks chunk i, received at now as data, with what came before it from the
 	// same peer (rh: the hashes, and for live content the signature and its timestamp) and,
 	// only if it verifies, stores it (§5.2: an unverified chunk is never stored, acked or
@@ -36,6 +38,9 @@ type integrity interface {
 	// hashesFor appends to dst the hashes a peer needs to check chunk i, highest first,
 	// leaving out those peer shows it holds (§5.3, §5.4, §5.6.2).
 	hashesFor(dst []hashtree.NodeHash, i uint64, peer hashtree.Peer) ([]hashtree.NodeHash, error)
+	// appendProof appends to a DATA datagram for chunk i, before the uncles, the
+	// signatures ch's peer needs to check it (live content only, §6.1).
+	appendProof(b []byte, ch *channel, i uint64, now time.Time) []byte
 }
 
 // merkleIntegrity is static content's integrity (§5): the Merkle tree kept by the swarm's
@@ -65,8 +70,12 @@ func (*merkleIntegrity) onIntegrity(rh *receivedHashes, a wire.Addressing, m *wi
 
 // onSignedIntegrity ignores the message: static content is not signed, the root hash
 // (the swarm ID) vouches for it.
-func (*merkleIntegrity) onSignedIntegrity(time.Time, *receivedHashes, wire.Addressing, *wire.SignedIntegrity) {
+func (*merkleIntegrity) onSignedIntegrity(time.Time, *channel, *wire.SignedIntegrity) error {
+	return nil
 }
+
+// appendProof adds nothing: the uncles up to a peak the peer trusts are the proof.
+func (*merkleIntegrity) appendProof(b []byte, _ *channel, _ uint64, _ time.Time) []byte { return b }
 
 func (mi *merkleIntegrity) verify(_ time.Time, i uint64, data []byte, rh *receivedHashes) error {
 	return mi.store.PutChunk(i, data, rh.cands)
@@ -82,6 +91,18 @@ func (mi *merkleIntegrity) hashesFor(dst []hashtree.NodeHash, i uint64, peer has
 type receivedHashes struct {
 	cands     []hashtree.NodeHash
 	candBytes []byte
+	// signed is a Sign All SIGNED_INTEGRITY for the next DATA (live.go), its signature
+	// copied into sigBytes.
+	signed    live.Signed
+	hasSigned bool
+	sigBytes  []byte
+}
+
+// setSigned keeps a Sign All signature until the DATA it is for (§6.1.1).
+func (rh *receivedHashes) setSigned(r bins.ChunkRange, m *wire.SignedIntegrity) {
+	rh.sigBytes = append(rh.sigBytes[:0], m.Signature...)
+	rh.signed = live.Signed{Start: r.Start, End: r.End, Timestamp: m.Timestamp, Signature: rh.sigBytes}
+	rh.hasSigned = true
 }
 
 // addCandidate keeps an INTEGRITY hash until a DATA uses it. The list is bounded: a peer
@@ -99,4 +120,5 @@ func (rh *receivedHashes) addCandidate(b bins.Bin, h []byte) {
 func (rh *receivedHashes) clearCandidates() {
 	rh.cands = rh.cands[:0]
 	rh.candBytes = rh.candBytes[:0]
+	rh.hasSigned = false
 }

@@ -30,8 +30,12 @@ func TestMerkleIntegrityKeepsTreeNodesOnly(t *testing.T) {
 	if rh.cands[0].Hash[0] != 7 {
 		t.Fatal("the kept hash aliases the datagram")
 	}
-	mi.onSignedIntegrity(time.Time{}, &rh, wire.ChunkRange32, &wire.SignedIntegrity{Spec: wire.RangeSpec(4, 7)})
-	if len(rh.cands) != 1 {
+	ch := &channel{receivedHashes: rh}
+	ch.ctx = wire.DefaultContext()
+	if err := mi.onSignedIntegrity(time.Time{}, ch, &wire.SignedIntegrity{Spec: wire.RangeSpec(4, 7)}); err != nil {
+		t.Fatalf("static swarm: SIGNED_INTEGRITY gave %v, want it ignored", err)
+	}
+	if len(ch.cands) != 1 {
 		t.Fatal("SIGNED_INTEGRITY changed a static swarm's received hashes")
 	}
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/ppsppd/ppsppd/internal/hashtree"
@@ -71,21 +72,39 @@ func NewLiveSwarmConfig(id []byte, store LiveStore) LiveSwarmConfig {
 // ErrNotSource is returned by Inject for a swarm we do not inject.
 var ErrNotSource = errors.New("engine: not the source of this live swarm")
 
-var errLiveNotYet = errors.New("engine: live swarms are not implemented yet")
-
 // AddLiveSwarm starts injecting (cfg.Key set) or relaying a live stream.
 func (e *Engine) AddLiveSwarm(cfg LiveSwarmConfig) (SwarmID, error) {
-	return "", errLiveNotYet
+	s, err := newLiveSwarm(cfg, e.cfg.Rand.Uint64(), &e.stats)
+	if err != nil {
+		return "", err
+	}
+	return e.register(s)
 }
 
 // Inject adds the next chunk of the stream we are the source of and returns its index.
 // Peers hear of it (HAVE) once it is signed: at once under Sign All, when its munro
-// completes under the Unified Merkle Tree (§6.1.2.3).
+// completes under the Unified Merkle Tree (§6.1.2.3). data must be one whole chunk.
 func (e *Engine) Inject(now time.Time, id SwarmID, data []byte) (uint64, error) {
-	return 0, errLiveNotYet
+	s, ok := e.swarms[id]
+	if !ok {
+		return 0, ErrUnknownSwarm
+	}
+	if s.live == nil || !s.live.isSource() {
+		return 0, ErrNotSource
+	}
+	i, err := e.inject(now, s, data)
+	e.flush(now)
+	return i, err
 }
 
 // LiveEdge is the newest chunk of a live swarm held here; false before the first.
 func (e *Engine) LiveEdge(id SwarmID) (uint64, bool, error) {
-	return 0, false, errLiveNotYet
+	s, ok := e.swarms[id]
+	if !ok {
+		return 0, false, ErrUnknownSwarm
+	}
+	if s.live == nil {
+		return 0, false, fmt.Errorf("engine: swarm %v is not live", id)
+	}
+	return s.live.edge, s.live.hasEdge, nil
 }

@@ -74,6 +74,8 @@ const (
 	offOversizeData                // DATA longer than its chunk; the chunk is checked on its own
 	offUnverifiable                // DATA without the uncle hashes to check it (maybe lost on the way)
 	offMisfit                      // DATA that cannot be its chunk: length or peaks of another tree shape
+	offBadSignature                // live: a SIGNED_INTEGRITY that does not verify, or a malformed munro (§6.1)
+	offLiveWindow                  // live: a chunk or munro outside the discard window, or a stale signature (§6.2)
 	numOffences
 )
 
@@ -92,6 +94,8 @@ var offenceWeight = [numOffences]float64{
 	offOversizeData: 0,
 	offUnverifiable: 0.25,
 	offMisfit:       1,
+	offBadSignature: 4,
+	offLiveWindow:   1,
 }
 
 // ErrBadData matches (errors.Is) the reason of an EventPeerClosed for a peer dropped because
@@ -109,6 +113,7 @@ var (
 	errBadData      error = badDataError("sent mostly chunks that failed verification")
 	errMisfit       error = badDataError("sent only chunks that failed verification: their length or peak hashes fit another chunk size or content length")
 	errMalformed          = errors.New("sent too many malformed datagrams")
+	errForged       error = badDataError("sent live signatures that do not verify")
 	errIgnoredChoke       = errors.New("kept requesting while choked")
 	errFlood              = errors.New("flooded us with requests")
 	errUnresponsive       = errors.New("requests timed out while other peers could serve")
@@ -162,6 +167,9 @@ func (e *Engine) report(now time.Time, ch *channel, o offence) bool {
 	case o == offRequestFlood:
 		e.stats.ClosedFlood++
 		reason = errFlood
+	case o == offBadSignature:
+		e.stats.ClosedBadData++
+		reason = errForged
 	default:
 		e.stats.ClosedBadData++
 		reason = errBadData

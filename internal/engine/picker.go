@@ -55,6 +55,10 @@ func (e *Engine) pickWithin(now time.Time, ch *channel, budget int) {
 		e.pickFirst(now, ch)
 		return
 	}
+	if s.live != nil {
+		e.pickLive(now, ch, budget)
+		return
+	}
 	e.pickUrgent(now, ch)
 	limit := e.requestCap(ch, ch.requestLimit())
 	want := limit - ch.requested - len(ch.extra)
@@ -79,7 +83,8 @@ func (e *Engine) pickWithin(now time.Time, ch *channel, budget int) {
 	e.pickEndgame(now, ch, take)
 }
 
-// wordCandidates is the word of chunks [64w, 64w+64) that ch can give us and nobody fetches.
+// wordCandidates is the word of chunks [base+64w, base+64w+64) that ch can give us and
+// nobody fetches (base: the bitmaps' first chunk, 0 but for live swarms).
 func wordCandidates(s *swarm, ch *channel, w int) uint64 {
 	return ch.peerHave.words[w] &^ s.have.words[w] &^ s.pendingBits.words[w]
 }
@@ -124,7 +129,7 @@ func (e *Engine) pickStreaming(now time.Time, ch *channel, picks []uint64, want 
 func (e *Engine) nextInWindow(now time.Time, ch *channel, from, end uint64, picks []uint64, checkPicks bool) (uint64, bool) {
 	s := ch.swarm
 	for i := from; i < end; {
-		word := wordCandidates(s, ch, int(i/64)) >> (i % 64)
+		word := wordCandidates(s, ch, int((i-s.have.base)/64)) >> (i % 64)
 		if word == 0 {
 			i = (i/64 + 1) * 64
 			continue
@@ -193,11 +198,11 @@ func (e *Engine) pickRarest(now time.Time, ch *channel, picks []uint64, want int
 		for word != 0 && len(cands) < maxScan {
 			b := bits.TrailingZeros64(word)
 			word &= word - 1
-			i := uint64(w)*64 + uint64(b)
+			i := s.have.base + uint64(w)*64 + uint64(b)
 			if i >= s.n || !e.allowed(now, ch, i) || slices.Contains(picks, i) {
 				continue
 			}
-			cands = append(cands, candidate{avail: s.avail[i], order: uint64(len(cands)), chunk: i})
+			cands = append(cands, candidate{avail: s.avail[i-s.have.base], order: uint64(len(cands)), chunk: i})
 		}
 	}
 	slices.SortFunc(cands, func(a, b candidate) int {
@@ -234,7 +239,7 @@ func (e *Engine) pickEndgame(now time.Time, ch *channel, want int) {
 	var picks []uint64
 	for w, word := range s.pendingBits.words {
 		for word != 0 && len(picks) < room {
-			i := uint64(w)*64 + uint64(bits.TrailingZeros64(word))
+			i := s.pendingBits.base + uint64(w)*64 + uint64(bits.TrailingZeros64(word))
 			word &= word - 1
 			p, ok := s.pending[i]
 			if _, dup := ch.extra[i]; !dup && ok && p.ch != ch && ch.peerHave.has(i) {

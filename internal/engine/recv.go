@@ -113,7 +113,9 @@ func (e *Engine) handleMessage(now time.Time, ch *channel, m wire.Message, cut b
 	case *wire.Integrity:
 		ch.swarm.integrity.onIntegrity(&ch.receivedHashes, ch.ctx.Addressing, m)
 	case *wire.SignedIntegrity:
-		ch.swarm.integrity.onSignedIntegrity(now, &ch.receivedHashes, ch.ctx.Addressing, m)
+		if err := ch.swarm.integrity.onSignedIntegrity(now, ch, m); err != nil {
+			e.badSignature(now, ch, err)
+		}
 	case *wire.Data:
 		e.onData(now, ch, m, cut)
 	case *wire.Ack:
@@ -163,6 +165,12 @@ func (e *Engine) onHave(now time.Time, ch *channel, spec wire.ChunkSpec) {
 // counted, but not held against the peer: a bin-aligned cover of the last chunks may.
 func (e *Engine) addPeerHave(ch *channel, r bins.ChunkRange) bool {
 	s := ch.swarm
+	if s.live != nil {
+		var keep, honest bool
+		if r, keep, honest = e.liveHave(ch, r); !keep {
+			return honest
+		}
+	}
 	if r.Start >= s.n {
 		e.stats.BadHaves++
 		return false
@@ -173,15 +181,17 @@ func (e *Engine) addPeerHave(ch *channel, r bins.ChunkRange) bool {
 	}
 	// A word at a time, so that repeated or overlapping HAVEs for large ranges (a seeder
 	// announces the whole file; a peer may repeat it) cost little once the bits are set.
-	for i := r.Start; i <= r.End; {
+	// Words are relative to the bitmaps' base (0 but for live swarms).
+	base := s.have.base
+	for i := r.Start - base; i <= r.End-base; {
 		w := i / 64
-		lo, hi := i%64, min(r.End-w*64, 63)
+		lo, hi := i%64, min(r.End-base-w*64, 63)
 		mask := wordMask(lo, hi)
 		fresh := mask &^ ch.peerHave.words[w]
 		for fresh != 0 {
 			b := uint64(bits.TrailingZeros64(fresh))
 			fresh &= fresh - 1
-			ch.peerHave.set(w*64 + b)
+			ch.peerHave.set(base + w*64 + b)
 			if s.avail != nil { // nil for a swarm complete from the start (swarm.go)
 				s.avail[w*64+b]++
 			}
@@ -210,6 +220,9 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data, cut bool) {
 	}
 	if s.n == 0 {
 		e.stats.UnrequestedData++ // no peak hashes came with it: we cannot place it yet
+		return
+	}
+	if s.live != nil && !e.liveDataFits(now, ch, i) {
 		return
 	}
 	if i >= s.n {
@@ -285,9 +298,12 @@ func (e *Engine) onData(now time.Time, ch *channel, m *wire.Data, cut bool) {
 		e.settleEndgame(ch, i)
 	}
 	ch.queueAck(&ack)
+	if s.live != nil {
+		e.advance(s, i)
+	}
 	e.announce(s, i)
 	e.emit(Event{Kind: EventChunkVerified, Swarm: s.id, Peer: ch.peer, Chunk: i})
-	if s.have.full() && !s.complete {
+	if s.have.full() && !s.complete && s.live == nil {
 		// A store that gathers writes puts them on disk now, so "complete" means the
 		// content file holds every byte.
 		if f, ok := s.store.(interface{ Flush() error }); ok {
@@ -348,7 +364,7 @@ func (e *Engine) learnPeaks(now time.Time, ch *channel, i uint64) bool {
 	}
 	s.setSize(s.store.NumChunks())
 	for _, c := range s.channels {
-		c.peerHave = newBitmap(s.n)
+		c.peerHave = s.newPeerBitmap()
 		for _, r := range c.earlyHaves {
 			e.addPeerHave(c, r)
 		}
@@ -495,6 +511,7 @@ func (e *Engine) onRequest(now time.Time, ch *channel, spec wire.ChunkSpec) {
 		// they went out twice may be what the peer lacks: send them again now, a round
 		// trip after the loss, rather than after the congestion timeout.
 		ch.sent.forget()
+		clear(ch.munrosSent)
 	}
 	ch.enqueue(r)
 }

@@ -104,6 +104,11 @@ func (e *Engine) serveOne(now time.Time, ch *channel) bool {
 		limit = wire.HeaderLen + dataLen + datagramHashes*one
 	}
 	b := e.newDatagram(ch, e.cfg.MaxDatagram)
+	if b = s.integrity.appendProof(b, ch, i, now); len(b)+dataLen > limit && len(uncles) == 0 && len(b) > wire.HeaderLen {
+		// A live signature too long to share the datagram with the chunk goes first.
+		e.send(now, ch, b)
+		b = e.newDatagram(ch, e.cfg.MaxDatagram)
+	}
 	for _, u := range uncles {
 		msg := &wire.Integrity{Spec: specForBin(ch.ctx.Addressing, u.Bin), Hash: u.Hash}
 		if len(b)+msg.Len(&ch.ctx)+dataLen > limit && len(b) > wire.HeaderLen {
@@ -131,11 +136,14 @@ func (e *Engine) serveOne(now time.Time, ch *channel) bool {
 // queueHaves tells a new peer what we have (§3.2): the minimal bins over our verified runs.
 func (e *Engine) queueHaves(ch *channel) {
 	s := ch.swarm
+	if s.live != nil {
+		e.queueLiveMunro(ch)
+	}
 	if s.n == 0 || s.have.count == 0 {
 		return
 	}
 	var cover []bins.Bin
-	for start := uint64(0); start < s.n; {
+	for start := s.have.base; start < s.n; {
 		if !s.have.has(start) {
 			start++
 			continue

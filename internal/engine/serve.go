@@ -19,11 +19,31 @@ type serveState struct {
 	weChoke bool // we choke the peer: its REQUESTs are not served (§3.9)
 
 	sent      sentHashes // uncle hashes recently sent to the peer (hashthin.go)
+	// munrosSent: when each live munro's signature last went to the peer (munroDue).
+	munrosSent map[uint64]time.Time
 	hashFloor int        // the fewest hashes a DATA datagram carries in this flush (keptHashes)
 }
 
 func newServeState() serveState {
 	return serveState{unacked: make(map[uint64]time.Time)}
+}
+
+// munroResend is how long a live munro's signature is taken to have reached the peer:
+// after that, or when the peer asks again for DATA it was not acknowledged, it goes again
+// with the next chunk under it (a datagram with it may have been lost).
+const munroResend = 500 * time.Millisecond
+
+// munroDue reports whether the signed munro starting at chunk start should go to the peer
+// now, and if so records it as sent.
+func (sv *serveState) munroDue(start uint64, now time.Time) bool {
+	if t, ok := sv.munrosSent[start]; ok && now.Sub(t) < munroResend {
+		return false
+	}
+	if sv.munrosSent == nil || len(sv.munrosSent) >= 64 {
+		sv.munrosSent = make(map[uint64]time.Time) // the window moves on: old ones go
+	}
+	sv.munrosSent[start] = now
+	return true
 }
 
 // isUnacked reports whether chunk i went out to the peer and is not acknowledged yet.

@@ -67,4 +67,9 @@ type Stats struct {
 	PeersBanned       uint64 // bans (a repeat offender counts once per ban)
 	BanRetries        uint64 // banned only sources connected again after their ban
 	RequestBackoffs   uint64 // timeout rounds after which a peer's requests were paused
+
+	// Live streams (RFC 7574 §6).
+	LiveBadSignatures uint64 // SIGNED_INTEGRITY that did not verify or named no munro: dropped, peer penalised
+	LiveOutsideWindow uint64 // live chunks, munros or HAVEs outside the discard window or stale: dropped, peer penalised
+	LiveInjected      uint64 // chunks our live sources injected
 }

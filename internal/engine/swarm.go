@@ -99,6 +99,9 @@ type swarm struct {
 	// lists need not be searched for them.
 	peaksKnown bool
 
+	// live is a live swarm's own state (liveswarm.go); nil for static content.
+	live *liveSwarm
+
 	// known holds peers heard from, for PEX (§8.13: only those of the last 60 s).
 	known map[netip.AddrPort]time.Time
 
@@ -164,7 +167,7 @@ func newSwarm(cfg SwarmConfig, uncles hashtree.Mode, scanSeed uint64) (*swarm, e
 // the last chunk.
 func (s *swarm) chunkLen(i uint64) (int, bool) {
 	cs := int(s.chunkSize)
-	if i+1 < s.n {
+	if i+1 < s.n || s.live != nil { // live chunks are all full (§6)
 		return cs, true
 	}
 	size, ok := s.store.Size()
@@ -187,6 +190,21 @@ func (s *swarm) setSize(n uint64) {
 		}
 	}
 	s.scanStart %= n
+}
+
+// total is the chunk count, 0 while unknown and for a live stream, which has no end.
+func (s *swarm) total() uint64 {
+	if s.live != nil {
+		return 0
+	}
+	return s.n
+}
+
+// newPeerBitmap is a bitmap for what a peer has, aligned with the swarm's own.
+func (s *swarm) newPeerBitmap() bitmap {
+	b := newBitmap(s.have.n)
+	b.base = s.have.base
+	return b
 }
 
 // specToChunks turns a chunk spec into chunks under the channel's addressing. It fails for

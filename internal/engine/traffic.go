@@ -77,7 +77,7 @@ func (e *Engine) SwarmInfo(id SwarmID) (SwarmInfo, error) {
 
 func (s *swarm) info() SwarmInfo {
 	info := SwarmInfo{
-		ID: s.id, Have: s.have.count, Total: s.n, Err: s.err,
+		ID: s.id, Have: s.have.count, Total: s.total(), Err: s.err,
 		BytesUp: s.traffic.payloadUp, BytesDown: s.traffic.payloadDown,
 		RawUp: s.traffic.rawUp, RawDown: s.traffic.rawDown,
 		PlaybackWindows: len(s.windows),
