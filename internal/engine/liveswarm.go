@@ -42,11 +42,16 @@ type liveSwarm struct {
 	edge    uint64
 	hasEdge bool
 	// heard is the newest chunk a peer announced; tuneIn is the first chunk we fetch,
-	// fixed when the first announcement comes (§6: a peer joins near the live edge, not at
-	// chunk 0) and moved forward as the window passes it.
-	heard   uint64
-	tuned   bool
-	tuneIn  uint64
+	// fixed at the first pick after announcements came (§6: a peer joins near the live
+	// edge, not at chunk 0; a datagram's HAVEs are all read before the pick, so a peer
+	// announcing its window oldest first does not pull us back) and moved forward as the
+	// window passes it.
+	heard    uint64
+	hasHeard bool
+	tuned    bool
+	tuneIn   uint64
+	// salt spreads the chunks this peer fetches early over the swarm (relayLag).
+	salt    uint64
 	nodeBuf []live.Node
 }
 
@@ -123,7 +128,7 @@ func newLiveSwarm(cfg LiveSwarmConfig, scanSeed uint64, stats *Stats) (*swarm, e
 	}
 	s.integrity = &liveIntegrity{s: s, ls: ls, stats: stats}
 	s.setSize(ls.span)
-	s.scanStart = 0
+	ls.salt = scanSeed | 1
 	return s, nil
 }
 
@@ -136,6 +141,22 @@ func (ls *liveSwarm) oldest() uint64 {
 		return 0
 	}
 	return ls.edge - ls.window + 1
+}
+
+// keepFrom is the first chunk worth fetching or accepting: the window behind the newest
+// chunk known to exist — held here, signed under a verified munro, or (Sign All, where
+// nothing is signed ahead) announced by a peer within the bound liveHave sets. A peer
+// that fell behind skips ahead to it: older chunks are gone from the source and from
+// every peer that keeps the same window (§6.2).
+func (ls *liveSwarm) keepFrom() uint64 {
+	edge, ok := ls.trustedEdge()
+	if ls.cfg.Method == wire.IntegritySignAll && ls.hasHeard && (!ok || ls.heard > edge) {
+		edge, ok = ls.heard, true
+	}
+	if !ok || edge < ls.window {
+		return 0
+	}
+	return edge - ls.window + 1
 }
 
 // fit slides the swarm's bitmaps forward so that chunk i falls inside them, keeping the
@@ -230,15 +251,10 @@ func (e *Engine) advance(s *swarm, i uint64) {
 	}
 }
 
-// heardOf notes that a peer announced chunk i: a joining peer tunes in (see tuneInAt).
+// heardOf notes that a peer announced chunk i (see tuneInAt).
 func (ls *liveSwarm) heardOf(i uint64) {
-	if i > ls.heard || !ls.tuned {
-		ls.heard = max(ls.heard, i)
-	}
-	if !ls.tuned && !ls.isSource() {
-		ls.tuned = true
-		ls.tuneIn = ls.tuneInAt(i)
-	}
+	ls.heard = max(ls.heard, i)
+	ls.hasHeard = true
 }
 
 // tuneInAt is where a peer that first hears of chunk edge starts: the start of its munro
@@ -255,10 +271,14 @@ func (ls *liveSwarm) tuneInAt(edge uint64) uint64 {
 // the window's oldest chunk) to the end of the bitmaps.
 func (s *swarm) liveRange() (from, end uint64, ok bool) {
 	ls := s.live
-	if ls.isSource() || !ls.tuned {
+	if ls.isSource() || !ls.hasHeard {
 		return 0, 0, false
 	}
-	from = max(ls.tuneIn, ls.oldest(), s.have.base)
+	if !ls.tuned {
+		ls.tuned = true
+		ls.tuneIn = ls.tuneInAt(ls.heard)
+	}
+	from = max(ls.tuneIn, ls.keepFrom(), s.have.base)
 	return from, s.n, from < s.n
 }
 
@@ -278,6 +298,23 @@ func (ls *liveSwarm) sigOf(i uint64) (live.Signed, bool) {
 // binOf is the bin of a chunk range that is one tree node (munros and uncles are).
 func binOf(start, end uint64) (bins.Bin, bool) {
 	return bins.ChunkRange{Start: start, End: end}.Bin()
+}
+
+// originKnown reports whether one of the swarm's channels is originLike.
+func (e *Engine) originKnown(s *swarm) bool {
+	for _, c := range s.channels {
+		if c.state == stateEstablished && c.originLike() {
+			return true
+		}
+	}
+	return false
+}
+
+// originLike reports whether the channel's peer is (or is as good as) the source: it is
+// mostly the first to announce new chunks. Every peer shares the source's uplink, so a
+// chunk a relay holds too is taken from the relay.
+func (p *peerChunks) originLike() bool {
+	return p.liveFirst >= 8 && p.liveFirst > p.liveLater
 }
 
 // liveHave prepares a live peer's HAVE (or ACK) of r for addPeerHave: the part behind the
@@ -323,7 +360,7 @@ func (ls *liveSwarm) trustedEdge() (uint64, bool) {
 // moved on.
 func (e *Engine) liveDataFits(now time.Time, ch *channel, i uint64) bool {
 	s := ch.swarm
-	if i >= max(s.live.oldest(), s.have.base) && i < s.n {
+	if i >= max(s.live.keepFrom(), s.have.base) && i < s.n {
 		return true
 	}
 	e.stats.LiveOutsideWindow++
@@ -335,14 +372,53 @@ func (e *Engine) liveDataFits(now time.Time, ch *channel, i uint64) bool {
 	return false
 }
 
+// Relaying. A live chunk starts at the source alone, and every peer wants it within a
+// moment. If every peer fetched it from the source, the source would upload the stream
+// once per peer: a star. So a peer with other channels fetches from the origin (the
+// channel that is mostly first to announce chunks: the source, see originLike) only its
+// share of the chunks — those a hash of the chunk and its salt gives it, one in as many as
+// it has channels, so that among peers with alike neighbourhoods about one fetches each
+// chunk early — and takes the rest from the peers that relay them. A chunk nobody relays in
+// time is fetched from the origin after a wait drawn per chunk and per peer
+// (originFallback), so that the first to run out of patience fetches it and the others
+// find it at that peer. Before an origin is known, a chunk only one channel offers waits
+// such a wait too. A peer with one channel (a lone viewer of the source) never waits.
+const (
+	originFallbackMin    = 32
+	originFallbackSpread = 256
+)
+
+// mix is a hash of chunk i with the peer's salt.
+func (ls *liveSwarm) mix(i uint64) uint64 { return ((i ^ ls.salt) * 0x9e3779b97f4a7c15) >> 20 }
+
+// earlyShare reports whether chunk i is one this peer fetches from the origin at once,
+// with channels channels to choose from.
+func (ls *liveSwarm) earlyShare(i uint64, channels int) bool {
+	return ls.mix(i)%uint64(channels) == 0
+}
+
+// waited reports whether chunk i waited long enough for a relay: the newest chunk heard of
+// is far enough past it.
+func (ls *liveSwarm) waited(i uint64) bool {
+	return ls.heard >= i+originFallbackMin+(ls.mix(i)>>8)%originFallbackSpread
+}
+
 // pickLive asks ch for the chunks of a live stream it has and we lack, oldest first from
-// the tune-in point: a live player plays them in order, and the ones behind the window are
-// of no use to anyone.
+// the tune-in point — a live player plays them in order, and the ones behind the window
+// are of no use to anyone — leaving for later those that others should relay (relayLag).
 func (e *Engine) pickLive(now time.Time, ch *channel, budget int) {
 	s := ch.swarm
+	ls := s.live
 	from, end, ok := s.liveRange()
 	if !ok || ch.peerHave.count == 0 {
 		return
+	}
+	end = min(end, ls.heard+1)
+	relay := 0
+	for _, c := range s.channels {
+		if c.state == stateEstablished {
+			relay++
+		}
 	}
 	want := min(e.requestCap(ch, ch.requestLimit())-ch.requested-len(ch.extra), budget)
 	picks := e.pickBuf[:0]
@@ -351,8 +427,16 @@ func (e *Engine) pickLive(now time.Time, ch *channel, budget int) {
 		if !found {
 			break
 		}
-		picks = append(picks, i)
 		from = i + 1
+		if relay > 1 && !ls.waited(i) {
+			if ch.originLike() && !ls.earlyShare(i, relay) {
+				continue // a relay will have it
+			}
+			if !ch.originLike() && s.avail[i-s.have.base] < 2 && !e.originKnown(s) {
+				continue // only this channel has it: maybe the source, maybe others follow
+			}
+		}
+		picks = append(picks, i)
 	}
 	e.pickBuf = picks[:0]
 	if len(picks) > 0 {

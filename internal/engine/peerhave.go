@@ -12,6 +12,9 @@ type peerChunks struct {
 	peerHave   bitmap
 	earlyHaves []bins.ChunkRange // HAVEs that came before we knew the content size
 	seeder     bool              // the peer announced every chunk
+	// liveFirst and liveLater count the peer's live HAVEs that announced chunks nobody
+	// else had announced, and those that followed another's (see originLike).
+	liveFirst, liveLater uint32
 }
 
 // HasAny reports whether the peer announced any chunk of r; hashtree uses it to leave out

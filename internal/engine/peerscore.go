@@ -149,8 +149,14 @@ func (e *Engine) report(now time.Time, ch *channel, o offence) bool {
 	if o == offMisfit {
 		ch.misfits++
 	}
+	if o == offBadSignature {
+		ch.forgeries++
+	}
 	misfit := ch.misfit(misfitLimit)
-	if ch.score+scoreSlack < e.cfg.DisconnectScore && !ch.mostlyBad(e.cfg.DisconnectScore) && !misfit {
+	// A signature that does not verify is a proven lie, which good chunks relayed beside
+	// it do not make up for: the second one disconnects.
+	forger := ch.forgeries >= maxForgeries
+	if ch.score+scoreSlack < e.cfg.DisconnectScore && !ch.mostlyBad(e.cfg.DisconnectScore) && !misfit && !forger {
 		return false
 	}
 	var reason error
@@ -167,7 +173,7 @@ func (e *Engine) report(now time.Time, ch *channel, o offence) bool {
 	case o == offRequestFlood:
 		e.stats.ClosedFlood++
 		reason = errFlood
-	case o == offBadSignature:
+	case forger:
 		e.stats.ClosedBadData++
 		reason = errForged
 	default:
@@ -187,6 +193,7 @@ type peerStanding struct {
 	goodChunks  int
 	badChunks   int
 	misfits     int // bad chunks that could not be their chunk at all (see offMisfit)
+	forgeries   int // live signatures that did not verify (see maxForgeries)
 	lastMisfits int // those of misfits that were for the content's last chunk
 	// lastMissing is the uncle whose absence made the last DATA unverifiable, and
 	// missingRepeats how many DATA in a row failed for it (see missingHashOffence).
@@ -197,6 +204,10 @@ type peerStanding struct {
 }
 
 func newPeerStanding() peerStanding { return peerStanding{lastMissing: bins.None} }
+
+// maxForgeries is how many live signatures that do not verify disconnect a peer: one
+// could be a datagram damaged past its checksum, two are a forger.
+const maxForgeries = 2
 
 // misfitLimit is how many misfit chunks, with no good chunk, disconnect a peer. More than
 // one, so that a peer that spoils the first send of a chunk or two at the start of a

@@ -183,6 +183,13 @@ func (e *Engine) addPeerHave(ch *channel, r bins.ChunkRange) bool {
 	// announces the whole file; a peer may repeat it) cost little once the bits are set.
 	// Words are relative to the bitmaps' base (0 but for live swarms).
 	base := s.have.base
+	if s.live != nil && s.avail != nil && !ch.peerHave.has(r.Start) {
+		if s.avail[r.Start-base] == 0 {
+			ch.liveFirst++
+		} else {
+			ch.liveLater++
+		}
+	}
 	for i := r.Start - base; i <= r.End-base; {
 		w := i / 64
 		lo, hi := i%64, min(r.End-base-w*64, 63)

@@ -99,6 +99,8 @@ type link struct {
 	overhead    int
 	blockedFrom bool // drop everything this node sends (a crashed or silent peer)
 	corruptData bool // flip a byte in every DATA payload this node sends (a malicious peer)
+	// mutate, when set, rewrites every datagram this node sends (a malicious peer).
+	mutate func([]byte) []byte
 }
 
 type simNode struct {
@@ -262,6 +264,9 @@ func (n *simNet) transmit(node *simNode, from netip.AddrPort, p Packet) {
 	data := p.Data
 	if l.corruptData {
 		data = corruptDataPayload(data)
+	}
+	if l.mutate != nil {
+		data = l.mutate(bytes.Clone(data))
 	}
 	copies := 1
 	if n.rng.Float64() < l.dup {
