@@ -34,6 +34,9 @@ func (m *fakeManager) LiveBuffer(id swarms.ID) (*livebuf.Buffer, bool) {
 	return buf, ok
 }
 
+// The live page's tswift link asks the real manager for its address as it asks the fake.
+var _ localAddrer = (*swarms.Manager)(nil)
+
 // LocalAddr is the fake daemon's PPSPP address, for the live page's link.
 func (m *fakeManager) LocalAddr() netip.AddrPort { return netip.MustParseAddrPort("127.0.0.1:6778") }
 
