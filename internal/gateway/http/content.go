@@ -26,6 +26,9 @@ func (s *Server) serveContent(w http.ResponseWriter, r *http.Request, path strin
 	if err != nil {
 		return replyError(http.StatusBadRequest, err.Error()+"\n"+usage, nil)
 	}
+	if buf, ok := s.liveBuffer(req.id); ok {
+		return s.serveLive(w, r, req, buf) // live.go
+	}
 	st, err := s.findOrStart(r.Context(), req)
 	if err != nil {
 		return err

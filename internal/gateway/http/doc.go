@@ -15,4 +15,10 @@
 // the bytes sent are always verified ones; the request's context cancels the wait when the
 // client hangs up. http.ServeContent does the Range, HEAD and If-* work; the gateway adds the
 // ETag (the swarm ID: content named by its Merkle root never changes) and the Content-Type.
+//
+// A live swarm (RFC 7574 §6; the manager implements LiveManager) is served from its chunk
+// buffer instead, as an open-ended 200 response without Content-Length that starts a few
+// chunks behind the live edge at a place a player can start (an MPEG-TS packet boundary) and
+// follows the stream until the client leaves (live.go); its /watch page says which players
+// play it (live_watch.go).
 package httpgw

@@ -7,6 +7,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/ppsppd/ppsppd/internal/livebuf"
 	"github.com/ppsppd/ppsppd/internal/swarms"
 )
 
@@ -105,6 +106,7 @@ type fakeManager struct {
 	added  []swarms.AddSpec
 	// onAdd gives a swarm the gateway starts its content; nil: Add fails.
 	onAdd func(spec swarms.AddSpec) *fakeSwarm
+	live  map[swarms.ID]*livebuf.Buffer // live swarms (live_test.go)
 }
 
 func newFakeManager() *fakeManager { return &fakeManager{swarms: map[swarms.ID]*fakeSwarm{}} }

@@ -15,6 +15,9 @@ type metrics struct {
 	readsWaiting  prometheus.Gauge
 	readWait      prometheus.Histogram
 	swarmsStarted prometheus.Counter
+	liveServed    prometheus.Counter // live.go
+	liveSkipped   prometheus.Counter
+	liveStreams   prometheus.Gauge
 }
 
 func newMetrics() *metrics {
@@ -43,11 +46,24 @@ func newMetrics() *metrics {
 			Namespace: ns, Subsystem: sub, Name: "swarms_started_total",
 			Help: "Swarms the daemon did not hold that a request started.",
 		}),
+		liveServed: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "live_served_bytes_total",
+			Help: "Bytes of live swarms the HTTP gateway wrote (part of served_bytes_total).",
+		}),
+		liveSkipped: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "live_skipped_chunks_total",
+			Help: "Live chunks a response passed over: lost upstream, or evicted before a slow client got to them.",
+		}),
+		liveStreams: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: ns, Subsystem: sub, Name: "live_streams",
+			Help: "Live responses streaming now.",
+		}),
 	}
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.requests, m.bytesServed, m.readsWaiting, m.readWait, m.swarmsStarted}
+	return []prometheus.Collector{m.requests, m.bytesServed, m.readsWaiting, m.readWait, m.swarmsStarted,
+		m.liveServed, m.liveSkipped, m.liveStreams}
 }
 
 func (m *metrics) countRequest(code int) {

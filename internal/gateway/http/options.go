@@ -29,13 +29,18 @@ type Options struct {
 	// ShutdownTimeout bounds how long Run waits for requests in flight when its context
 	// ends, before it closes their connections. 0: DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration
-	Log             *zap.Logger // nil: no logging
+	// LiveLag is how many chunks behind a live swarm's edge a response starts (the start
+	// then moves forward to a place a player can start at): enough for a player to fill
+	// its buffer at once, few enough to stay near live. 0: DefaultLiveLag.
+	LiveLag uint64
+	Log     *zap.Logger // nil: no logging
 }
 
 // Defaults for zero Options fields.
 const (
 	DefaultStartTimeout    = time.Minute
 	DefaultShutdownTimeout = 2 * time.Second
+	DefaultLiveLag         = 8 // chunks: 8 KiB of 1 KiB chunks, a fraction of a second of video
 )
 
 func (o Options) withDefaults() Options {
@@ -44,6 +49,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if o.LiveLag == 0 {
+		o.LiveLag = DefaultLiveLag
 	}
 	if o.Log == nil {
 		o.Log = zap.NewNop()

@@ -20,6 +20,8 @@ import (
 // Server is the HTTP gateway.
 type Server struct {
 	m       manager
+	live    LiveManager // m's live swarms; nil when m holds none (live.go)
+	local   localAddrer // m's PPSPP address, for the live page's link; may be nil
 	opts    Options
 	log     *zap.Logger
 	metrics *metrics
@@ -33,6 +35,9 @@ type Server struct {
 func New[R Reader](m Manager[R], opts Options) *Server {
 	opts = opts.withDefaults()
 	s := &Server{m: erased[R]{m}, opts: opts, log: opts.Log, metrics: newMetrics()}
+	// Asked of m itself: the erased wrapper hides every method but Manager's.
+	s.live, _ = any(m).(LiveManager)
+	s.local, _ = any(m).(localAddrer)
 	if opts.BaseURL != "" {
 		base := strings.TrimRight(opts.BaseURL, "/")
 		s.baseURL.Store(&base)

@@ -30,6 +30,9 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, path string) erro
 	if err != nil {
 		return replyError(http.StatusBadRequest, err.Error()+"\n"+usage, nil)
 	}
+	if buf, ok := s.liveBuffer(req.id); ok {
+		return s.watchLive(w, r, path, req, buf) // live_watch.go
+	}
 	title := req.fileName
 	if st, err := s.m.Status(req.id); err == nil && st.Name != "" && title == "" {
 		title = st.Name
