@@ -16,7 +16,10 @@
 //
 // What exactly is signed depends on the peer (Form): RFC 7574 signs the chunk spec as on the
 // wire, a 64-bit NTP timestamp and the munro hash (or the chunk); libswift signs the munro
-// hash alone and puts its microsecond clock, unsigned, in the timestamp field.
+// hash alone and puts its microsecond clock, unsigned, in the timestamp field. A swarm may
+// hold peers of both kinds: a Source can sign each munro in several forms
+// (SourceConfig.Forms, SignedMunroFor), and a Verifier takes the form per munro
+// (AddSignedMunroAs) and forwards a munro only in a form it received it in (SignedMunroFor).
 //
 // Window is the live discard window (§6.2, §7.9): both sides keep hashes only for the
 // chunks inside it, so memory stays flat however long a stream runs.

@@ -24,4 +24,8 @@ var (
 	ErrOutsideWindow = errors.New("live: outside the discard window")
 	// ErrNotReady: the source has not signed the munro of this chunk yet.
 	ErrNotReady = errors.New("live: chunk not signed yet")
+	// ErrNoForm: a signed munro asked for in a signature form it is not held in. A source
+	// signs only in the forms it was configured for; a relay holds a munro only in the
+	// forms it received it in, since it cannot sign for the injector.
+	ErrNoForm = errors.New("live: munro not signed in that form")
 )

@@ -22,7 +22,13 @@ const (
 	// munro hash alone, and the SIGNED_INTEGRITY timestamp is its clock in microseconds
 	// since the Unix epoch, not covered by the signature. libswift has no Sign All.
 	FormLibswift
+
+	// formCount is the number of forms; a Form below it indexes per-form arrays.
+	formCount
 )
+
+// valid reports whether f is a form this package knows.
+func (f Form) valid() bool { return f < formCount }
 
 func (f Form) String() string {
 	switch f {

@@ -14,6 +14,8 @@ import (
 // may send them, after the real first munro of a stream. Nothing may panic, and a chunk may
 // be accepted only if it is the real one.
 //
+// Each munro is offered in both forms.
+//
 // Input layout: 8-byte munro start, 8-byte munro end, then the munro hash (20 bytes) and
 // a 64-byte signature; 8-byte chunk index; 1-byte uncle count, uncles as 8-byte start,
 // 8-byte end, 20-byte hash; the rest is the chunk.
@@ -56,8 +58,10 @@ func FuzzVerifier(f *testing.F) {
 			return
 		}
 		sm := SignedMunro{Signed: Signed{Start: binary.BigEndian.Uint64(in), End: binary.BigEndian.Uint64(in[8:]), Signature: in[36:100]}, Hash: in[16:36]}
-		if _, err := v.AddSignedMunro(sm, t0); err != nil && !errors.Is(err, ErrBadMunro) && !errors.Is(err, ErrBadSignature) && !errors.Is(err, ErrOutsideWindow) {
-			t.Fatalf("untyped munro error: %v", err)
+		for _, form := range []Form{FormLibswift, FormRFC} {
+			if _, err := v.AddSignedMunroAs(sm, form, t0); err != nil && !errors.Is(err, ErrBadMunro) && !errors.Is(err, ErrBadSignature) && !errors.Is(err, ErrOutsideWindow) {
+				t.Fatalf("untyped munro error in %v form: %v", form, err)
+			}
 		}
 		i := binary.BigEndian.Uint64(in[100:])
 		count, rest := int(in[108]), in[109:]

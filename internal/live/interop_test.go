@@ -1,6 +1,7 @@
 package live
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -70,6 +71,7 @@ func replayLive(t *testing.T, path string) replayResult {
 	tr := dissect.NewTracker(wire.DefaultContext())
 	var (
 		v                     *Verifier
+		vRFC                  *Verifier // configured for RFC 7574, fed libswift's form per call
 		key                   *livesig.PublicKey
 		cands                 []Node
 		lastIntegrity         *Node
@@ -112,6 +114,9 @@ func replayLive(t *testing.T, path string) replayResult {
 				}); err != nil {
 					t.Fatal(err)
 				}
+				if vRFC, err = NewVerifier(VerifierConfig{Key: key, Hash: hashtree.HashFunc(d.After.Hash), Form: FormRFC, Addressing: d.After.Addressing, MaxAge: DefaultMaxAge}); err != nil {
+					t.Fatal(err)
+				}
 			case *wire.Integrity:
 				if !fromSource {
 					t.Fatalf("#%d: INTEGRITY from the leecher", rec.Index)
@@ -139,6 +144,17 @@ func replayLive(t *testing.T, path string) replayResult {
 				now := captureStart.Add(rec.Time - captureStartOffset)
 				if _, err := v.AddSignedMunro(sm, now); err != nil {
 					t.Fatalf("#%d: %v", rec.Index, err)
+				}
+				// A verifier serving both kinds of peer takes libswift's form per call,
+				// and forwards the munro in that form only.
+				if _, err := vRFC.AddSignedMunroAs(sm, FormLibswift, now); err != nil {
+					t.Fatalf("#%d: as libswift form on an RFC verifier: %v", rec.Index, err)
+				}
+				if fw, err := vRFC.SignedMunroFor(sm.Start, FormLibswift); err != nil || !bytes.Equal(fw.Signature, sm.Signature) {
+					t.Fatalf("#%d: forward in libswift form: %v", rec.Index, err)
+				}
+				if _, err := vRFC.SignedMunroFor(sm.Start, FormRFC); !errors.Is(err, ErrNoForm) {
+					t.Fatalf("#%d: forward in RFC form: %v", rec.Index, err)
 				}
 			case *wire.Data:
 				if m.Spec.Start != m.Spec.End {

@@ -34,7 +34,35 @@ type munro struct {
 	hashes []byte // (2n-1) hashes
 	known  []bool // per node: hash verified against the signed munro hash
 	have   []bool // per chunk: chunk data verified
-	signed SignedMunro
+	// signed holds the munro's signature in each form it is signed in (signedIn): a source
+	// signs in every form it serves, a verifier keeps each form it received validly signed,
+	// so that it can forward the munro to peers of that form (§6.1.2.3). All share one hash.
+	signed   [formCount]SignedMunro
+	signedIn [formCount]bool
+}
+
+// signedAs returns the munro signed in form f, if it is held in that form.
+func (m *munro) signedAs(f Form) (SignedMunro, bool) {
+	if !f.valid() || !m.signedIn[f] {
+		return SignedMunro{}, false
+	}
+	return m.signed[f], true
+}
+
+// setSigned keeps sm as the munro's signature in form f, which must be valid.
+func (m *munro) setSigned(f Form, sm SignedMunro) {
+	m.signed[f], m.signedIn[f] = sm, true
+}
+
+// forms lists the forms the munro is held in, for error messages.
+func (m *munro) forms() []Form {
+	var out []Form
+	for f := range formCount {
+		if m.signedIn[f] {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func newMunro(index, n uint64, hl int) *munro {

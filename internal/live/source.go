@@ -3,6 +3,7 @@ package live
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ppsppd/ppsppd/internal/hashtree"
@@ -18,7 +19,13 @@ type SourceConfig struct {
 	Hash hashtree.HashFunc
 	// ChunksPerSig is NCHUNKS_PER_SIG (§6.1.2.1); DefaultChunksPerSig when 0.
 	ChunksPerSig uint64
-	Form         Form
+	// Form is the primary signature form: the one AddChunk and SignedMunro return.
+	Form Form
+	// Forms lists every form each munro is signed in, so that one source can serve RFC 7574
+	// peers and libswift peers of the same swarm (SignedMunroFor). Empty means Form alone;
+	// otherwise it must include Form. Each extra form costs one more signature per munro
+	// (one per ChunksPerSig chunks), nothing per chunk.
+	Forms []Form
 	// Addressing is the swarm's chunk addressing (option 6), whose spec FormRFC signs.
 	// Set it: the zero value is 32-bit bins. DefaultAddressing is libswift's.
 	Addressing wire.Addressing
@@ -33,6 +40,7 @@ const DefaultAddressing = wire.ChunkRange32
 // order and signs each completed group of ChunksPerSig chunks.
 type Source struct {
 	cfg    SourceConfig
+	forms  []Form // cfg.Form first, then the other forms of cfg.Forms, each once
 	st     *store
 	next   uint64 // index of the next chunk
 	cur    *munro // the group being filled
@@ -59,16 +67,45 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 	if cfg.Window != Unlimited && uint64(cfg.Window) < cfg.ChunksPerSig {
 		return nil, fmt.Errorf("live source: a window of %d chunks cannot hold one munro of %d", cfg.Window, cfg.ChunksPerSig)
 	}
-	return &Source{cfg: cfg, st: newStore(cfg.Hash, cfg.ChunksPerSig, cfg.Window)}, nil
+	forms, err := sourceForms(cfg.Form, cfg.Forms)
+	if err != nil {
+		return nil, fmt.Errorf("live source: %w", err)
+	}
+	return &Source{cfg: cfg, forms: forms, st: newStore(cfg.Hash, cfg.ChunksPerSig, cfg.Window)}, nil
+}
+
+// sourceForms checks the configured forms and lists them primary first, without repeats.
+func sourceForms(primary Form, all []Form) ([]Form, error) {
+	if !primary.valid() {
+		return nil, fmt.Errorf("unknown signature form %v", primary)
+	}
+	out := []Form{primary}
+	if len(all) == 0 {
+		return out, nil
+	}
+	if !slices.Contains(all, primary) {
+		// Refused rather than added: Form's zero value is FormRFC, so Forms listing only
+		// FormLibswift most likely forgot to set Form.
+		return nil, fmt.Errorf("forms %v do not include the primary form %v", all, primary)
+	}
+	for _, f := range all {
+		if !f.valid() {
+			return nil, fmt.Errorf("unknown signature form %v", f)
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
 }
 
 // Next is the index the next chunk will get.
 func (s *Source) Next() uint64 { return s.next }
 
 // AddChunk hashes the next chunk of the stream, taken at time now, and returns its index.
-// When the chunk completes a group, it returns that group's signed munro too: only then may
-// the source announce the group's chunks with HAVE (§6.1.2.3). The source keeps only
-// hashes; the caller stores the bytes.
+// When the chunk completes a group, it returns that group's munro signed in the primary form
+// too (SignedMunroFor has the other forms): only then may the source announce the group's
+// chunks with HAVE (§6.1.2.3). The source keeps only hashes; the caller stores the bytes.
 func (s *Source) AddChunk(data []byte, now time.Time) (uint64, *SignedMunro, error) {
 	if len(data) == 0 {
 		return 0, nil, fmt.Errorf("live source: empty chunk")
@@ -88,30 +125,33 @@ func (s *Source) AddChunk(data []byte, now time.Time) (uint64, *SignedMunro, err
 	m := s.cur
 	s.cur = nil
 	m.fillFromLeaves(s.cfg.Hash)
-	sm, err := s.sign(m, now)
-	if err != nil {
-		// The chunks are hashed but unsigned: peers can never verify them. Report
-		// it; the stream goes on with the next group.
-		return i, nil, err
+	hash := bytes.Clone(m.hash(m.top())) // shared by the forms' signed munros
+	for _, f := range s.forms {
+		sm, err := s.sign(m, f, hash, now)
+		if err != nil {
+			// The chunks are hashed but unsigned: peers can never verify them.
+			// Report it; the stream goes on with the next group.
+			return i, nil, err
+		}
+		m.setSigned(f, sm)
 	}
-	m.signed = sm
 	s.st.add(m)
-	out := sm
-	out.Hash, out.Signature = bytes.Clone(sm.Hash), bytes.Clone(sm.Signature)
+	out, _ := m.signedAs(s.cfg.Form)
+	out.Hash, out.Signature = bytes.Clone(out.Hash), bytes.Clone(out.Signature)
 	return i, &out, nil
 }
 
-func (s *Source) sign(m *munro, now time.Time) (SignedMunro, error) {
-	hash := bytes.Clone(m.hash(m.top()))
-	ts := s.cfg.Form.Timestamp(now)
-	msg, err := signedBytes(s.msgBuf[:0], s.cfg.Form, s.cfg.Addressing, m.start(), m.end(), ts, hash)
+// sign signs munro m, whose top hash is hash, in form f at time now.
+func (s *Source) sign(m *munro, f Form, hash []byte, now time.Time) (SignedMunro, error) {
+	ts := f.Timestamp(now)
+	msg, err := signedBytes(s.msgBuf[:0], f, s.cfg.Addressing, m.start(), m.end(), ts, hash)
 	s.msgBuf = msg
 	if err != nil {
 		return SignedMunro{}, err
 	}
 	sig, err := s.cfg.Key.Sign(msg)
 	if err != nil {
-		return SignedMunro{}, fmt.Errorf("sign munro %d-%d: %w", m.start(), m.end(), err)
+		return SignedMunro{}, fmt.Errorf("sign munro %d-%d in %v form: %w", m.start(), m.end(), f, err)
 	}
 	return SignedMunro{Signed: Signed{Start: m.start(), End: m.end(), Timestamp: ts, Signature: sig}, Hash: hash}, nil
 }
@@ -119,14 +159,29 @@ func (s *Source) sign(m *munro, now time.Time) (SignedMunro, error) {
 // Edge is the last chunk of the newest signed munro: the newest chunk peers may have.
 func (s *Source) Edge() (uint64, bool) { return s.st.edge() }
 
-// SignedMunro returns the signed munro of chunk i, to send before its uncles and DATA.
-// Its slices are shared: the caller must not modify them.
+// SignedMunro returns the signed munro of chunk i in the primary form, to send before its
+// uncles and DATA. Its slices are shared: the caller must not modify them.
 func (s *Source) SignedMunro(i uint64) (SignedMunro, error) {
+	return s.SignedMunroFor(i, s.cfg.Form)
+}
+
+// SignedMunroFor returns the munro of chunk i signed in form f, for a peer that checks
+// signatures in that form. The error wraps ErrNoForm when the source does not sign in f,
+// and ErrNotReady when the munro is not complete yet. Its slices are shared: the caller
+// must not modify them.
+func (s *Source) SignedMunroFor(i uint64, f Form) (SignedMunro, error) {
+	if !slices.Contains(s.forms, f) {
+		return SignedMunro{}, fmt.Errorf("%w: chunk %d in %v form, the source signs in %v", ErrNoForm, i, f, s.forms)
+	}
 	m, err := s.signedMunroOf(i)
 	if err != nil {
 		return SignedMunro{}, err
 	}
-	return m.signed, nil
+	sm, ok := m.signedAs(f)
+	if !ok {
+		return SignedMunro{}, fmt.Errorf("unreachable: munro %d-%d lacks its %v signature", m.start(), m.end(), f)
+	}
+	return sm, nil
 }
 
 // Uncles returns the hashes a peer needs, besides the signed munro, to verify chunk i:

@@ -18,7 +18,9 @@ type VerifierConfig struct {
 	// ChunksPerSig, when not 0, is the only munro width accepted. RFC 7574 has no option
 	// for it, so 0 means: learn it from the first munro that verifies.
 	ChunksPerSig uint64
-	Form         Form
+	// Form is the signature form AddSignedMunro and SignedMunro use; AddSignedMunroAs and
+	// SignedMunroFor take the form per call, for a swarm with peers of both kinds.
+	Form Form
 	// Addressing is the swarm's chunk addressing, whose spec FormRFC signatures cover.
 	// Set it: the zero value is 32-bit bins. DefaultAddressing is libswift's.
 	Addressing wire.Addressing
@@ -57,17 +59,30 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 			return nil, fmt.Errorf("live verifier: %w", err)
 		}
 	}
+	if !cfg.Form.valid() {
+		return nil, fmt.Errorf("live verifier: unknown signature form %v", cfg.Form)
+	}
 	if _, err := specOf(cfg.Addressing, 0, 1); err != nil {
 		return nil, fmt.Errorf("live verifier: %w", err)
 	}
 	return &Verifier{cfg: cfg, st: newStore(cfg.Hash, cfg.ChunksPerSig, cfg.Window)}, nil
 }
 
-// AddSignedMunro checks a munro received as INTEGRITY + SIGNED_INTEGRITY at time now and,
-// if the signature verifies, trusts its hash. A munro already held is accepted again
-// without a second signature check only if it is byte-identical. The result says whether
-// the munro is new.
+// AddSignedMunro is AddSignedMunroAs in the configured form.
 func (v *Verifier) AddSignedMunro(sm SignedMunro, now time.Time) (bool, error) {
+	return v.AddSignedMunroAs(sm, v.cfg.Form, now)
+}
+
+// AddSignedMunroAs checks a munro received as INTEGRITY + SIGNED_INTEGRITY at time now from
+// a peer that signs in form f and, if the signature verifies, trusts its hash. A munro
+// already held in form f is accepted again without a second signature check only if it is
+// byte-identical. A held munro that arrives validly signed in another form is kept in that
+// form too, so it can be forwarded to peers of either form; it is not new. The result says
+// whether the munro is new.
+func (v *Verifier) AddSignedMunroAs(sm SignedMunro, f Form, now time.Time) (bool, error) {
+	if !f.valid() {
+		return false, fmt.Errorf("live verifier: unknown signature form %v", f)
+	}
 	n := sm.End - sm.Start + 1
 	if sm.End < sm.Start {
 		return false, fmt.Errorf("%w: inverted range %d-%d", ErrBadMunro, sm.Start, sm.End)
@@ -85,26 +100,35 @@ func (v *Verifier) AddSignedMunro(sm SignedMunro, now time.Time) (bool, error) {
 		return false, fmt.Errorf("%w: %d-byte munro hash, %v gives %d", ErrBadMunro, len(sm.Hash), v.cfg.Hash, v.cfg.Hash.Size())
 	}
 	index := sm.Start / n
-	// The same munro again (senders repeat it until acked, §6.1.2.4): nothing to check.
-	// Another signature over a held range is checked below like a new one (ECDSA
-	// signatures are randomised, so a source signing twice makes different ones).
-	if old := v.st.munros[index]; old != nil && v.st.n == n && old.signed.Timestamp == sm.Timestamp &&
-		bytes.Equal(old.signed.Hash, sm.Hash) && bytes.Equal(old.signed.Signature, sm.Signature) {
-		return false, nil
+	// The same munro in the same form again (senders repeat it until acked, §6.1.2.4):
+	// nothing to check. Another signature over a held range, or one in another form, is
+	// checked below like a new one (ECDSA signatures are randomised, so a source signing
+	// twice makes different ones).
+	old := v.st.munros[index] // of width n: other widths were refused above
+	if old != nil {
+		if held, ok := old.signedAs(f); ok && held.Timestamp == sm.Timestamp &&
+			bytes.Equal(held.Hash, sm.Hash) && bytes.Equal(held.Signature, sm.Signature) {
+			return false, nil
+		}
 	}
 	if e, ok := v.st.edge(); ok && (sm.End < v.st.window.Oldest(e) || (v.st.n == n && index < v.st.oldest)) {
 		return false, fmt.Errorf("%w: munro %d-%d, window keeps from chunk %d", ErrOutsideWindow, sm.Start, sm.End, v.st.window.Oldest(e))
 	}
-	msg, err := verifyMunro(v.msgBuf[:0], v.cfg.Key, v.cfg.Form, v.cfg.Addressing, sm)
+	msg, err := verifyMunro(v.msgBuf[:0], v.cfg.Key, f, v.cfg.Addressing, sm)
 	v.msgBuf = msg
 	if err != nil {
 		return false, err
 	}
-	if old := v.st.munros[index]; old != nil && v.st.n == n {
-		if !bytes.Equal(old.signed.Hash, sm.Hash) {
+	if old != nil {
+		if !bytes.Equal(old.hash(old.top()), sm.Hash) {
 			// Two valid signatures on different hashes for one range: the source
 			// re-signed (a restart). Keep what chunks were verified against.
 			return false, fmt.Errorf("%w: munro %d-%d signed again with another hash", ErrBadMunro, sm.Start, sm.End)
+		}
+		if _, ok := old.signedAs(f); !ok {
+			// The same hash signed in a second form: keep that signature to forward to
+			// peers of its form. No MaxAge check: the edge does not move.
+			old.setSigned(f, cloneSignedMunro(sm))
 		}
 		return false, nil
 	}
@@ -113,7 +137,7 @@ func (v *Verifier) AddSignedMunro(sm SignedMunro, now time.Time) (bool, error) {
 		newest = false
 	}
 	if newest && v.cfg.MaxAge > 0 {
-		if t := v.cfg.Form.Time(sm.Timestamp); now.Sub(t) > v.cfg.MaxAge {
+		if t := f.Time(sm.Timestamp); now.Sub(t) > v.cfg.MaxAge {
 			return false, fmt.Errorf("%w: munro %d-%d signed at %v, %v before now", ErrStale, sm.Start, sm.End, t.Format(time.RFC3339Nano), now.Sub(t).Round(time.Millisecond))
 		}
 	}
@@ -122,9 +146,14 @@ func (v *Verifier) AddSignedMunro(sm SignedMunro, now time.Time) (bool, error) {
 	}
 	m := newMunro(index, n, v.cfg.Hash.Size())
 	m.set(m.top(), sm.Hash)
-	m.signed = SignedMunro{Signed: Signed{Start: sm.Start, End: sm.End, Timestamp: sm.Timestamp, Signature: bytes.Clone(sm.Signature)}, Hash: bytes.Clone(sm.Hash)}
+	m.setSigned(f, cloneSignedMunro(sm))
 	v.st.add(m)
 	return true, nil
+}
+
+// cloneSignedMunro copies sm, whose slices the caller may reuse.
+func cloneSignedMunro(sm SignedMunro) SignedMunro {
+	return SignedMunro{Signed: Signed{Start: sm.Start, End: sm.End, Timestamp: sm.Timestamp, Signature: bytes.Clone(sm.Signature)}, Hash: bytes.Clone(sm.Hash)}
 }
 
 // VerifyChunk checks chunk i against its munro, taking the uncles it needs from cands
@@ -160,14 +189,26 @@ func (v *Verifier) Edge() (uint64, bool) { return v.st.edge() }
 // ChunksPerSig is the munro width, learned or configured; 0 before the first munro.
 func (v *Verifier) ChunksPerSig() uint64 { return v.st.n }
 
-// SignedMunro returns the verified signed munro of chunk i, for forwarding the chunk to
-// another peer (§6.1.2.3). Its slices are shared: the caller must not modify them.
+// SignedMunro is SignedMunroFor in the configured form.
 func (v *Verifier) SignedMunro(i uint64) (SignedMunro, error) {
+	return v.SignedMunroFor(i, v.cfg.Form)
+}
+
+// SignedMunroFor returns the verified munro of chunk i signed in form f, for forwarding the
+// chunk to a peer of that form (§6.1.2.3). A relay cannot sign for the injector, so it has
+// a munro only in the forms it received it in: otherwise the error wraps ErrNoForm, and
+// the peer must get the chunk from someone else. Its slices are shared: the caller must not
+// modify them.
+func (v *Verifier) SignedMunroFor(i uint64, f Form) (SignedMunro, error) {
 	m, err := v.st.lookup(i)
 	if err != nil {
 		return SignedMunro{}, err
 	}
-	return m.signed, nil
+	sm, ok := m.signedAs(f)
+	if !ok {
+		return SignedMunro{}, fmt.Errorf("%w: munro %d-%d in %v form, held in %v", ErrNoForm, m.start(), m.end(), f, m.forms())
+	}
+	return sm, nil
 }
 
 // Uncles returns the hashes another peer needs, besides the signed munro, to verify chunk
