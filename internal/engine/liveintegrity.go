@@ -65,7 +65,7 @@ func (li *liveIntegrity) onSignedIntegrity(now time.Time, ch *channel, m *wire.S
 		return fmt.Errorf("%w: SIGNED_INTEGRITY for chunks %d-%d without its INTEGRITY", live.ErrBadMunro, r.Start, r.End)
 	}
 	sm := live.SignedMunro{Signed: live.Signed{Start: r.Start, End: r.End, Timestamp: m.Timestamp, Signature: m.Signature}, Hash: hash}
-	fresh, err := li.ls.verifier.AddSignedMunro(sm, now)
+	fresh, err := li.ls.verifier.AddSignedMunroAs(sm, formOf(ch), now)
 	if err != nil {
 		return err
 	}
@@ -161,19 +161,30 @@ func (li *liveIntegrity) appendProof(b []byte, ch *channel, i uint64, now time.T
 		}
 		return out
 	}
-	sm, err := li.signedMunro(i)
+	sm, err := li.signedMunro(i, formOf(ch))
 	if err != nil || !ch.munroDue(sm.Start, now) {
 		return b
 	}
 	return appendMunro(b, ch, sm)
 }
 
-// signedMunro is chunk i's signed munro, from the source or as verified.
-func (li *liveIntegrity) signedMunro(i uint64) (live.SignedMunro, error) {
+// signedMunro is chunk i's signed munro in form f, from the source or as verified. A
+// relay holds a munro only in the forms it received it in (it cannot sign): a peer of
+// the other form gets the chunk without it, fails to verify it, and asks elsewhere.
+func (li *liveIntegrity) signedMunro(i uint64, f live.Form) (live.SignedMunro, error) {
 	if li.ls.source != nil {
-		return li.ls.source.SignedMunro(i)
+		return li.ls.source.SignedMunroFor(i, f)
 	}
-	return li.ls.verifier.SignedMunro(i)
+	return li.ls.verifier.SignedMunroFor(i, f)
+}
+
+// formOf is what the peer's signatures cover (live.Form): libswift's for a peer that
+// speaks like libswift (its HANDSHAKE lacks the chunk-size option), RFC 7574's otherwise.
+func formOf(ch *channel) live.Form {
+	if ch.compat {
+		return live.FormLibswift
+	}
+	return live.FormRFC
 }
 
 // appendMunro appends a signed munro's INTEGRITY and SIGNED_INTEGRITY to b.

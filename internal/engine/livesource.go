@@ -78,7 +78,7 @@ func (e *Engine) queueLiveMunroAt(ch *channel, i uint64, now time.Time) {
 	if !ok {
 		return
 	}
-	sm, err := li.signedMunro(i)
+	sm, err := li.signedMunro(i, formOf(ch))
 	if err != nil {
 		return
 	}

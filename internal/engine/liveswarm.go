@@ -94,8 +94,10 @@ func newLiveSwarm(cfg LiveSwarmConfig, scanSeed uint64, stats *Stats) (*swarm, e
 			cfg.ChunksPerSig = live.DefaultChunksPerSig
 		}
 		if cfg.Key != nil {
+			// Each munro is signed in both forms, so that RFC 7574 peers and libswift
+			// peers join the same stream: one more signature per munro, none per chunk.
 			ls.source, err = live.NewSource(live.SourceConfig{Key: cfg.Key, Hash: cfg.Hash, ChunksPerSig: cfg.ChunksPerSig,
-				Form: cfg.Form, Addressing: cfg.Addressing, Window: cfg.Window})
+				Form: cfg.Form, Forms: []live.Form{live.FormRFC, live.FormLibswift}, Addressing: cfg.Addressing, Window: cfg.Window})
 		} else {
 			ls.verifier, err = live.NewVerifier(live.VerifierConfig{Key: pub, Hash: cfg.Hash, Form: cfg.Form,
 				Addressing: cfg.Addressing, MaxAge: live.DefaultMaxAge, Window: cfg.Window})
