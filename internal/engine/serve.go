@@ -18,10 +18,10 @@ type serveState struct {
 	unacked map[uint64]time.Time
 	weChoke bool // we choke the peer: its REQUESTs are not served (§3.9)
 
-	sent      sentHashes // uncle hashes recently sent to the peer (hashthin.go)
+	sent sentHashes // uncle hashes recently sent to the peer (hashthin.go)
 	// munrosSent: when each live munro's signature last went to the peer (munroDue).
 	munrosSent map[uint64]time.Time
-	hashFloor int        // the fewest hashes a DATA datagram carries in this flush (keptHashes)
+	hashFloor  int // the fewest hashes a DATA datagram carries in this flush (keptHashes)
 }
 
 func newServeState() serveState {
