@@ -26,9 +26,11 @@ func (m *memLive) Put(i uint64, d []byte) {
 	if i > m.newest {
 		m.newest = i
 	}
-	for j := range m.chunks {
-		if j+m.window <= m.newest {
-			delete(m.chunks, j)
+	if len(m.chunks) > int(m.window) {
+		for j := range m.chunks {
+			if j+m.window <= m.newest {
+				delete(m.chunks, j)
+			}
 		}
 	}
 }
