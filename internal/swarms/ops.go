@@ -274,6 +274,12 @@ func (m *Manager) Remove(_ context.Context, id ID, opts RemoveOptions) error {
 	st := e.status()
 	m.mu.Unlock()
 	m.unload(e, "removed")
+	if e.live != nil {
+		// Nothing on disk: its chunks were in memory only (live.go).
+		m.log.Info("live swarm removed", zap.Stringer("swarm", id))
+		m.subs.publish(Event{Kind: EventRemoved, ID: id, Status: st})
+		return nil
+	}
 	var errs []error
 	if opts.DeleteState {
 		errs = append(errs, removeIfExists(e.rec.Checkpoint), removeIfExists(e.rec.Checkpoint+storage.LayersExt))
@@ -310,6 +316,10 @@ func (m *Manager) Stop(_ context.Context, id ID) error {
 		m.mu.Unlock()
 		return fmt.Errorf("%w %v", ErrUnknown, id)
 	}
+	if e.live != nil {
+		m.mu.Unlock()
+		return fmt.Errorf("swarm %v: %w", id, errLiveNoStop)
+	}
 	e.gen++
 	e.rec.Stopped = true
 	e.opening, e.idle = false, false
@@ -328,6 +338,10 @@ func (m *Manager) Resume(_ context.Context, id ID) error {
 	if !ok {
 		m.mu.Unlock()
 		return fmt.Errorf("%w %v", ErrUnknown, id)
+	}
+	if e.live != nil {
+		m.mu.Unlock()
+		return fmt.Errorf("swarm %v: %w", id, errLiveNoStop)
 	}
 	if e.inNode || e.opening {
 		m.mu.Unlock()
