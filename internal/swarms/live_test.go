@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.uber.org/zap/zaptest"
+
 	"github.com/ppsppd/ppsppd/internal/livesig"
 	"github.com/ppsppd/ppsppd/internal/wire"
 )
@@ -182,5 +184,49 @@ func TestLiveStatusAndRules(t *testing.T) {
 	}
 	if _, ok := m.LiveStore(e.id); ok {
 		t.Error("a removed live swarm has a store")
+	}
+}
+
+// TestLiveKey: a key file is read, a missing one is an error, no file makes a new key of
+// the algorithm asked, and an algorithm beside a key file is refused.
+func TestLiveKey(t *testing.T) {
+	log := zaptest.NewLogger(t)
+	dir := t.TempDir()
+	k := testLiveKey(t)
+	path := filepath.Join(dir, "stream.key")
+	if err := livesig.WriteKeyFile(path, k); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LiveKey(path, "", log)
+	if err != nil || !bytes.Equal(got.Public().SwarmID(), k.Public().SwarmID()) {
+		t.Fatalf("LiveKey(file) = %v", err)
+	}
+	if _, err := LiveKey(filepath.Join(dir, "none.key"), "", log); err == nil {
+		t.Fatal("a missing key file was accepted")
+	}
+	if _, err := LiveKey(path, "ed25519", log); err == nil || !strings.Contains(err.Error(), "carries its own") {
+		t.Fatalf("key file and algorithm: %v", err)
+	}
+	gen, err := LiveKey("", "ed25519", log)
+	if err != nil || gen.Alg() != livesig.Ed25519 {
+		t.Fatalf("LiveKey(ed25519) = %v", err)
+	}
+	if gen, err := LiveKey("", "", log); err != nil || gen.Alg() != livesig.DefaultAlg {
+		t.Fatalf("LiveKey(default) = %v", err)
+	}
+	if _, err := LiveKey("", "dsa", log); err == nil {
+		t.Fatal("an unknown algorithm was accepted")
+	}
+}
+
+// TestAddLiveFileMissingInput: a missing input file is refused before anything starts.
+func TestAddLiveFileMissingInput(t *testing.T) {
+	m := startManager(t, Config{Node: fastNode()})
+	_, err := m.AddLiveFile(context.Background(), LiveFileSpec{Path: filepath.Join(t.TempDir(), "nope.ts")})
+	if err == nil || !strings.Contains(err.Error(), "nope.ts") {
+		t.Fatalf("AddLiveFile(missing) = %v", err)
+	}
+	if len(m.List()) != 0 {
+		t.Fatal("a refused live file left a swarm")
 	}
 }

@@ -110,3 +110,21 @@ func isRootHashSize(n int) bool {
 	}
 	return false
 }
+
+// LiveFileSpec says what file or FIFO a live source reads its stream from (the daemon's
+// CMD LIVE SOURCE and [live] sources): the spec's Key is read from KeyFile, or, when
+// KeyFile is empty, made anew with algorithm Alg — an ephemeral key: the swarm ID changes
+// each time, so links to it break when the source restarts.
+type LiveFileSpec struct {
+	LiveSourceSpec
+	// Path is a regular file (read from its start; with Follow, then as it grows until
+	// the swarm is removed, as tail -f reads) or a FIFO (read until the swarm is removed,
+	// whoever writes to it).
+	Path   string
+	Follow bool
+	// KeyFile is a PEM PKCS#8 key file (ppsppd keygen, libswift's -K).
+	KeyFile string
+	// Alg names the algorithm of a generated key (livesig.ParseAlg); "" is
+	// livesig.DefaultAlg.
+	Alg string
+}
