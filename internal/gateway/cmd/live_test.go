@@ -77,7 +77,6 @@ func TestLiveCommands(t *testing.T) {
 	}
 }
 
-
 // staticOnly hides the fake's live methods: a manager without LiveManager.
 type staticOnly struct{ Manager }
 
