@@ -172,6 +172,7 @@ func runServe(cmd *cobra.Command, cfg config.Config, cfgPath string) error {
 		return nil
 	}
 	seedConfigured(ctx, m, cfg, log)
+	startConfiguredLive(ctx, m, cfg, log)
 
 	g, gctx := errgroup.WithContext(ctx)
 	var metrics []prometheus.Collector

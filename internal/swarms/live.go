@@ -31,6 +31,12 @@ type (
 	LiveJoinSpec   = swarmapi.LiveJoinSpec
 )
 
+// ParseLiveIntegrity reads a live integrity method's name ("umt", "signall"; swarmapi).
+func ParseLiveIntegrity(s string) (wire.IntegrityMethod, error) { return swarmapi.ParseLiveIntegrity(s) }
+
+// IsLiveID reports whether id names a live swarm (swarmapi.IsLiveID).
+func IsLiveID(id ID) bool { return swarmapi.IsLiveID(id) }
+
 // kindLive marks a live swarm's record, which is never persisted.
 const kindLive = "live"
 
