@@ -32,7 +32,9 @@ type (
 )
 
 // ParseLiveIntegrity reads a live integrity method's name ("umt", "signall"; swarmapi).
-func ParseLiveIntegrity(s string) (wire.IntegrityMethod, error) { return swarmapi.ParseLiveIntegrity(s) }
+func ParseLiveIntegrity(s string) (wire.IntegrityMethod, error) {
+	return swarmapi.ParseLiveIntegrity(s)
+}
 
 // IsLiveID reports whether id names a live swarm (swarmapi.IsLiveID).
 func IsLiveID(id ID) bool { return swarmapi.IsLiveID(id) }
