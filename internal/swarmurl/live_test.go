@@ -42,3 +42,20 @@ func TestLiveSwarmIDLinks(t *testing.T) {
 		}
 	}
 }
+
+// TestSignAllLinkSaysSo: a live link of a Sign All stream carries cp=2 and reads back; no
+// other link gets a cp= it did not have.
+func TestSignAllLinkSaysSo(t *testing.T) {
+	id := bytes.Repeat([]byte{0xcd}, 65)
+	l := Link{Peer: "127.0.0.1:1", SwarmID: id, ChunkSize: 1024, Size: -1, Hash: -1, Addressing: -1, Integrity: 2}
+	got, err := Parse(l.String())
+	if err != nil || !strings.HasSuffix(l.String(), "?cp=2") || got.Integrity != 2 {
+		t.Fatalf("%q read as %+v, %v", l.String(), got, err)
+	}
+	for _, cp := range []int{-1, 0, 1, 3} {
+		l.Integrity = cp
+		if strings.Contains(l.String(), "cp=") {
+			t.Errorf("integrity %d: link %q", cp, l.String())
+		}
+	}
+}

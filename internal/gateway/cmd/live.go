@@ -8,6 +8,7 @@ import (
 
 	"github.com/ppsppd/ppsppd/internal/swarms"
 	"github.com/ppsppd/ppsppd/internal/swarms/swarmapi"
+	"github.com/ppsppd/ppsppd/internal/wire"
 )
 
 // LiveManager is what the gateway needs from the manager for live streams; the gateway
@@ -69,6 +70,9 @@ func joinSpec(cmd LiveJoin) swarms.LiveJoinSpec {
 		Window: cmd.Window, Name: cmd.Link.Filename, Peers: cmd.Peers}
 	if cmd.Link.Peer != "" {
 		spec.Peers = append([]string{cmd.Link.Peer}, spec.Peers...)
+	}
+	if m := wire.IntegrityMethod(cmd.Link.Integrity); spec.Method == 0 && cmd.Link.Integrity >= 0 && m.IsLive() {
+		spec.Method = m // the link's cp= (a Sign All stream's link says so)
 	}
 	return spec
 }

@@ -52,8 +52,16 @@ func TestParseLive(t *testing.T) {
 		t.Fatalf("LIVE JOIN parsed as %#v", got)
 	}
 	spec := joinSpec(j)
-	if spec.ID != mustID(t, liveHex) || spec.ChunkSize != 8192 || !reflect.DeepEqual(spec.Peers, []string{"127.0.0.1:6778", "[::1]:2", "127.0.0.1:3"}) {
+	if spec.ID != mustID(t, liveHex) || spec.ChunkSize != 8192 || spec.Method != 0 ||
+		!reflect.DeepEqual(spec.Peers, []string{"127.0.0.1:6778", "[::1]:2", "127.0.0.1:3"}) {
 		t.Fatalf("join spec %+v", spec)
+	}
+	got, err = ParseLine("LIVE JOIN tswift:/" + liveHex + "?cp=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec := joinSpec(got.(LiveJoin)); spec.Method != wire.IntegritySignAll {
+		t.Fatalf("a link with cp=2 joins with %v", spec.Method)
 	}
 }
 
