@@ -31,6 +31,9 @@ type (
 	LiveJoinSpec   = swarmapi.LiveJoinSpec
 )
 
+// DefaultLiveChunkSize is a live stream's chunk size when none is given (swarmapi).
+const DefaultLiveChunkSize = swarmapi.DefaultLiveChunkSize
+
 // ParseLiveIntegrity reads a live integrity method's name ("umt", "signall"; swarmapi).
 func ParseLiveIntegrity(s string) (wire.IntegrityMethod, error) {
 	return swarmapi.ParseLiveIntegrity(s)
