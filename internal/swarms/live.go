@@ -372,3 +372,18 @@ func (m *Manager) LiveStore(id ID) (engine.LiveStore, bool) {
 	}
 	return e.live.store, true
 }
+
+// addLive is Add for a live swarm ID: JoinLive with the spec's peers, chunk size, name and
+// limits. A destination or a size makes no sense for a stream and is refused; the hash
+// function is the live tree's own (RFC 7574 §6.1.2), so none may be asked for.
+func (m *Manager) addLive(ctx context.Context, spec AddSpec) (Status, error) {
+	switch {
+	case spec.Dest != "":
+		return Status{}, fmt.Errorf("swarm %v is a live stream, kept in memory: it takes no destination", spec.ID)
+	case spec.Size > 0:
+		return Status{}, fmt.Errorf("swarm %v is a live stream: it has no size", spec.ID)
+	case spec.Hash != "" && spec.Hash != "sha1":
+		return Status{}, fmt.Errorf("swarm %v is a live stream: its hash function is not chosen (hash %q)", spec.ID, spec.Hash)
+	}
+	return m.JoinLive(ctx, LiveJoinSpec{ID: spec.ID, Peers: spec.Peers, ChunkSize: spec.ChunkSize, Name: spec.Name, Limits: spec.Limits})
+}

@@ -230,3 +230,32 @@ func TestAddLiveFileMissingInput(t *testing.T) {
 		t.Fatal("a refused live file left a swarm")
 	}
 }
+
+// TestAddOfLiveIDJoins: Add of a live swarm ID goes to JoinLive (with its checks), and
+// refuses what a stream cannot have.
+func TestAddOfLiveIDJoins(t *testing.T) {
+	m := startManager(t, Config{Node: fastNode()})
+	id := ID(testLiveKey(t).Public().SwarmID())
+	ctx := context.Background()
+	for _, tc := range []struct {
+		spec AddSpec
+		want string
+	}{
+		{AddSpec{ID: id, Dest: "x"}, "takes no destination"},
+		{AddSpec{ID: id, Size: 5}, "has no size"},
+		{AddSpec{ID: id, Hash: "sha256"}, "hash function"},
+		{AddSpec{ID: id, Peers: []string{"nowhere"}}, "nowhere"},
+	} {
+		if _, err := m.Add(ctx, tc.spec); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Add(%+v) = %v; want an error about %q", tc.spec, err, tc.want)
+		}
+	}
+	st, err := m.Add(ctx, AddSpec{ID: id, Peers: []string{"127.0.0.1:9"}})
+	skipUntilEngineLive(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Live || st.LiveSource || st.State != StateDownloading {
+		t.Fatalf("Add of a live ID: %+v", st)
+	}
+}

@@ -34,10 +34,15 @@ func checkChunkSize(cs int) (int, error) {
 }
 
 // Add starts downloading a swarm (it is seeded once complete). For a swarm already held
-// it adds the spec's peers to it and returns its status with ErrExists.
-func (m *Manager) Add(_ context.Context, spec AddSpec) (Status, error) {
+// it adds the spec's peers to it and returns its status with ErrExists. A live swarm ID
+// (swarmapi.IsLiveID) is joined as a live stream instead (JoinLive), so that every way a
+// link reaches the manager (CMD, HTTP gateway, booster) can name a stream.
+func (m *Manager) Add(ctx context.Context, spec AddSpec) (Status, error) {
 	if len(spec.ID) == 0 {
 		return Status{}, errors.New("no swarm ID")
+	}
+	if IsLiveID(spec.ID) {
+		return m.addLive(ctx, spec)
 	}
 	hf, err := parseHash(spec.Hash)
 	if err != nil {
