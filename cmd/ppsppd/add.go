@@ -27,10 +27,15 @@ no client of the CMD port can make the daemon publish other files it can read). 
 becomes one multi-file swarm (libswift's layout, as ppsppd seed DIR); a downloaded
 multi-file swarm's files are written beside its content file once it completes.
 Peers to contact come from the URL and from --peer. --dest places downloaded content
-inside the daemon's content directory (paths that lead outside it are refused).`,
+inside the daemon's content directory (paths that lead outside it are refused).
+
+A live stream's URL or ID (ppsppd live and ppsppd keygen print them) is joined as a peer:
+the daemon relays it and its HTTP gateway plays it; it is kept in memory (its discard window
+only), so --dest does not apply, and it is not rejoined after a restart.`,
 		Example: `  ppsppd add ~/.local/state/ppsppd/content/movie.mp4
   ppsppd add tswift://127.0.0.1:6778/f86b2d68d56e7457f1be8d35c7f492a228c3aa45
-  ppsppd add f86b2d68d56e7457f1be8d35c7f492a228c3aa45 --peer 127.0.0.1:6778 --dest videos/`,
+  ppsppd add f86b2d68d56e7457f1be8d35c7f492a228c3aa45 --peer 127.0.0.1:6778 --dest videos/
+  ppsppd add tswift://192.0.2.7:6778/0d2f...   # a live stream (ppsppd live prints the URL)`,
 		Args: cobra.ExactArgs(1),
 	}
 	addr := addCmdFlag(cmd)

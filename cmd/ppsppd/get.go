@@ -259,6 +259,12 @@ func getSpec(cmd *cobra.Command, target string, f getFlags) (swarms.AddSpec, err
 	if err != nil {
 		return swarms.AddSpec{}, err
 	}
+	if swarms.IsLiveID(swarms.ID(link.SwarmID)) {
+		// A live stream has no end to download to: a daemon joins it and its HTTP gateway
+		// plays it (issue 12).
+		return swarms.AddSpec{}, usagef("that is a live stream, which has no end to download: have the daemon join it (ppsppd add %s) and play it from its HTTP gateway (http://127.0.0.1:6779/%x)",
+			target, link.SwarmID)
+	}
 	var peers []string
 	if link.Peer != "" {
 		peers = append(peers, link.Peer)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -61,6 +62,10 @@ download and upload rates, established peers, and why a swarm waits or failed.`,
 
 // swarmProgress is have/size with a percentage when the size is known.
 func swarmProgress(s cmdgw.SwarmInfo) string {
+	if strings.HasPrefix(s.Note, "live") {
+		// A live stream has no size: have is how far it has come (its SWARM note says live).
+		return fmt.Sprintf("live, %d bytes so far", s.Have)
+	}
 	if s.Size <= 0 {
 		return fmt.Sprintf("%d/? bytes", s.Have)
 	}

@@ -46,7 +46,7 @@ func newRootCmd() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for performance work)")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
-	root.AddCommand(newVersionCmd(), newDissectCmd(), newHashCmd(), newKeygenCmd(), newSeedCmd(), newGetCmd(), newBenchCmd(), newServeCmd(), newConfigCmd())
+	root.AddCommand(newVersionCmd(), newDissectCmd(), newHashCmd(), newKeygenCmd(), newLiveCmd(), newSeedCmd(), newGetCmd(), newBenchCmd(), newServeCmd(), newConfigCmd())
 	root.AddCommand(newAddCmd(), newLsCmd(), newRmCmd(), newLimitCmd(), newOpenCmd()) // clients of a running daemon's CMD gateway
 	root.SetVersionTemplate(versionLine() + "\n")
 	markUsageErrors(root)

@@ -45,7 +45,8 @@ func newServeCmd() *cobra.Command {
   ppsppd serve --config /etc/ppsppd/ppsppd.toml --log-level debug`,
 		Long: `Run ppsppd as a long-lived peer on one UDP socket. Swarms are added, removed and limited
 at runtime over the CMD gateway (ppsppd add/ls/rm/limit are its clients) and kept across
-restarts in the state directory; the files of [seed] paths are seeded too. The STATS gateway
+restarts in the state directory; the files of [seed] paths are seeded too, and the live
+streams of [live] sources injected (live streams are never kept across restarts). The STATS gateway
 serves Prometheus /metrics and a status page. The built-in defaults (ppsppd config default)
 apply; --config FILE changes the keys it sets. SIGHUP rereads the file (log level, rate
 limits and the booster's feeds and limits apply at once); SIGTERM saves every checkpoint
@@ -172,6 +173,7 @@ func runServe(cmd *cobra.Command, cfg config.Config, cfgPath string) error {
 		return nil
 	}
 	seedConfigured(ctx, m, cfg, log)
+	startConfiguredLive(ctx, m, cfg, log)
 
 	g, gctx := errgroup.WithContext(ctx)
 	var metrics []prometheus.Collector

@@ -31,6 +31,7 @@ type Config struct {
 	Limits  Limits  `toml:"limits"`
 	DHT     DHT     `toml:"dht"`
 	Booster Booster `toml:"booster"`
+	Live    Live    `toml:"live"`
 }
 
 // Node is the [node] table.
@@ -221,6 +222,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.validateBooster(); err != nil {
+		return err
+	}
+	if err := c.validateLive(); err != nil {
 		return err
 	}
 	if c.Node.StateDir == "" {

@@ -203,7 +203,11 @@ func fullConfig() Config {
 			case reflect.Bool:
 				f.SetBool(true)
 			case reflect.Slice:
-				f.Set(reflect.Append(f, reflect.ValueOf("x")))
+				elem := reflect.Zero(f.Type().Elem())
+				if f.Type().Elem().Kind() == reflect.String {
+					elem = reflect.ValueOf("x")
+				}
+				f.Set(reflect.Append(f, elem))
 			}
 		}
 	}

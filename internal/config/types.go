@@ -35,6 +35,8 @@ func checkValue(key string, v any, t reflect.Type) error {
 		return fmt.Errorf("%s: want %s, got %s", key, wantName(t), tomlName(v))
 	}
 	switch t.Kind() {
+	case reflect.Pointer: // an optional value: the type it points to
+		return checkValue(key, v, t.Elem())
 	case reflect.Struct:
 		m, ok := v.(map[string]any)
 		if !ok {
@@ -78,6 +80,8 @@ func checkValue(key string, v any, t reflect.Type) error {
 // wantName says in TOML's words what a field of type t accepts.
 func wantName(t reflect.Type) string {
 	switch t.Kind() {
+	case reflect.Pointer:
+		return wantName(t.Elem())
 	case reflect.Struct:
 		return "a table"
 	case reflect.Slice:

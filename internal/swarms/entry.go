@@ -60,6 +60,9 @@ type entry struct {
 	// chunksFrom counts verified chunks by the peer that sent them (peerchunks.go).
 	chunksFrom map[netip.AddrPort]uint64
 
+	// live is set for a live swarm (live.go), whose chunks are in live.store, not store.
+	live *liveEntry
+
 	// materializing serializes writing a multi-file download's files (multifile.go);
 	// unlike the fields above it is not guarded by Manager.mu.
 	materializing sync.Mutex
@@ -94,6 +97,9 @@ func (e *entry) status() Status {
 	s.Have = int64(e.have) * int64(e.rec.ChunkSize)
 	if e.size >= 0 && s.Have > e.size {
 		s.Have = e.size // the last chunk is short
+	}
+	if e.live != nil {
+		e.live.status(&s)
 	}
 	if e.state == StateDownloading && e.npeers == 0 && e.attempts > 1 {
 		s.Waiting = true

@@ -98,6 +98,7 @@ func (m *Manager) complete(e *entry) {
 // tick samples the node, retries peers of swarms that have none, saves due checkpoints,
 // sends coalesced progress events and saves the swarm list when it changed.
 func (m *Manager) tick(ctx context.Context, now time.Time) {
+	lives := m.sampleLiveEdges(ctx)
 	snap, err := m.node.Snapshot(ctx)
 	if err != nil {
 		return
@@ -105,6 +106,13 @@ func (m *Manager) tick(ctx context.Context, now time.Time) {
 	infos := make(map[ID]engine.SwarmInfo, len(snap.Swarms))
 	for _, si := range snap.Swarms {
 		infos[ID(si.ID)] = si
+	}
+	for _, id := range lives {
+		if _, ok := infos[id]; !ok { // in case the engine lists live swarms apart
+			if si, err := m.node.SwarmInfo(ctx, engine.SwarmID(id)); err == nil {
+				infos[id] = si
+			}
+		}
 	}
 	var retry, progressed, completed []*entry
 	var failed []*entry
@@ -115,7 +123,9 @@ func (m *Manager) tick(ctx context.Context, now time.Time) {
 			continue
 		}
 		if si, ok := infos[e.id]; ok {
-			e.have, e.total = si.Have, si.Total
+			if e.live == nil { // a live swarm's progress is its edge (sampleLiveEdges)
+				e.have, e.total = si.Have, si.Total
+			}
 			e.npeers, e.seeders, e.leechers = si.Peers, si.Seeders, si.Leechers
 			e.down, e.up = e.downBefore+si.BytesDown, e.upBefore+si.BytesUp
 			e.rates.add(now, e.down, e.up)

@@ -34,10 +34,15 @@ func checkChunkSize(cs int) (int, error) {
 }
 
 // Add starts downloading a swarm (it is seeded once complete). For a swarm already held
-// it adds the spec's peers to it and returns its status with ErrExists.
-func (m *Manager) Add(_ context.Context, spec AddSpec) (Status, error) {
+// it adds the spec's peers to it and returns its status with ErrExists. A live swarm ID
+// (swarmapi.IsLiveID) is joined as a live stream instead (JoinLive), so that every way a
+// link reaches the manager (CMD, HTTP gateway, booster) can name a stream.
+func (m *Manager) Add(ctx context.Context, spec AddSpec) (Status, error) {
 	if len(spec.ID) == 0 {
 		return Status{}, errors.New("no swarm ID")
+	}
+	if IsLiveID(spec.ID) {
+		return m.addLive(ctx, spec)
 	}
 	hf, err := parseHash(spec.Hash)
 	if err != nil {
@@ -274,6 +279,12 @@ func (m *Manager) Remove(_ context.Context, id ID, opts RemoveOptions) error {
 	st := e.status()
 	m.mu.Unlock()
 	m.unload(e, "removed")
+	if e.live != nil {
+		// Nothing on disk: its chunks were in memory only (live.go).
+		m.log.Info("live swarm removed", zap.Stringer("swarm", id))
+		m.subs.publish(Event{Kind: EventRemoved, ID: id, Status: st})
+		return nil
+	}
 	var errs []error
 	if opts.DeleteState {
 		errs = append(errs, removeIfExists(e.rec.Checkpoint), removeIfExists(e.rec.Checkpoint+storage.LayersExt))
@@ -310,6 +321,10 @@ func (m *Manager) Stop(_ context.Context, id ID) error {
 		m.mu.Unlock()
 		return fmt.Errorf("%w %v", ErrUnknown, id)
 	}
+	if e.live != nil {
+		m.mu.Unlock()
+		return fmt.Errorf("swarm %v: %w", id, errLiveNoStop)
+	}
 	e.gen++
 	e.rec.Stopped = true
 	e.opening, e.idle = false, false
@@ -328,6 +343,10 @@ func (m *Manager) Resume(_ context.Context, id ID) error {
 	if !ok {
 		m.mu.Unlock()
 		return fmt.Errorf("%w %v", ErrUnknown, id)
+	}
+	if e.live != nil {
+		m.mu.Unlock()
+		return fmt.Errorf("swarm %v: %w", id, errLiveNoStop)
 	}
 	if e.inNode || e.opening {
 		m.mu.Unlock()

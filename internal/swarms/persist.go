@@ -76,6 +76,9 @@ func (m *Manager) saveList() error {
 	}
 	data := listFileData{Version: listVersion, Swarms: []record{}}
 	for _, e := range m.sortedLocked() {
+		if e.live != nil {
+			continue // never kept: a live source ends with its process (live.go)
+		}
 		data.Swarms = append(data.Swarms, e.rec)
 	}
 	m.listDirty = false

@@ -46,6 +46,10 @@ func (m *Manager) OpenReader(ctx context.Context, id ID) (*Reader, error) {
 		m.mu.Unlock()
 		return nil, fmt.Errorf("swarm %v is %v", id, e.state)
 	}
+	if e.live != nil {
+		m.mu.Unlock()
+		return nil, fmt.Errorf("%w: %v: read its chunks from its live store (Manager.LiveStore)", ErrLive, id)
+	}
 	m.playbackOwners++
 	e.readers++ // keeps the swarm loaded (zerostate.go)
 	r := &Reader{m: m, e: e, ctx: ctx, owner: m.playbackOwners}

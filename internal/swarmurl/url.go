@@ -228,6 +228,11 @@ func (l Link) String() string {
 	if l.Size >= 0 {
 		q = append(q, "cl="+strconv.FormatInt(l.Size, 10))
 	}
+	if l.Integrity == int(wire.IntegritySignAll) {
+		// A live stream under Sign All (RFC 7574 §6.1.1): a joining peer must know, since
+		// the Unified Merkle Tree is what a live link means otherwise (libswift's only).
+		q = append(q, "cp="+strconv.Itoa(l.Integrity))
+	}
 	if len(q) > 0 {
 		b.WriteString("?" + strings.Join(q, "&"))
 	}

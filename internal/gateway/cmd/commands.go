@@ -95,6 +95,14 @@ func (c *conn) run(ctx context.Context, cmd Command) {
 	case Limit:
 		c.limit(ctx, cmd)
 	case Add:
+		if isLiveLink(swarms.ID(cmd.Link.SwarmID)) {
+			if cmd.Dest != "" {
+				c.send(ErrorLine(swarms.ID(cmd.Link.SwarmID), BadParameter.String()+": dest= for a live stream: it is kept in memory, not in a file"))
+				return
+			}
+			c.joinLive(ctx, LiveJoin{URL: cmd.URL, Link: cmd.Link, Peers: cmd.Peers})
+			return
+		}
 		spec := addSpec(cmd.Link, cmd.Dest)
 		spec.Peers = append(spec.Peers, cmd.Peers...)
 		st, err := m.Add(ctx, spec)
@@ -129,6 +137,12 @@ func (c *conn) run(ctx context.Context, cmd Command) {
 		c.send(OKLine)
 	case Booster:
 		c.booster(cmd)
+	case LiveSource:
+		c.liveSource(ctx, cmd)
+	case LiveJoin:
+		c.joinLive(ctx, cmd)
+	case LiveStop:
+		c.liveStop(ctx, cmd)
 	}
 }
 
@@ -181,6 +195,7 @@ func (c *conn) start(ctx context.Context, cmd Start) {
 		dest += "/" // START's argument is a directory (libswift's destdir)
 	}
 	spec := addSpec(cmd.Link, dest)
+	live := isLiveLink(spec.ID) // joined as a live stream; destdir does not apply
 	if _, err := c.s.m.Status(spec.ID); errors.Is(err, swarms.ErrUnknown) {
 		c.send(HashCheckingInfoLine(spec.ID))
 		// At once, as libswift does: adding may take a while (checking content
@@ -190,7 +205,13 @@ func (c *conn) start(ctx context.Context, cmd Start) {
 			return
 		}
 	}
-	st, err := c.s.m.Add(ctx, spec)
+	var st swarms.Status
+	var err error
+	if live {
+		st, err = c.join(ctx, LiveJoin{URL: cmd.URL, Link: cmd.Link})
+	} else {
+		st, err = c.s.m.Add(ctx, spec)
+	}
 	if err != nil && !errors.Is(err, swarms.ErrExists) {
 		c.log.Info("cmd gateway: START failed", zap.Stringer("swarm", spec.ID), zap.Error(err))
 		c.managerError(spec.ID, "bad swarm", err)
@@ -252,5 +273,10 @@ ADD <url|hex> [peer=<host:port>]... [dest=<path>] SWARM line (OK already added i
 SEED <absolute-path>                          seed a file (or a directory, as one multi-file swarm) inside the content directory or a [seed] path
 RM <hex> [delete]                             remove; delete also removes content and state
 BOOSTER [FEEDS|SWARMS]                        BOOSTER summary, FEED line per feed, or BSWARM line per swarm the booster added
+LIVE SOURCE <absolute-path> [key=<absolute-path>|sig=<alg>] [chunk=<bytes>] [integrity=umt|signall] [window=<chunks>] [follow=0|1]
+                                              inject a live stream read from a file (followed as it grows) or a FIFO inside the content directory or a [seed] path; SWARM line
+LIVE JOIN <url|hex> [peer=<host:port>]... [integrity=umt|signall] [window=<chunks>]
+                                              join a live stream as a peer (START and ADD of a live swarm ID do too); SWARM line
+LIVE STOP <hex>                               end a live source or leave a live stream
 HELP, VERSION
 `

@@ -206,6 +206,11 @@ func (c *conn) info(ctx context.Context, st swarms.Status) {
 const PlayPrebuffer = 256 << 10
 
 func playable(st swarms.Status) bool {
+	if st.Live {
+		// A live stream plays from its edge: one verified chunk is enough to start, and
+		// Have counts the stream so far, not what is held.
+		return st.HaveChunks > 0 && (st.State == swarms.StateSeeding || st.State == swarms.StateDownloading)
+	}
 	switch st.State {
 	case swarms.StateSeeding:
 		return true

@@ -57,6 +57,16 @@
 //     characters and binary garbage each get one ERROR line; the connection and every
 //     other client go on. A client over the connection cap gets an ERROR and is closed.
 //
+// # Live streams
+//
+// libswift's CMD gateway has no live command. Here START and ADD of a live swarm ID (an
+// algorithm byte and a public key, never the length of a root hash) join the stream as
+// LIVE JOIN does; START's destdir does not apply (a live stream is kept in memory, its
+// discard window only) and ADD refuses dest=. A live swarm's INFO and SWARM lines show
+// have/0: have is the stream so far (up to its live edge) and it has no size; its SWARM
+// note starts with "live" (or "live source"). PLAY is sent once a chunk is held. Live
+// swarms are not kept across a restart of the daemon.
+//
 // # ppsppd's commands
 //
 // Each reply is zero or more lines, then a line "OK" (ADD of a swarm already held: "OK
@@ -81,6 +91,15 @@
 //	  BSWARM <hex> <state> <have>/<size> up=<B/s> uploaded=<n> seeders=<n> added=<time> completed=<time|-> source=<url|dir:path>
 //	  (the feed booster, internal/booster: its summary, a line per source, or a line per
 //	  swarm it added; times in UTC, RFC 3339; an ERROR when the booster is off)
+//	LIVE SOURCE <absolute-path> [key=<absolute-path>|sig=<alg>] [chunk=<bytes>] [integrity=umt|signall] [window=<chunks>] [follow=0|1]
+//	  SWARM ... (inject a live stream, RFC 7574 §6, read from a file — followed as it
+//	  grows, as tail -f, unless follow=0 — or a FIFO, read until LIVE STOP whoever writes
+//	  it; inside the content directory or a [seed] path, as SEED's; signed with key=, or
+//	  with a new key of sig= (default ecdsa-p256), whose swarm ID changes at each start)
+//	LIVE JOIN <tswift-url|hex> [peer=<host:port>]... [integrity=umt|signall] [window=<chunks>]
+//	  SWARM ... (join a live stream as a peer; OK already added if held)
+//	LIVE STOP <hex>
+//	  (RM for a live swarm; refused for a static one)
 //	HELP
 //	  HELP <text>, a line per command
 //	VERSION

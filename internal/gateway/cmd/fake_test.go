@@ -185,3 +185,35 @@ func (f *fakeManager) Subscribe(ctx context.Context, _ int) <-chan swarms.Event 
 	context.AfterFunc(ctx, func() { close(ch) })
 	return ch
 }
+
+// AddLiveFile starts a fake live source: seeding, live, one chunk held.
+func (f *fakeManager) AddLiveFile(_ context.Context, spec swarms.LiveFileSpec) (swarms.Status, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("live source %s follow=%v key=%s sig=%s cs=%d method=%v window=%d", spec.Path, spec.Follow, spec.KeyFile, spec.Alg,
+		spec.ChunkSize, spec.Method, spec.Window)
+	id := swarms.ID("\x0d" + spec.Path) // a stand-in ID per input
+	if st, ok := f.swarms[id]; ok {
+		return *st, fmt.Errorf("live source %s: %w", id, swarms.ErrExists)
+	}
+	st := &swarms.Status{ID: id, State: swarms.StateSeeding, Live: true, LiveSource: true, Size: -1, ChunkSize: 1024,
+		HaveChunks: 1, Have: 1024}
+	f.swarms[id] = st
+	return *st, nil
+}
+
+// JoinLive joins a fake live stream: downloading, nothing held until the next Status
+// (like Add's swarms), then one chunk.
+func (f *fakeManager) JoinLive(_ context.Context, spec swarms.LiveJoinSpec) (swarms.Status, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("live join %s peers=%v cs=%d window=%d", spec.ID, spec.Peers, spec.ChunkSize, spec.Window)
+	if st, ok := f.swarms[spec.ID]; ok {
+		return *st, fmt.Errorf("join %s: %w", spec.ID, swarms.ErrExists)
+	}
+	st := &swarms.Status{ID: spec.ID, State: swarms.StateDownloading, Live: true, Size: -1, ChunkSize: spec.ChunkSize}
+	f.swarms[spec.ID] = st
+	out := *st
+	st.HaveChunks, st.Have = 1, int64(spec.ChunkSize)
+	return out, nil
+}

@@ -152,10 +152,27 @@ func SwarmLine(st swarms.Status) string {
 		strconv.FormatFloat(st.UpRate, 'f', 0, 64),
 		strconv.Itoa(st.Peers),
 	}
-	if st.Err != "" {
-		f = append(f, oneLine(st.Err))
+	note := st.Err
+	if st.Live {
+		// A live stream has no size (shown as 0): the note says it is live, so nobody
+		// reads have/0 as a broken download.
+		kind := "live"
+		if st.LiveSource {
+			kind = "live source"
+		}
+		note = kind + joinNote(note)
+	}
+	if note != "" {
+		f = append(f, oneLine(note))
 	}
 	return strings.Join(f, " ")
+}
+
+func joinNote(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
 }
 
 // PeerLine is PEERS's line for one channel:

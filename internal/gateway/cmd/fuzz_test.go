@@ -19,6 +19,12 @@ func FuzzParseLine(f *testing.F) {
 		"LIMIT global up=1k down=2M",
 		"ADD " + hexID + " peer=127.0.0.1:1 dest=x",
 		"BOOSTER FEEDS",
+		"LIVE SOURCE /srv/cam.ts key=/k.pem chunk=8192 integrity=signall window=64 follow=0",
+		"LIVE SOURCE /srv/cam.fifo sig=ed25519",
+		"LIVE JOIN tswift://127.0.0.1:6778/" + liveHex + "$8192 peer=[::1]:1 window=9",
+		"START tswift://127.0.0.1:6778/" + liveHex,
+		"LIVE STOP " + liveHex,
+		"LIVE", "LIVE SOURCE x=y=z",
 		"BOGUSCOMMAND x", "\x00\xff", "",
 	} {
 		f.Add(s)

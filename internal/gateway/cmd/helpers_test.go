@@ -24,6 +24,10 @@ const guard = 20 * time.Second
 
 const testHTTPBase = "http://127.0.0.1:21080"
 
+// contentRoot in Options.SeedRoots stands for the test server's content directory, made
+// by startServer.
+const contentRoot = "<content root>"
+
 type testServer struct {
 	addr      string
 	m         *fakeManager
@@ -44,6 +48,11 @@ func startServer(t *testing.T, opts Options) *testServer {
 	ts := &testServer{root: root, m: newFakeManager(root), done: make(chan error, 1)}
 	if opts.InfoInterval == 0 {
 		opts.InfoInterval = 20 * time.Millisecond
+	}
+	for i, r := range opts.SeedRoots {
+		if r == contentRoot {
+			opts.SeedRoots[i] = root
+		}
 	}
 	if opts.HTTPBase == "" {
 		opts.HTTPBase = testHTTPBase
@@ -199,7 +208,7 @@ var lineForms = []*regexp.Regexp{
 	regexp.MustCompile(`^INFO [0-9a-f]+ [0-6] \d+/\d+ \d+\.\d{6} \d+\.\d{6} \d+ \d+$`),
 	regexp.MustCompile(`^PLAY ([0-9a-f]+) http://127\.0\.0\.1:21080/([0-9a-f]+)$`),
 	regexp.MustCompile(`^MOREINFO [0-9a-f]+ \{"timestamp":"\d+\.\d{5}", "channels":\[.*\], "raw_bytes_up": \d+, "raw_bytes_down": \d+, "bytes_up": \d+, "bytes_down": \d+ \}$`),
-	regexp.MustCompile(`^ERROR [0-9a-f]{40,} (unknown command|missing parameter|bad parameter|bad swarm|unknown swarm|shutdown refused|too many clients|remove|maxspeed|checkpoint|setmoreinfo|peeraddr|list|peers|limit)(: [[:print:]]*| \(.*)?$`),
+	regexp.MustCompile(`^ERROR [0-9a-f]{40,} (unknown command|missing parameter|bad parameter|bad swarm|unknown swarm|shutdown refused|too many clients|remove|maxspeed|checkpoint|setmoreinfo|peeraddr|list|peers|limit|live source|live stop)(: [[:print:]]*| \(.*)?$`),
 	regexp.MustCompile(`^SWARM [0-9a-f]+ (allocating|hashchecking|downloading|seeding|stopped|error) \d+/\d+ \d+ \d+ \d+( [[:print:]]+)?$`),
 	regexp.MustCompile(`^PEER \S+:\d+ (seeder|leecher)( \d+){5}$`),
 	regexp.MustCompile(`^LIMIT ([0-9a-f]+|global) up=\d+ down=\d+$`),

@@ -199,6 +199,7 @@ var parsers = map[string]func([]string) (Command, error){
 	"HELP":        noArgs(Help{}),
 	"VERSION":     noArgs(Version{}),
 	"BOOSTER":     parseBooster,
+	"LIVE":        parseLive,
 }
 
 // want checks the argument count: at least min, at most max.

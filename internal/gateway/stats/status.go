@@ -86,7 +86,7 @@ var statusPage = template.Must(template.New("status").Funcs(template.FuncMap{
 <table><tr><th>state</th><th>file</th><th>progress</th><th>rates (down / up)</th><th>peers</th><th>link</th></tr>
 {{range .Swarms}}<tr><td>{{.State}}{{if .Err}}<br><span class="err">{{.Err}}</span>{{end}}</td>
 <td>{{.Name}}<br><code>{{.Path}}</code></td>
-<td>{{pct .HaveChunks .TotalChunks}}<br>{{.HaveChunks}}/{{.TotalChunks}} chunks{{if ge .Size 0}}, {{bytes .Have}} of {{bytes .Size}}{{end}}</td>
+<td>{{if .Live}}live{{if .LiveSource}} source{{end}}<br>{{if .HaveChunks}}edge at chunk {{.LiveEdge}}, {{bytes .Have}} so far{{else}}no chunk yet{{end}}{{else}}{{pct .HaveChunks .TotalChunks}}<br>{{.HaveChunks}}/{{.TotalChunks}} chunks{{if ge .Size 0}}, {{bytes .Have}} of {{bytes .Size}}{{end}}{{end}}</td>
 <td>{{rate .DownRate}} / {{rate .UpRate}}</td>
 <td>{{.Peers}} ({{.Seeders}} seeders)</td>
 <td><code>{{.URL}}</code>{{if .Watch}}<br><a href="{{.Watch}}">watch</a>{{end}}</td></tr>

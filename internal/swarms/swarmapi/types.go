@@ -91,6 +91,21 @@ type Status struct {
 	// LastPeerError is why the last peer channel closed ("PEER: reason"), kept after the
 	// peer is gone so that a client can tell why nothing flows.
 	LastPeerError string
+
+	// Live is set for a live swarm (RFC 7574 §6, live.go): a stream with no size and no
+	// end, so Size is -1, TotalChunks 0 and nothing is ever complete. Its progress is the
+	// live edge: HaveChunks is LiveEdge+1 once a chunk is held (0 before), Have that many
+	// chunks' bytes — how far the stream has come, not what is kept (only the discard
+	// window is). A source is StateSeeding, a peer StateDownloading.
+	Live bool
+	// LiveSource is set when this node injects the stream (it holds the key).
+	LiveSource bool
+	// LiveEdge is the newest chunk held; meaningful when HaveChunks > 0.
+	LiveEdge uint64
+	// LiveIntegrity is the live integrity method's name ("umt" or "signall"), LiveWindow
+	// the discard window in chunks.
+	LiveIntegrity string
+	LiveWindow    uint64
 }
 
 // Peer is one established channel of a swarm.
