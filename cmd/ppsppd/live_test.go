@@ -140,9 +140,6 @@ func TestLiveSourceToDaemon(t *testing.T) {
 		case l, ok := <-lines:
 			if !ok {
 				wait()
-				if strings.Contains(stderr.String(), "not implemented") {
-					t.Skipf("engine live swarms not implemented yet: %s", strings.TrimSpace(stderr.String()))
-				}
 				t.Fatalf("ppsppd live ended early:\n%s", stderr.String())
 			}
 			out = append(out, l)

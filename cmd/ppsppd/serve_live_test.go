@@ -43,9 +43,6 @@ func TestDaemonLiveSources(t *testing.T) {
 		t.Fatalf("ls: %v\n%s", err, o)
 	}
 	if !strings.Contains(o, hexID) {
-		if strings.Contains(d.stderr.String(), "not implemented") {
-			t.Skip("engine live swarms not implemented yet: the daemon logged that it cannot start its live source")
-		}
 		t.Fatalf("ls lacks the configured live source %s:\n%s\nserve stderr:\n%s", hexID, o, d.stderr.String())
 	}
 	if !strings.Contains(o, "live source") {

@@ -11,13 +11,14 @@ import (
 
 	"github.com/ppsppd/ppsppd/internal/engine"
 	"github.com/ppsppd/ppsppd/internal/live"
+	"github.com/ppsppd/ppsppd/internal/livebuf"
 	"github.com/ppsppd/ppsppd/internal/swarms/swarmapi"
 	"github.com/ppsppd/ppsppd/internal/wire"
 )
 
 // Live swarms (RFC 7574 §6). A live swarm is named by its source's public key, has no size
-// and no end, and keeps only its discard window of chunks (§6.2), in an engine.LiveStore
-// the manager makes with Config.NewLiveStore. The manager holds live swarms beside static
+// and no end, and keeps only its discard window of chunks (§6.2), in a livebuf.Buffer
+// that the engine puts verified chunks in and the HTTP gateway reads. The manager holds live swarms beside static
 // ones — they are in List and Status (Status.Live), get events, rates, peers, limits and
 // AddPeers (so the DHT finds peers for them as for any swarm), and Remove ends them — but
 // they are never written to the swarm list and never restored after a restart: a source
@@ -49,7 +50,7 @@ const kindLive = "live"
 // Manager.mu.
 type liveEntry struct {
 	source bool
-	store  engine.LiveStore
+	store  *livebuf.Buffer
 	input  *LiveInput // the source's; nil for a peer
 	method wire.IntegrityMethod
 	window uint64
@@ -116,7 +117,7 @@ func (m *Manager) AddLiveSource(ctx context.Context, spec LiveSourceSpec) (Statu
 		return Status{}, nil, fmt.Errorf("live source: %w", err)
 	}
 	id := ID(spec.Key.Public().SwarmID())
-	le := &liveEntry{source: true, method: method, window: window, store: m.cfg.NewLiveStore(cs, window)}
+	le := &liveEntry{source: true, method: method, window: window, store: livebuf.New(cs, window)}
 	le.input = newLiveInput(m.base, cs, func(ctx context.Context, chunk []byte) error {
 		i, err := m.node.Inject(ctx, engine.SwarmID(id), chunk)
 		if err == nil {
@@ -209,7 +210,7 @@ func (m *Manager) JoinLive(ctx context.Context, spec LiveJoinSpec) (Status, erro
 	if err != nil {
 		return Status{}, err
 	}
-	le := &liveEntry{method: method, window: window, store: m.cfg.NewLiveStore(cs, window)}
+	le := &liveEntry{method: method, window: window, store: livebuf.New(cs, window)}
 	e, st, err := m.putLive(spec.ID, le, cs, spec.Name, spec.Limits, func(e *entry) { e.addPeers(peers) })
 	if err != nil {
 		m.closeLive(le)
@@ -343,27 +344,18 @@ func (m *Manager) sampleLiveEdges(ctx context.Context) []ID {
 	return ids
 }
 
-// closeLive ends a live swarm's input and closes its store (when the store can be closed:
-// livebuf's wakes its readers so they see the end).
+// closeLive ends a live swarm's input and closes its buffer, which wakes its readers so
+// they see the end.
 func (m *Manager) closeLive(l *liveEntry) {
 	if l.input != nil {
 		l.input.shut(ErrLiveInputClosed)
 	}
-	closeLiveStore(l.store, m.log)
+	l.store.Close()
 }
 
-func closeLiveStore(st engine.LiveStore, log *zap.Logger) {
-	if c, ok := st.(io.Closer); ok {
-		if err := c.Close(); err != nil {
-			log.Debug("closing a live store", zap.Error(err))
-		}
-	}
-}
-
-// LiveStore returns the store of live swarm id, from which its verified chunks are read
-// (the HTTP gateway's live mode type-asserts it to its own buffer type). False for a swarm
-// that is not live or not held.
-func (m *Manager) LiveStore(id ID) (engine.LiveStore, bool) {
+// LiveBuffer returns the buffer of live swarm id, from which its verified chunks are read
+// (the HTTP gateway's live mode). False for a swarm that is not live or not held.
+func (m *Manager) LiveBuffer(id ID) (*livebuf.Buffer, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := m.swarms[id]

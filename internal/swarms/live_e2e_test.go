@@ -15,7 +15,6 @@ func TestLiveSourceToPeer(t *testing.T) {
 	src := startManager(t, Config{Node: fastNode()})
 	key := testLiveKey(t)
 	st, in, err := src.AddLiveSource(context.Background(), LiveSourceSpec{Key: key, ChunkSize: cs})
-	skipUntilEngineLive(t, err)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +33,7 @@ func TestLiveSourceToPeer(t *testing.T) {
 			}
 		}
 	}()
-	store, ok := peer.LiveStore(st.ID)
+	store, ok := peer.LiveBuffer(st.ID)
 	if !ok {
 		t.Fatal("the peer has no live store")
 	}
@@ -66,7 +65,6 @@ func TestLiveFeedReadsUntilEOF(t *testing.T) {
 	m := startManager(t, Config{Node: fastNode()})
 	stream := streamBytes(8*cs + 100)
 	st, err := m.AddLiveFeed(context.Background(), LiveSourceSpec{Key: testLiveKey(t)}, io.NopCloser(bytes.NewReader(stream)))
-	skipUntilEngineLive(t, err)
 	if err != nil {
 		t.Fatal(err)
 	}

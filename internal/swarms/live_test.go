@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
+	"github.com/ppsppd/ppsppd/internal/livebuf"
 	"github.com/ppsppd/ppsppd/internal/livesig"
 	"github.com/ppsppd/ppsppd/internal/wire"
 )
@@ -23,16 +24,6 @@ func testLiveKey(t *testing.T) *livesig.PrivateKey {
 		t.Fatal(err)
 	}
 	return k
-}
-
-// skipUntilEngineLive skips a test that needs the engine's live swarms while
-// engine.AddLiveSwarm still reports them as not implemented (the engine side of issue 12
-// is being written; enable these tests when it lands).
-func skipUntilEngineLive(t *testing.T, err error) {
-	t.Helper()
-	if err != nil && strings.Contains(err.Error(), "not implemented") {
-		t.Skipf("engine live swarms not implemented yet: %v", err)
-	}
 }
 
 // TestLiveSpecsRejected: bad specs are refused with a reason before anything starts.
@@ -86,10 +77,9 @@ func TestLiveSourceListedOrCleanedUp(t *testing.T) {
 		if l := m.List(); len(l) != 0 {
 			t.Fatalf("a refused live source stays listed: %+v", l)
 		}
-		if _, ok := m.LiveStore(ID(key.Public().SwarmID())); ok {
+		if _, ok := m.LiveBuffer(ID(key.Public().SwarmID())); ok {
 			t.Fatal("a refused live source has a store")
 		}
-		skipUntilEngineLive(t, err)
 		t.Fatal(err)
 	}
 	defer in.Close()
@@ -103,7 +93,7 @@ func TestLiveSourceListedOrCleanedUp(t *testing.T) {
 func putTestLive(t *testing.T, m *Manager, source bool) *entry {
 	t.Helper()
 	key := testLiveKey(t)
-	le := &liveEntry{source: source, method: wire.IntegrityUnifiedMHT, window: 64, store: newMemLiveStore(1024, 64)}
+	le := &liveEntry{source: source, method: wire.IntegrityUnifiedMHT, window: 64, store: livebuf.New(1024, 64)}
 	e, _, err := m.putLive(ID(key.Public().SwarmID()), le, 1024, "cam", Limits{}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +159,7 @@ func TestLiveStatusAndRules(t *testing.T) {
 	if _, err := m.OpenReader(ctx, e.id); !errors.Is(err, ErrLive) {
 		t.Errorf("OpenReader: %v", err)
 	}
-	if _, ok := m.LiveStore(e.id); !ok {
+	if _, ok := m.LiveBuffer(e.id); !ok {
 		t.Error("no live store")
 	}
 	in := newLiveInput(m.base, 1024, func(context.Context, []byte) error { return nil })
@@ -182,7 +172,7 @@ func TestLiveStatusAndRules(t *testing.T) {
 	if _, err := in.Write(make([]byte, 1024)); !errors.Is(err, ErrLiveInputClosed) {
 		t.Fatalf("Write after Remove: %v", err)
 	}
-	if _, ok := m.LiveStore(e.id); ok {
+	if _, ok := m.LiveBuffer(e.id); ok {
 		t.Error("a removed live swarm has a store")
 	}
 }
@@ -251,7 +241,6 @@ func TestAddOfLiveIDJoins(t *testing.T) {
 		}
 	}
 	st, err := m.Add(ctx, AddSpec{ID: id, Peers: []string{"127.0.0.1:9"}})
-	skipUntilEngineLive(t, err)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,11 +42,7 @@ type Config struct {
 	// before it is held as a record only (zerostate.go); 0 means DefaultIdleUnload, a
 	// negative value keeps every swarm loaded (and seeds' hashes in memory).
 	IdleUnload time.Duration
-	// NewLiveStore makes the store of a live swarm's chunks, holding capacity chunks of
-	// chunkSize bytes (live.go). Nil: a plain ring in memory, which serves peers but has no
-	// reader side; the daemon sets livebuf's, which the HTTP gateway reads.
-	NewLiveStore func(chunkSize int, capacity uint64) engine.LiveStore
-	Logger       *zap.Logger
+	Logger     *zap.Logger
 }
 
 func (c *Config) fill() {
@@ -67,9 +63,6 @@ func (c *Config) fill() {
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
-	}
-	if c.NewLiveStore == nil {
-		c.NewLiveStore = newMemLiveStore
 	}
 }
 
