@@ -24,7 +24,7 @@ import (
 type liveFlags struct {
 	source, key, keyOut, sig, integrity, listen, advertise, logLevel string
 	chunkSize                                                        uint32
-	window                                                           uint64
+	window, chunksPerSig                                             uint64
 	follow                                                           bool
 }
 
@@ -75,6 +75,7 @@ fill the last chunk are not sent. When the input ends the source serves its last
 	fl.StringVar(&f.integrity, "integrity", "umt", "live integrity method: umt (Unified Merkle Tree, libswift's) or signall (Sign All)")
 	fl.Uint32Var(&f.chunkSize, "chunk-size", swarms.DefaultLiveChunkSize, chunkSizeHelp)
 	fl.Uint64Var(&f.window, "window", 0, "chunks kept and served behind the live edge (0: 4096)")
+	fl.Uint64Var(&f.chunksPerSig, "chunks-per-sig", 0, "umt: chunks under one signature, a power of two (0: 32, libswift's); fewer sign sooner, for low bit rates")
 	fl.BoolVar(&f.follow, "follow", false, "read a file on as it grows, as tail -f (until interrupted)")
 	fl.StringVar(&f.listen, "listen", "0.0.0.0:6778", "UDP address to listen on")
 	fl.StringVar(&f.advertise, "advertise", "", "HOST or HOST:PORT peers should use to reach this source, put in the printed URL")
@@ -114,7 +115,10 @@ func (f liveFlags) check(cmd *cobra.Command) (swarms.LiveSourceSpec, error) {
 	if err := checkAdvertise(f.advertise); err != nil {
 		return spec, err
 	}
-	return swarms.LiveSourceSpec{Method: method, ChunkSize: int(f.chunkSize), Window: f.window}, nil
+	if n := f.chunksPerSig; n != 0 && (n&(n-1) != 0 || n > 1024) {
+		return spec, usagef("--chunks-per-sig %d: a power of two up to 1024", n)
+	}
+	return swarms.LiveSourceSpec{Method: method, ChunkSize: int(f.chunkSize), Window: f.window, ChunksPerSig: f.chunksPerSig}, nil
 }
 
 func runLive(ctx context.Context, cmd *cobra.Command, f liveFlags, spec swarms.LiveSourceSpec, log *zap.Logger) error {

@@ -27,6 +27,10 @@ func newLivePair(tb testing.TB, method wire.IntegrityMethod, window uint64) *liv
 }
 
 func newLivePairAlg(tb testing.TB, alg livesig.Alg, method wire.IntegrityMethod, window uint64) *livePair {
+	return newLivePairCfg(tb, alg, method, window, 0)
+}
+
+func newLivePairCfg(tb testing.TB, alg livesig.Alg, method wire.IntegrityMethod, window, chunksPerSig uint64) *livePair {
 	key, err := livesig.GenerateKey(alg, rand.Reader)
 	if err != nil {
 		tb.Fatal(err)
@@ -35,7 +39,7 @@ func newLivePairAlg(tb testing.TB, alg livesig.Alg, method wire.IntegrityMethod,
 		srcAddr: netipAddr("10.0.0.1:1"), peerAddr: netipAddr("10.0.0.2:2"), peerStore: livebuf.New(testCS, window)}
 	// livebuf.Buffer is the daemon's LiveStore.
 	scfg := NewLiveSwarmConfig(key.Public().SwarmID(), livebuf.New(testCS, window))
-	scfg.Key, scfg.Method, scfg.Window = key, method, DefaultLiveWindow
+	scfg.Key, scfg.Method, scfg.Window, scfg.ChunksPerSig = key, method, DefaultLiveWindow, chunksPerSig
 	if p.srcID, err = p.src.AddLiveSwarm(scfg); err != nil {
 		tb.Fatal(err)
 	}

@@ -244,3 +244,21 @@ func TestLiveForgedRelay(t *testing.T) {
 		t.Errorf("verified %d of chunks %d-%d, source at %d\n%s", n, first, edge, ls.injected, ls.dump(viewer))
 	}
 }
+
+// TestLiveChunksPerSig: a source with 8-chunk munros; the peer learns the width from the
+// first munro (RFC 7574 has no option for it) and verifies every chunk of each signed one.
+func TestLiveChunksPerSig(t *testing.T) {
+	p := newLivePairCfg(t, livesig.Ed25519, wire.IntegrityUnifiedMHT, uint64(DefaultLiveWindow), 8)
+	for i := range uint64(100) {
+		p.step(t, i, 4*time.Millisecond)
+	}
+	edge, ok, _ := p.peer.LiveEdge(p.peerID)
+	if !ok || edge != 95 { // chunks 96-99 wait for their munro
+		t.Fatalf("peer edge %d (%v), want 95: the last complete 8-chunk munro", edge, ok)
+	}
+	for i := uint64(0); i <= edge; i++ {
+		if !p.peerStore.Has(i) {
+			t.Fatalf("chunk %d missing at the peer", i)
+		}
+	}
+}

@@ -131,6 +131,7 @@ func (m *Manager) AddLiveSource(ctx context.Context, spec LiveSourceSpec) (Statu
 		return st, nil, err
 	}
 	cfg := liveConfig(id, le, cs, window)
+	cfg.ChunksPerSig = spec.ChunksPerSig
 	cfg.Key = spec.Key
 	if err := m.startLive(ctx, e, cfg, StateSeeding); err != nil {
 		return Status{}, nil, fmt.Errorf("live source %v: %w", id, err)

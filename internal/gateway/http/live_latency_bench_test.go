@@ -31,9 +31,15 @@ func BenchmarkLiveEndToEndLatency(b *testing.B) {
 	for _, method := range []wire.IntegrityMethod{wire.IntegrityUnifiedMHT, wire.IntegritySignAll} {
 		for _, mbit := range []float64{1, 2, 4, 8} {
 			b.Run(fmt.Sprintf("%v/%gMbit", method, mbit), func(b *testing.B) {
-				benchLiveLatency(b, method, mbit)
+				benchLiveLatency(b, method, 0, mbit)
 			})
 		}
+	}
+	// A low bit rate with smaller munros (ppsppd live --chunks-per-sig).
+	for _, n := range []uint64{8, 16} {
+		b.Run(fmt.Sprintf("unified-merkle-%d/1Mbit", n), func(b *testing.B) {
+			benchLiveLatency(b, wire.IntegrityUnifiedMHT, n, 1)
+		})
 	}
 }
 
@@ -47,7 +53,7 @@ func startBenchManager(b *testing.B, ctx context.Context) *swarms.Manager {
 	return m
 }
 
-func benchLiveLatency(b *testing.B, method wire.IntegrityMethod, mbit float64) {
+func benchLiveLatency(b *testing.B, method wire.IntegrityMethod, chunksPerSig uint64, mbit float64) {
 	const cs = 1024
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -56,7 +62,7 @@ func benchLiveLatency(b *testing.B, method wire.IntegrityMethod, mbit float64) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, in, err := src.AddLiveSource(ctx, swarms.LiveSourceSpec{Key: key, Method: method, ChunkSize: cs})
+	st, in, err := src.AddLiveSource(ctx, swarms.LiveSourceSpec{Key: key, Method: method, ChunkSize: cs, ChunksPerSig: chunksPerSig})
 	if err != nil {
 		b.Fatal(err)
 	}

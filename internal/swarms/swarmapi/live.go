@@ -29,6 +29,10 @@ type LiveSourceSpec struct {
 	// Window is the live discard window in chunks (§6.2): what peers keep and serve
 	// behind the live edge; 0 means the engine's default (engine.DefaultLiveWindow).
 	Window uint64
+	// ChunksPerSig is the Unified Merkle Tree's munro width (§6.1.2.1), a power of two;
+	// 0 means libswift's 32. A chunk waits for its munro to fill before it is signed, so a
+	// low bit rate may want fewer: at 1 Mbit/s of 1 KiB chunks 32 chunks take 260 ms.
+	ChunksPerSig uint64
 	// Name is for display (e.g. the input's file name).
 	Name   string
 	Limits Limits
