@@ -56,6 +56,8 @@ func nodeMetrics(snap node.Snapshot) NodeMetrics {
 			{Name: "request_duplicate", Value: st.DuplicateRequests},
 			{Name: "handshake_refused", Value: st.HandshakesRefused},
 			{Name: "handshake_cold", Value: st.ColdHandshakes},
+			{Name: "live_bad_signature", Value: st.LiveBadSignatures},
+			{Name: "live_outside_window", Value: st.LiveOutsideWindow},
 		},
 		PeersBanned: st.PeersBanned, BanRetries: st.BanRetries, RequestBackoffs: st.RequestBackoffs,
 		Channels:      snap.Channels,

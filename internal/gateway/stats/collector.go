@@ -59,7 +59,7 @@ var (
 	buildInfoDesc  = desc("build_info", "Build information.", "version")
 	eventsLostDesc = desc("events_dropped_total", "Engine events a slow subscriber missed.")
 	swarmEvLost    = desc("swarm_events_dropped_total", "Swarm events a slow subscriber of the swarm manager (a gateway) missed.")
-	peerFaultsDesc = desc("peer_faults_total", "Peer misbehaviour counted by the peer policy, by kind (oversize DATA, peak hashes that fail the root, REQUESTs refused or duplicate, HANDSHAKEs refused).", "kind")
+	peerFaultsDesc = desc("peer_faults_total", "Peer misbehaviour counted by the peer policy, by kind (oversize DATA, peak hashes that fail the root, REQUESTs refused or duplicate, HANDSHAKEs refused, live signatures that fail, live chunks outside the window).", "kind")
 	bansDesc       = desc("peer_bans_total", "Peers banned from a swarm for misbehaving (a repeat offender once per ban).")
 	banRetriesDesc = desc("peer_ban_retries_total", "Banned peers connected again after their ban because they were a swarm's only source.")
 	backoffsDesc   = desc("request_backoffs_total", "Rounds of timed-out requests after which a peer's requests were paused.")
