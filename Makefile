@@ -8,10 +8,10 @@ FUZZ_TARGETS := ./internal/wire:FuzzDatagram ./internal/wire:FuzzOptions ./inter
 	./internal/storage:FuzzCheckpoint ./internal/config:FuzzDecode ./internal/gateway/cmd:FuzzParseLine \
 	./internal/gateway/http:FuzzParseContentRequest ./internal/gateway/http:FuzzRangeHeader \
 	./internal/multifile:FuzzSpec ./internal/livesig:FuzzParseSwarmID ./internal/live:FuzzVerifier \
-	./internal/booster:FuzzExtract
+	./internal/booster:FuzzExtract ./internal/gateway/http:FuzzSniffType ./internal/livebuf:FuzzTSStart
 CAPTURE  ?= testdata/interop/vod-1025B-sha1-1024.pcap
 
-.PHONY: build test test-net fmt-check vet bench bench-transfer bench-small bench-daemon bench-scale bench-bigseed bench-http bench-load bench-dht bench-booster bench-net fuzz run demo dissect clean
+.PHONY: build test test-net fmt-check vet bench bench-transfer bench-small bench-daemon bench-scale bench-bigseed bench-http bench-load bench-dht bench-booster bench-net bench-live fuzz run demo dissect clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ppsppd
@@ -108,6 +108,15 @@ bench-dht:
 # link ("peer").
 bench-booster:
 	$(GO) test -run '^$$' -bench BoosterFeedToSeed -benchtime 3x -v ./cmd/ppsppd
+
+# Live streaming (issue 12): latency from a chunk entering a source to it leaving a second
+# peer's HTTP gateway on loopback, per integrity method and bit rate; the source's CPU per
+# Mbit/s per method and signature algorithm; a peer's heap after 10 minutes and after
+# 3 hours of a 2 Mbit/s stream (about a minute).
+bench-live:
+	$(GO) test -run '^$$' -bench LiveEndToEndLatency -benchtime 1000x -v ./internal/gateway/http
+	$(GO) test -run '^$$' -bench LiveSourceCPU -benchtime 2000x -v ./internal/engine
+	$(GO) test -run '^$$' -bench LiveLongStream -benchtime 1x -v ./internal/engine
 
 # Issue 17's measurements on real links (root): TCP CUBIC and BBR alone and beside a 48 MiB
 # ppsppd download on a 20 Mbit/s, 300 ms router bottleneck, ppsppd alone, two ppsppd flows,
