@@ -262,3 +262,30 @@ func TestLiveChunksPerSig(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveOutsideWindow: DATA for a chunk the window left behind is dropped, counted and
+// held against the sender, and never reaches the store.
+func TestLiveOutsideWindow(t *testing.T) {
+	p := newLivePairCfg(t, livesig.Ed25519, wire.IntegrityUnifiedMHT, uint64(DefaultLiveWindow), 0)
+	n := uint64(DefaultLiveWindow) + 512
+	for i := range n {
+		p.step(t, i, time.Millisecond)
+	}
+	s := p.peer.swarms[p.peerID]
+	ch := s.channels[0]
+	old := uint64(10) // far behind the window, which keeps from n-4096
+	data := &wire.Data{Spec: wire.RangeSpec(old, old), Timestamp: uint64(p.now.UnixMicro()), Payload: liveChunk(old, testCS)}
+	b, err := data.Append(wire.AppendHeader(nil, ch.local), &ch.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := ch.score
+	p.peer.HandleDatagram(p.now, p.srcAddr, b)
+	st := p.peer.Stats()
+	if st.LiveOutsideWindow != 1 || p.peerStore.Has(old) {
+		t.Fatalf("outside window %d, chunk %d stored %v", st.LiveOutsideWindow, old, p.peerStore.Has(old))
+	}
+	if ch.score <= before {
+		t.Errorf("the sender's score %v did not rise from %v", ch.score, before)
+	}
+}
