@@ -113,7 +113,7 @@ func (d *daemon) expectNotify(t testing.TB, want string) string {
 }
 
 // ctl runs a CLI client command against the daemon.
-func (d *daemon) ctl(t *testing.T, args ...string) (string, error) {
+func (d *daemon) ctl(t testing.TB, args ...string) (string, error) {
 	t.Helper()
 	out, err := exec.Command(binPath, append(args, "--cmd", d.cmdAddr)...).CombinedOutput()
 	return string(out), err

@@ -67,11 +67,11 @@ func writeChaChaFile(b *testing.B, path string, size int64, seed byte) {
 // ctlB runs a CLI client command against the daemon (daemon.ctl for benchmarks).
 func (d *daemon) ctlB(b *testing.B, args ...string) string {
 	b.Helper()
-	out, err := exec.Command(binPath, append(args, "--cmd", d.cmdAddr)...).CombinedOutput()
+	out, err := d.ctl(b, args...)
 	if err != nil {
 		b.Fatalf("ppsppd %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
-	return string(out)
+	return out
 }
 
 // seedFile has the daemon seed path and returns the swarm ID.
