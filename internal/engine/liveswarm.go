@@ -50,7 +50,7 @@ type liveSwarm struct {
 	hasHeard bool
 	tuned    bool
 	tuneIn   uint64
-	// salt spreads the chunks this peer fetches early over the swarm (relayLag).
+	// salt spreads the chunks this peer fetches early over the swarm (earlyShare, waited).
 	salt    uint64
 	nodeBuf []live.Node
 }
@@ -409,7 +409,7 @@ func (ls *liveSwarm) waited(i uint64) bool {
 
 // pickLive asks ch for the chunks of a live stream it has and we lack, oldest first from
 // the tune-in point — a live player plays them in order, and the ones behind the window
-// are of no use to anyone — leaving for later those that others should relay (relayLag).
+// are of no use to anyone — leaving for later those that others should relay (earlyShare).
 func (e *Engine) pickLive(now time.Time, ch *channel, budget int) {
 	s := ch.swarm
 	ls := s.live
