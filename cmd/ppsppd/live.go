@@ -7,14 +7,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
 	"github.com/ppsppd/ppsppd/internal/follow"
 	"github.com/ppsppd/ppsppd/internal/livesig"
-	"github.com/ppsppd/ppsppd/internal/node"
 	"github.com/ppsppd/ppsppd/internal/swarms"
 	"github.com/ppsppd/ppsppd/internal/swarmurl"
 	"github.com/ppsppd/ppsppd/internal/wire"
@@ -132,25 +130,11 @@ func runLive(ctx context.Context, cmd *cobra.Command, f liveFlags, spec swarms.L
 		return err
 	}
 	spec.Key, spec.Name = key, name
-	m, err := swarms.New(swarms.Config{Node: node.Config{Listen: f.listen, Logger: log}, Logger: log})
-	if errors.Is(err, syscall.EADDRINUSE) && !cmd.Flags().Changed("listen") {
-		log.Warn("the default port is in use (a running ppsppd serve?); listening on a free port instead",
-			zap.String("port_in_use", f.listen))
-		m, err = swarms.New(swarms.Config{Node: node.Config{Listen: anyPort(f.listen), Logger: log}, Logger: log})
-	}
+	m, stop, err := startStandalone(cmd, f.listen, "", log)
 	if err != nil {
 		return err
 	}
-	runCtx, stop := context.WithCancel(context.Background())
-	runDone := make(chan error, 1)
-	go func() { runDone <- m.Run(runCtx) }()
-	defer func() {
-		stop()
-		if err := <-runDone; err != nil {
-			log.Error("stopping", zap.Error(err))
-		}
-	}()
-	go logPeers(m.Subscribe(runCtx, 256), log)
+	defer stop()
 	st, in, err := m.AddLiveSource(ctx, spec)
 	if err != nil {
 		return err

@@ -2,20 +2,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
 	"github.com/ppsppd/ppsppd/internal/hashtree"
-	"github.com/ppsppd/ppsppd/internal/node"
 	"github.com/ppsppd/ppsppd/internal/swarms"
 	"github.com/ppsppd/ppsppd/internal/swarmurl"
 )
@@ -66,27 +63,11 @@ func runSeed(ctx context.Context, cmd *cobra.Command, path string, f contentFlag
 	if err != nil {
 		return err
 	}
-	m, err := swarms.New(swarms.Config{Node: node.Config{Listen: f.listen, Logger: log}, Logger: log})
-	if errors.Is(err, syscall.EADDRINUSE) && !cmd.Flags().Changed("listen") {
-		// Most likely a `ppsppd serve` on the default port: take any free port (the URL
-		// printed below names it) rather than fail.
-		log.Warn("the default port is in use (a running ppsppd serve?); listening on a free port instead — or let the daemon seed it: ppsppd add FILE",
-			zap.String("port_in_use", f.listen))
-		m, err = swarms.New(swarms.Config{Node: node.Config{Listen: anyPort(f.listen), Logger: log}, Logger: log})
-	}
+	m, stop, err := startStandalone(cmd, f.listen, " — or let the daemon seed it: ppsppd add FILE", log)
 	if err != nil {
 		return err
 	}
-	runCtx, stop := context.WithCancel(context.Background())
-	runDone := make(chan error, 1)
-	go func() { runDone <- m.Run(runCtx) }()
-	defer func() {
-		stop()
-		if err := <-runDone; err != nil {
-			log.Error("stopping", zap.Error(err))
-		}
-	}()
-	go logPeers(m.Subscribe(runCtx, 256), log)
+	defer stop()
 	started := time.Now()
 	st, err := m.Seed(ctx, swarms.SeedSpec{Path: path, ChunkSize: int(f.chunkSize), Hash: hf.String()})
 	if err != nil {
@@ -107,15 +88,6 @@ func runSeed(ctx context.Context, cmd *cobra.Command, path string, f contentFlag
 	fmt.Fprintf(cmd.OutOrStdout(), "%s\n%s\n", st.ID, link)
 	<-ctx.Done()
 	return nil
-}
-
-// anyPort is listen with port 0 (any free port).
-func anyPort(listen string) string {
-	host, _, err := net.SplitHostPort(listen)
-	if err != nil {
-		return ":0"
-	}
-	return net.JoinHostPort(host, "0")
 }
 
 // advertised is the peer address to put in a URL: --advertise (with the bound port when it
