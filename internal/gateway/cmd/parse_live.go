@@ -98,6 +98,18 @@ func liveOptions(args []string, usage string, set func(key, val string) error) e
 	return nil
 }
 
+// streamOption sets what a source and a peer both may name about a stream: its integrity
+// method or its discard window.
+func streamOption(key, val string, method *wire.IntegrityMethod, window *uint64) error {
+	var err error
+	if key == "integrity" {
+		*method, err = parseLiveIntegrity(val)
+	} else {
+		*window, err = parseLiveWindow(val)
+	}
+	return err
+}
+
 func parseLiveIntegrity(val string) (wire.IntegrityMethod, error) {
 	m, err := swarmapi.ParseLiveIntegrity(val)
 	if err != nil || val == "" {
@@ -140,18 +152,8 @@ func parseLiveSource(args []string) (Command, error) {
 				return perr(BadParameter, "chunk=%s: %v", quote(val), hashtree.CheckChunkSize(0))
 			}
 			c.ChunkSize = int(n)
-		case "integrity":
-			m, err := parseLiveIntegrity(val)
-			if err != nil {
-				return err
-			}
-			c.Method = m
-		case "window":
-			w, err := parseLiveWindow(val)
-			if err != nil {
-				return err
-			}
-			c.Window = w
+		case "integrity", "window":
+			return streamOption(key, val, &c.Method, &c.Window)
 		case "follow":
 			f, err := parseFlag(val, "follow")
 			if err != nil {
@@ -192,18 +194,8 @@ func parseLiveJoin(args []string) (Command, error) {
 				return err
 			}
 			c.Peers = append(c.Peers, val)
-		case "integrity":
-			m, err := parseLiveIntegrity(val)
-			if err != nil {
-				return err
-			}
-			c.Method = m
-		case "window":
-			w, err := parseLiveWindow(val)
-			if err != nil {
-				return err
-			}
-			c.Window = w
+		case "integrity", "window":
+			return streamOption(key, val, &c.Method, &c.Window)
 		default:
 			return perr(BadParameter, "unknown option %s; usage: %s", quote(key), liveJoinUsage)
 		}
