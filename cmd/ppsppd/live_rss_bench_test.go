@@ -18,7 +18,7 @@ import (
 // BenchmarkLivePeerRSS is issue 12's memory number with real processes: a `ppsppd live`
 // source fed a 16 Mbit/s stream on stdin, and a `ppsppd serve` daemon that joined it (and
 // plays it to an HTTP client reading as fast as it comes), on loopback. It reports the
-// daemon's RSS and Go heap in use after 10 s of stream and after LIVE_RSS_SECONDS more (default 120: 2 minutes
+// daemon's RSS and Go heap in use after 10 s of stream, halfway and after LIVE_RSS_SECONDS more (default 120: 2 minutes
 // at 16 Mbit/s are 16 minutes of a 2 Mbit/s stream, 234,000 chunks of 1 KiB), and the live
 // edge the daemon reached.
 func BenchmarkLivePeerRSS(b *testing.B) {
@@ -65,12 +65,16 @@ func BenchmarkLivePeerRSS(b *testing.B) {
 		time.Sleep(10 * time.Second)
 		short, heapShort := rssKiB(b, d.cmd.Process.Pid), heapInUseOf(b, d)
 		edgeShort := liveProgress(b, d, lines[0])
-		time.Sleep(long)
+		time.Sleep(long / 2)
+		midRSS, heapMid := rssKiB(b, d.cmd.Process.Pid), heapInUseOf(b, d)
+		time.Sleep(long - long/2)
 		longRSS, heapLong := rssKiB(b, d.cmd.Process.Pid), heapInUseOf(b, d)
 		edgeLong := liveProgress(b, d, lines[0])
 		cancel()
 		_ = src.Wait()
 		b.ReportMetric(float64(short)/1024, "MiB-RSS-after-10s")
+		b.ReportMetric(float64(midRSS)/1024, "MiB-RSS-halfway")
+		b.ReportMetric(heapMid/(1<<20), "MiB-heap-halfway")
 		b.ReportMetric(float64(longRSS)/1024, fmt.Sprintf("MiB-RSS-after-%ds", int((10*time.Second+long).Seconds())))
 		b.ReportMetric(heapShort/(1<<20), "MiB-heap-after-10s")
 		b.ReportMetric(heapLong/(1<<20), "MiB-heap-at-end")
