@@ -137,3 +137,13 @@ func Rate(samples []Sample, name string, from, to time.Duration) float64 {
 	}
 	return float64(b.Bytes[name]-a.Bytes[name]) * 8 / secs
 }
+
+// Trace is counter name's rate in Mbit/s over each step between from and to (times on the
+// sampler's clock), for reading where a flow left the link idle.
+func Trace(samples []Sample, name string, from, to, step time.Duration) []float64 {
+	var out []float64
+	for at := from; at+step <= to; at += step {
+		out = append(out, Rate(samples, name, at, at+step)/1e6)
+	}
+	return out
+}
