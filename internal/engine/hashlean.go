@@ -24,7 +24,8 @@ import (
 // strikes it lean doubles how many it must send cleanly before the next time (up to leanMax):
 // a path that loses one datagram in 2^k pays for at most one window per 2^k DATA, and one
 // that loses more than one in a thousand never leaves sentHashes' two copies. Only flushes
-// with the low hash floor go lean: the GSO-sized ones keep every datagram the same size.
+// with the low hash floor go lean: the GSO-sized ones of a fast window keep every datagram
+// the same size (hashthin.go).
 const (
 	leanStart = 1 << 10
 	leanMax   = 1 << 20

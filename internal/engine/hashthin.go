@@ -55,13 +55,16 @@ const datagramHashes = 8
 // not acknowledged (hashes that sentHashes would leave out fill the room): in order, a chunk
 // needs about three that are not yet known (its sibling's, and its share of those above, each
 // sent hashCopies times), and a floor of keptHashes costs nothing beyond them. When a flush
-// has room for gsoBurst datagrams or more and the window is fast (fastWindowRate,
-// sendcongestion.go) the floor is datagramHashes instead: then nearly all of them have the
-// same size, go out in one GSO send and arrive in one GRO read (ppsppd bench on loopback: a
-// fifth less CPU per GiB than with the low floor). On a slow link the system calls cost
-// little and the bytes a lot: with 1 KiB chunks eight hashes in every datagram were a fifth
-// of the link (issue 17: ppsppd alone moved 80 % of it; with the low floor, 86 %). Only at the
-// low floor may a channel that loses nothing send lean hashes (hashlean.go).
+// has room for gsoBurst datagrams or more the floor is datagramHashes instead: then nearly all
+// of them have the same size, go out in one GSO send and arrive in one GRO read (ppsppd bench
+// on loopback: a fifth less CPU per GiB than with the low floor); on a path that loses or
+// reorders, the extra copies of the lower uncles may also let a chunk verify whose earlier
+// copies were lost or overtaken. But a slow channel that loses nothing (lean, hashlean.go)
+// keeps the low floor and sends lean hashes: there the system calls cost little and the bytes
+// a lot (with 1 KiB chunks eight hashes in every datagram were a fifth of a 20 Mbit/s link,
+// issue 17), and the copies protect against nothing. A fast window (fastWindowRate,
+// sendcongestion.go) keeps the high floor for GSO even when lean. So nothing changed for
+// channels that lose: they pad as before.
 const (
 	keptHashes = 2
 	gsoBurst   = 4

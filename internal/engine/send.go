@@ -42,7 +42,7 @@ func (e *Engine) flushChannel(now time.Time, ch *channel) {
 	}
 	// Heavy payload only once the peer has echoed our channel ID (§3.1.1 step 7).
 	ch.hashFloor = keptHashes
-	if min(ch.room(len(ch.unacked)), int(ch.queued)) >= gsoBurst && ch.fastWindow() {
+	if min(ch.room(len(ch.unacked)), int(ch.queued)) >= gsoBurst && (ch.fastWindow() || !ch.sent.lean.active()) {
 		ch.hashFloor = datagramHashes
 	}
 	for ch.confirmed && !ch.weChoke && len(ch.queue) > 0 && len(ch.unacked) < e.cfg.Window &&
