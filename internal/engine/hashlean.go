@@ -57,14 +57,31 @@ func (l *leanHashes) lost() leanHashes {
 	return next
 }
 
+// sentBefore tells whether chunk i is in the run of chunks sent: asked for again, so the
+// peer lacks it, and the run says otherwise (serveOne then forgets, as after a loss).
+func (l *leanHashes) sentBefore(i uint64) bool {
+	return l.inRun && i >= l.run.Start && i <= l.run.End
+}
+
+// resending is told of every chunk i about to be served. When the channel is lean and i was
+// sent before in the run, the peer asks again for it: it was lost or could not be verified,
+// whatever the REQUEST looked like (onRequest forgets only when its first or last chunk is
+// unacknowledged), so what we took the peer to hold may be wrong, and all is forgotten, as
+// after a loss.
+func (s *sentHashes) resending(i uint64) {
+	if s.lean.active() && s.lean.sentBefore(i) {
+		s.forget()
+	}
+}
+
 // sent records that chunk i went out in a DATA with the hashes it needed.
 func (l *leanHashes) sent(i uint64) {
 	l.clean++
 	switch {
 	case l.inRun && i == l.run.End+1:
 		l.run.End = i
-	case l.inRun && i >= l.run.Start && i <= l.run.End:
-		// Sent again (asked again after a loss): already counted.
+	case l.sentBefore(i):
+		// Sent again while not lean (when lean, resending forgot first): already in.
 	default:
 		// Out of order: a new run. The old one is only forgotten, which costs hashes,
 		// never verification; the peer's ACKs cover it soon.

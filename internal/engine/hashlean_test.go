@@ -165,3 +165,34 @@ func TestLeanHashesOnCleanLink(t *testing.T) {
 		t.Fatalf("%.2f hashes per chunk on a clean link, want lean (about one after the first %d)", hashes, leanStart)
 	}
 }
+
+// TestLeanHashesResentChunkForgets: serving again a chunk sent lean in the run (the peer
+// lacks it, though no REQUEST showed it as unacknowledged) forgets, as a loss does; while
+// not lean it changes nothing.
+func TestLeanHashesResentChunkForgets(t *testing.T) {
+	var s sentHashes
+	for i := range uint64(leanStart) {
+		s.resending(i)
+		s.lean.sent(i)
+	}
+	if !s.lean.active() {
+		t.Fatal("not lean after leanStart DATA in order")
+	}
+	s.resending(leanStart) // the next chunk: nothing happens
+	if !s.lean.active() {
+		t.Fatal("serving the next chunk in order forgot")
+	}
+	s.resending(7)
+	if s.lean.active() || s.lean.sentBefore(7) {
+		t.Fatal("serving a chunk of the run again did not forget")
+	}
+	if got := s.lean.needed(); got != 2*leanStart {
+		t.Fatalf("%d clean DATA needed after the resend, want %d", got, 2*leanStart)
+	}
+	s.lean.sent(7)
+	s.lean.sent(8)
+	s.resending(7) // not lean: left to onRequest's rule
+	if !s.lean.sentBefore(7) || s.lean.needed() != 2*leanStart {
+		t.Fatal("a resend while not lean forgot")
+	}
+}

@@ -86,6 +86,7 @@ func (e *Engine) serveOne(now time.Time, ch *channel) bool {
 		e.stats.ServeFailures++
 		return true
 	}
+	ch.sent.resending(i)
 	peer := ch.treePeer()
 	if ch.hashFloor < datagramHashes {
 		peer = ch.sent.lean.peer(peer) // see hashlean.go
