@@ -21,11 +21,11 @@ import (
 // lean on it unverifiable (the receiver drops them and asks again at once, a REQUEST for
 // unacknowledged DATA that makes the seeder forget; a round trip of DATA is lost). So a
 // channel goes lean only after leanStart DATA in a row without a loss, and every loss that
-// strikes it lean doubles how many it must send cleanly before the next time (up to leanMax):
-// a path that loses one datagram in 2^k pays for at most one window per 2^k DATA, and one
-// that loses more than one in a thousand never leaves sentHashes' two copies. Only flushes
-// with the low hash floor go lean: the GSO-sized ones of a fast window keep every datagram
-// the same size (hashthin.go).
+// strikes it lean doubles how many it must send cleanly before the next time (up to leanMax),
+// so on a path that loses now and then the stranded windows grow rarer and rarer, and one
+// that loses a datagram in a hundred (a run of 1024 clean ones: one chance in 30,000) keeps
+// sentHashes' two copies. Only flushes with the low hash floor go lean: the GSO-sized ones of
+// a fast window keep every datagram the same size (hashthin.go).
 const (
 	leanStart = 1 << 10
 	leanMax   = 1 << 20
@@ -57,8 +57,7 @@ func (l *leanHashes) lost() leanHashes {
 	return next
 }
 
-// sentBefore tells whether chunk i is in the run of chunks sent: asked for again, so the
-// peer lacks it, and the run says otherwise (serveOne then forgets, as after a loss).
+// sentBefore tells whether chunk i is in the run of chunks sent (see resending).
 func (l *leanHashes) sentBefore(i uint64) bool {
 	return l.inRun && i >= l.run.Start && i <= l.run.End
 }
