@@ -20,6 +20,7 @@ const hashCopies = 2
 // are mostly sent in order, so one uncle per layer is what matters.
 type sentHashes struct {
 	last [bins.MaxLayer + 1]sentHash
+	lean leanHashes
 }
 
 type sentHash struct {
@@ -56,10 +57,14 @@ const datagramHashes = 8
 // sent hashCopies times), and a floor of keptHashes costs nothing beyond them. When a flush
 // has room for gsoBurst datagrams or more the floor is datagramHashes instead: then nearly all
 // of them have the same size, go out in one GSO send and arrive in one GRO read (ppsppd bench
-// on loopback: a fifth less CPU per GiB than with the low floor). On a slow link the window
-// frees a datagram or two at a time, batches are short anyway, and with 1 KiB chunks eight
-// hashes in every datagram were a fifth of the link (issue 17: ppsppd alone moved 80 % of
-// it; with the low floor, 86 %).
+// on loopback: a fifth less CPU per GiB than with the low floor); on a path that loses or
+// reorders, the extra copies of the lower uncles may also let a chunk verify whose earlier
+// copies were lost or overtaken. But a slow channel that loses nothing (lean, hashlean.go)
+// keeps the low floor and sends lean hashes: there the system calls cost little and the bytes
+// a lot (with 1 KiB chunks eight hashes in every datagram were a fifth of a 20 Mbit/s link,
+// issue 17), and the copies protect against nothing. A fast window (fastWindowRate,
+// sendcongestion.go) keeps the high floor for GSO even when lean. So nothing changed for
+// channels that lose: they pad as before.
 const (
 	keptHashes = 2
 	gsoBurst   = 4
@@ -100,5 +105,9 @@ func (s *sentHashes) thin(uncles []hashtree.NodeHash, floor int) []hashtree.Node
 	return out
 }
 
-// forget drops the memory, after a loss.
-func (s *sentHashes) forget() { *s = sentHashes{} }
+// forget drops the memory, after a loss (or a REQUEST that shows one): the next DATA carry
+// every hash the peer's HAVEs and ACKs do not cover, each hashCopies times.
+func (s *sentHashes) forget() {
+	lean := s.lean.lost()
+	*s = sentHashes{lean: lean}
+}

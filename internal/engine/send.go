@@ -42,7 +42,7 @@ func (e *Engine) flushChannel(now time.Time, ch *channel) {
 	}
 	// Heavy payload only once the peer has echoed our channel ID (§3.1.1 step 7).
 	ch.hashFloor = keptHashes
-	if min(ch.room(len(ch.unacked)), int(ch.queued)) >= gsoBurst {
+	if min(ch.room(len(ch.unacked)), int(ch.queued)) >= gsoBurst && (ch.fastWindow() || !ch.sent.lean.active()) {
 		ch.hashFloor = datagramHashes
 	}
 	for ch.confirmed && !ch.weChoke && len(ch.queue) > 0 && len(ch.unacked) < e.cfg.Window &&
@@ -86,7 +86,12 @@ func (e *Engine) serveOne(now time.Time, ch *channel) bool {
 		e.stats.ServeFailures++
 		return true
 	}
-	uncles, err := s.integrity.hashesFor(e.uncleBuf[:0], i, ch.treePeer())
+	ch.sent.resending(i)
+	peer := ch.treePeer()
+	if ch.hashFloor < datagramHashes {
+		peer = ch.sent.lean.peer(peer) // see hashlean.go
+	}
+	uncles, err := s.integrity.hashesFor(e.uncleBuf[:0], i, peer)
 	if err != nil {
 		e.stats.ServeFailures++
 		return true // skip this chunk; the peer will ask elsewhere
@@ -125,6 +130,7 @@ func (e *Engine) serveOne(now time.Time, ch *channel) bool {
 		return false
 	}
 	e.send(now, ch, b)
+	ch.sent.lean.sent(i)
 	e.countServed(ch, len(chunk))
 	e.spendUpload(now, ch, len(chunk))
 	ch.unacked[i] = now

@@ -5,6 +5,7 @@ package netlab
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"sync"
@@ -96,8 +97,12 @@ func (s *Sampler) run(ns *NS, every time.Duration) {
 }
 
 func (s *Sampler) read(ns *NS) {
-	at := time.Since(s.start)
-	if counts, err := ns.Counters(); err == nil {
+	before := time.Since(s.start)
+	counts, err := ns.Counters()
+	// The counters were read somewhere inside the command's run, which can take long
+	// on a loaded machine: the middle of it is the best guess.
+	at := (before + time.Since(s.start)) / 2
+	if err == nil {
 		s.mu.Lock()
 		s.samples = append(s.samples, Sample{At: at, Bytes: counts})
 		s.mu.Unlock()
@@ -136,4 +141,21 @@ func Rate(samples []Sample, name string, from, to time.Duration) float64 {
 		return 0
 	}
 	return float64(b.Bytes[name]-a.Bytes[name]) * 8 / secs
+}
+
+// Trace is counter name's rate in Mbit/s over each step between from and to (times on the
+// sampler's clock), for reading where a flow left the link idle; NaN for a step with fewer
+// than two samples (the sampler itself was held up).
+func Trace(samples []Sample, name string, from, to, step time.Duration) []float64 {
+	var out []float64
+	for at := from; at+step <= to; at += step {
+		i := sort.Search(len(samples), func(i int) bool { return samples[i].At >= at })
+		j := sort.Search(len(samples), func(i int) bool { return samples[i].At > at+step }) - 1
+		if i >= len(samples) || j <= i {
+			out = append(out, math.NaN())
+			continue
+		}
+		out = append(out, Rate(samples, name, at, at+step)/1e6)
+	}
+	return out
 }

@@ -40,9 +40,13 @@ func TestMain(m *testing.M) {
 }
 
 // ppsppdBin builds cmd/ppsppd once per test process (without the race detector: the
-// measurements want the binary users run).
+// measurements want the binary users run). NETLAB_PPSPPD names a binary to use instead, to
+// measure another build (before and after a change) on the same machine.
 func ppsppdBin(t testing.TB) string {
 	t.Helper()
+	if p := os.Getenv("NETLAB_PPSPPD"); p != "" {
+		return p
+	}
 	binOnce.Do(func() {
 		if binDir, binErr = os.MkdirTemp("", "netlab-ppsppd"); binErr != nil {
 			return

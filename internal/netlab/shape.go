@@ -3,6 +3,7 @@
 package netlab
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -48,4 +49,23 @@ func (ns *NS) nft(script string) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		ns.lab.t.Fatalf("netlab: nft in %s: %v: %s\n%s", ns.short, err, out, script)
 	}
+}
+
+// QdiscDrops is how many packets the root qdisc of dev in ns has dropped so far (tc's
+// statistics): at a tbf bottleneck, the tail drops of a full queue.
+func (ns *NS) QdiscDrops(dev string) (uint64, error) {
+	out, err := ns.Run("tc", "-s", "-j", "qdisc", "show", "dev", dev, "root")
+	if err != nil {
+		return 0, err
+	}
+	var qs []struct {
+		Drops uint64 `json:"drops"`
+	}
+	if err := json.Unmarshal([]byte(out), &qs); err != nil {
+		return 0, fmt.Errorf("tc qdisc statistics in %s: %w", ns.short, err)
+	}
+	if len(qs) == 0 {
+		return 0, fmt.Errorf("tc qdisc statistics in %s: no qdisc on %s", ns.short, dev)
+	}
+	return qs[0].Drops, nil
 }
