@@ -90,7 +90,13 @@ func Parse(s string) (Link, error) {
 		rest = strings.TrimPrefix(rest, "/")
 	}
 	peer := l.Peer
-	l, _, err := ParsePath(rest, query)
+	// A browser handing a clicked link to its scheme handler percent-encodes what it
+	// finds unsafe ("$" as %24, spaces in file names); the link meant the decoded path.
+	rest, err := url.PathUnescape(rest)
+	if err != nil {
+		return l, fmt.Errorf("swarm link %q: %w", s, err)
+	}
+	l, _, err = ParsePath(rest, query)
 	if err != nil {
 		return l, fmt.Errorf("swarm link %q: %w", s, err)
 	}

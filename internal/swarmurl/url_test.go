@@ -172,3 +172,23 @@ func TestCheckPeer(t *testing.T) {
 		}
 	}
 }
+
+// TestParsePercentEncoded: a link as a browser hands it to the scheme handler, with "$" and
+// spaces percent-encoded, reads as the link itself.
+func TestParsePercentEncoded(t *testing.T) {
+	const id = "f86b2d68d56e7457f1be8d35c7f492a228c3aa45"
+	plain, err := Parse("tswift://127.0.0.1:6778/" + id + "$8192/my file.ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := Parse("tswift://127.0.0.1:6778/" + id + "%248192/my%20file.ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if enc.ChunkSize != 8192 || enc.Peer != plain.Peer || string(enc.SwarmID) != string(plain.SwarmID) || enc.Filename != plain.Filename || plain.Filename != "my file.ts" {
+		t.Fatalf("encoded %+v, plain %+v", enc, plain)
+	}
+	if _, err := Parse("tswift://127.0.0.1:6778/" + id + "%zz"); err == nil {
+		t.Fatal("a bad escape was accepted")
+	}
+}
