@@ -228,6 +228,9 @@ func (e *Engine) acceptHandshake(now time.Time, from netip.AddrPort, b []byte) {
 		e.stats.Drops[DropHandshake]++
 		return
 	}
+	if e.channelsAt(off.swarm, from.Addr()) >= e.cfg.MaxChannelsPerIP {
+		e.closeIdleSeedChannel(now, off.swarm, from.Addr())
+	}
 	if off.swarm.banned(now, from) || e.channelsAt(off.swarm, from.Addr()) >= e.cfg.MaxChannelsPerIP {
 		// Banned for misbehaving, or one of a flood of HANDSHAKEs from many source ports
 		// (peerscore.go): stay silent, as for a swarm we do not serve (§3.1.1 step 2).
@@ -263,6 +266,27 @@ func (e *Engine) acceptHandshake(now time.Time, from netip.AddrPort, b []byte) {
 		e.stats.Drops[DropMalformed]++
 	}
 	e.markDirty(ch)
+}
+
+// errBothComplete closes a channel between two peers that hold the whole content.
+var errBothComplete = errors.New("both peers hold the whole content, and a peer at the address needs the place")
+
+// closeIdleSeedChannel makes room at address a, whose channels in s reached
+// MaxChannelsPerIP, by closing one channel whose peer holds the whole of a static swarm we
+// hold whole too: neither side can give the other anything. Seeds behind one NAT, or many
+// daemons on one machine, otherwise fill the places with such channels and refuse the
+// leechers that come after. Only at the limit: until then such a channel still carries PEX.
+func (e *Engine) closeIdleSeedChannel(now time.Time, s *swarm, a netip.Addr) {
+	if s.live != nil || !s.complete {
+		return
+	}
+	for _, ch := range s.channels {
+		if ch.peer.Addr() == a && ch.seeder && ch.state == stateEstablished {
+			e.stats.ClosedBothComplete++
+			e.closeChannel(now, ch, true, errBothComplete)
+			return
+		}
+	}
 }
 
 // channelsAt counts the channels of s with peers at address a (any port).

@@ -54,6 +54,9 @@ type Stats struct {
 
 	// Disconnections by cause.
 	ClosedByPeer, ClosedTimeout, ClosedBadData, ClosedMalformed, ClosedUnresponsive, ClosedIgnoredChoke uint64
+	// ClosedBothComplete: channels between two holders of the whole content, closed to make
+	// room for a new peer at their address (MaxChannelsPerIP).
+	ClosedBothComplete uint64
 
 	// Peer policy (peerscore.go).
 	ClosedFlood       uint64 // disconnected for REQUESTs past their queue
