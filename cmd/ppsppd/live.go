@@ -14,6 +14,7 @@ import (
 	"github.com/ppsppd/ppsppd/internal/follow"
 	"github.com/ppsppd/ppsppd/internal/livesig"
 	"github.com/ppsppd/ppsppd/internal/swarms"
+	"github.com/ppsppd/ppsppd/internal/swarms/swarmapi"
 	"github.com/ppsppd/ppsppd/internal/swarmurl"
 	"github.com/ppsppd/ppsppd/internal/wire"
 )
@@ -113,8 +114,8 @@ func (f liveFlags) check(cmd *cobra.Command) (swarms.LiveSourceSpec, error) {
 	if err := checkAdvertise(f.advertise); err != nil {
 		return spec, err
 	}
-	if n := f.chunksPerSig; n != 0 && (n&(n-1) != 0 || n > 1024) {
-		return spec, usagef("--chunks-per-sig %d: a power of two up to 1024", n)
+	if err := swarmapi.CheckChunksPerSig(f.chunksPerSig); err != nil {
+		return spec, usagef("--chunks-per-sig: %w", err)
 	}
 	return swarms.LiveSourceSpec{Method: method, ChunkSize: int(f.chunkSize), Window: f.window, ChunksPerSig: f.chunksPerSig}, nil
 }

@@ -41,7 +41,8 @@ func liveFileSpec(src config.LiveSource) (swarms.LiveFileSpec, error) {
 		return swarms.LiveFileSpec{}, err
 	}
 	return swarms.LiveFileSpec{
-		LiveSourceSpec: swarms.LiveSourceSpec{Method: method, ChunkSize: src.ChunkSize, Window: uint64(max(src.Window, 0))},
-		Path:           src.Path, Follow: src.Following(), KeyFile: src.KeyFile,
+		LiveSourceSpec: swarms.LiveSourceSpec{Method: method, ChunkSize: src.ChunkSize, Window: uint64(max(src.Window, 0)),
+			ChunksPerSig: uint64(max(src.ChunksPerSig, 0))},
+		Path: src.Path, Follow: src.Following(), KeyFile: src.KeyFile,
 	}, nil
 }

@@ -28,6 +28,9 @@ type LiveSource struct {
 	ChunkSize int    `toml:"chunk_size"`
 	Integrity string `toml:"integrity"`
 	Window    int64  `toml:"window"`
+	// ChunksPerSig is the Unified Merkle Tree's munro width, a power of two; 0 for 32
+	// (libswift's). Fewer sign sooner, for low bit rates.
+	ChunksPerSig int64 `toml:"chunks_per_sig"`
 	// Follow reads a regular file on as it grows (the default, true).
 	Follow *bool `toml:"follow"`
 }
@@ -70,6 +73,9 @@ func (c *Config) validateLive() error {
 		}
 		if s.Window < 0 || s.Window > MaxLiveWindow {
 			return fmt.Errorf("%s.window = %d: want 0 (the default, 4096) to %d chunks", key, s.Window, MaxLiveWindow)
+		}
+		if err := swarmapi.CheckChunksPerSig(uint64(s.ChunksPerSig)); s.ChunksPerSig < 0 || err != nil {
+			return fmt.Errorf("%s.chunks_per_sig = %d: want 0 (32) or a power of two up to %d", key, s.ChunksPerSig, swarmapi.MaxChunksPerSig)
 		}
 	}
 	return nil

@@ -34,6 +34,7 @@ key_file = "/etc/ppsppd/mic.key"
 chunk_size = 8192
 integrity = "signall"
 window = 512
+chunks_per_sig = 8
 follow = false
 `)
 	if err != nil {
@@ -43,7 +44,7 @@ follow = false
 	if len(s) != 2 || s[0].Path != "/srv/cam.ts" || !s[0].Following() || s[0].ChunkSize != 0 || s[0].Integrity != "" {
 		t.Fatalf("first source %+v", s)
 	}
-	if s[1].ChunkSize != 8192 || s[1].Integrity != "signall" || s[1].Window != 512 || s[1].Following() {
+	if s[1].ChunkSize != 8192 || s[1].Integrity != "signall" || s[1].Window != 512 || s[1].ChunksPerSig != 8 || s[1].Following() {
 		t.Fatalf("second source %+v", s[1])
 	}
 }
@@ -60,6 +61,8 @@ func TestLiveSourcesErrorsNameTheKey(t *testing.T) {
 		{ok + "chunk_size = -1\n", "live.sources[0].chunk_size = -1"},
 		{ok + "integrity = \"merkle\"\n", "live.sources[0].integrity = \"merkle\": want \"umt\" or \"signall\""},
 		{ok + "window = -5\n", "live.sources[0].window = -5"},
+		{ok + "chunks_per_sig = 12\n", "live.sources[0].chunks_per_sig = 12"},
+		{ok + "chunks_per_sig = -8\n", "live.sources[0].chunks_per_sig = -8"},
 		{ok + "window = 99999999999\n", "live.sources[0].window = 99999999999"},
 		{ok + "follow = \"yes\"\n", "live.sources[0].follow: want a boolean (true or false), got a string"},
 		{ok + "colour = \"blue\"\n", "unknown key live.sources.colour"},

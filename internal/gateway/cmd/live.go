@@ -45,7 +45,7 @@ func (c *conn) liveSource(ctx context.Context, cmd LiveSource) {
 		return
 	}
 	spec := swarms.LiveFileSpec{
-		LiveSourceSpec: swarms.LiveSourceSpec{Method: cmd.Method, ChunkSize: cmd.ChunkSize, Window: cmd.Window},
+		LiveSourceSpec: swarms.LiveSourceSpec{Method: cmd.Method, ChunkSize: cmd.ChunkSize, Window: cmd.Window, ChunksPerSig: cmd.ChunksPerSig},
 		Path:           path, Follow: cmd.Follow, KeyFile: cmd.KeyFile, Alg: cmd.Alg,
 	}
 	st, err := lm.AddLiveFile(ctx, spec)

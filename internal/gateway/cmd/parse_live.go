@@ -32,6 +32,8 @@ type (
 		Method    wire.IntegrityMethod
 		Window    uint64
 		Follow    bool
+		// ChunksPerSig is the munro width (chunks_per_sig=), 0 for the default.
+		ChunksPerSig uint64
 	}
 	// LiveJoin is LIVE JOIN <tswift-url|hex> [peer=<host:port>]... [integrity=umt|signall]
 	// [window=<chunks>]: join a live stream as a peer (the link's $N or cs= is its chunk
@@ -53,7 +55,7 @@ func (LiveJoin) name() string   { return "LIVE JOIN" }
 func (LiveStop) name() string   { return "LIVE STOP" }
 
 const (
-	liveSourceUsage = "LIVE SOURCE <absolute-path> [key=<absolute-path>|sig=<alg>] [chunk=<bytes>] [integrity=umt|signall] [window=<chunks>] [follow=0|1]"
+	liveSourceUsage = "LIVE SOURCE <absolute-path> [key=<absolute-path>|sig=<alg>] [chunk=<bytes>] [integrity=umt|signall] [window=<chunks>] [chunks_per_sig=<n>] [follow=0|1]"
 	liveJoinUsage   = "LIVE JOIN <tswift-url|swarm-id-hex> [peer=<host:port>]... [integrity=umt|signall] [window=<chunks>]"
 	liveStopUsage   = "LIVE STOP <swarm-id-hex>"
 	liveUsage       = "LIVE SOURCE|JOIN|STOP ... (HELP shows each)"
@@ -127,7 +129,7 @@ func parseLiveWindow(val string) (uint64, error) {
 }
 
 func parseLiveSource(args []string) (Command, error) {
-	if err := want(args, 1, 7, liveSourceUsage); err != nil {
+	if err := want(args, 1, 8, liveSourceUsage); err != nil {
 		return nil, err
 	}
 	if !filepath.IsAbs(args[0]) {
@@ -154,6 +156,15 @@ func parseLiveSource(args []string) (Command, error) {
 			c.ChunkSize = int(n)
 		case "integrity", "window":
 			return streamOption(key, val, &c.Method, &c.Window)
+		case "chunks_per_sig":
+			n, err := strconv.ParseUint(val, 10, 64)
+			if err == nil {
+				err = swarmapi.CheckChunksPerSig(n)
+			}
+			if err != nil || n == 0 {
+				return perr(BadParameter, "chunks_per_sig=%s: want a power of two up to %d", quote(val), swarmapi.MaxChunksPerSig)
+			}
+			c.ChunksPerSig = n
 		case "follow":
 			f, err := parseFlag(val, "follow")
 			if err != nil {

@@ -31,6 +31,7 @@ func TestParseLive(t *testing.T) {
 		{"live source /srv/cam.fifo key=/etc/ppsppd/cam.key chunk=8192 integrity=signall window=512 follow=0",
 			LiveSource{Path: "/srv/cam.fifo", KeyFile: "/etc/ppsppd/cam.key", ChunkSize: 8192, Method: wire.IntegritySignAll, Window: 512}},
 		{"LIVE SOURCE /srv/../srv/cam.ts sig=ed25519 integrity=UMT", LiveSource{Path: "/srv/cam.ts", Alg: "ed25519", Method: wire.IntegrityUnifiedMHT, Follow: true}},
+		{"LIVE SOURCE /srv/cam.ts chunks_per_sig=8", LiveSource{Path: "/srv/cam.ts", Follow: true, ChunksPerSig: 8}},
 		{"LIVE STOP " + liveHex, LiveStop{ID: mustID(t, liveHex)}},
 	}
 	for _, c := range cases {
@@ -83,6 +84,8 @@ func TestParseLiveErrors(t *testing.T) {
 		{"LIVE SOURCE /cam.ts integrity=merkle", BadParameter, "umt or signall"},
 		{"LIVE SOURCE /cam.ts integrity=", BadParameter, "umt or signall"},
 		{"LIVE SOURCE /cam.ts window=0", BadParameter, "window="},
+		{"LIVE SOURCE /cam.ts chunks_per_sig=24", BadParameter, "chunks_per_sig="},
+		{"LIVE SOURCE /cam.ts chunks_per_sig=0", BadParameter, "chunks_per_sig="},
 		{"LIVE SOURCE /cam.ts window=99999999999", BadParameter, "window="},
 		{"LIVE SOURCE /cam.ts follow=yes", BadParameter, "follow"},
 		{"LIVE SOURCE /cam.ts window=1 window=2", BadParameter, "twice"},

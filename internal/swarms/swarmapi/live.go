@@ -132,3 +132,16 @@ type LiveFileSpec struct {
 	// livesig.DefaultAlg.
 	Alg string
 }
+
+// MaxChunksPerSig bounds a Unified Merkle Tree munro: 1024 chunks, a second of a
+// 8 Mbit/s stream in 1 KiB chunks before the first of them can be announced.
+const MaxChunksPerSig = 1024
+
+// CheckChunksPerSig checks a munro width asked for (LiveSourceSpec.ChunksPerSig): 0 for the
+// default, else a power of two (§6.1.2.1: a munro is one subtree) up to MaxChunksPerSig.
+func CheckChunksPerSig(n uint64) error {
+	if n != 0 && (n&(n-1) != 0 || n > MaxChunksPerSig) {
+		return fmt.Errorf("chunks per signature %d: want a power of two up to %d (0: 32, libswift's)", n, MaxChunksPerSig)
+	}
+	return nil
+}
