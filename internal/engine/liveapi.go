@@ -74,7 +74,7 @@ var ErrNotSource = errors.New("engine: not the source of this live swarm")
 
 // AddLiveSwarm starts injecting (cfg.Key set) or relaying a live stream.
 func (e *Engine) AddLiveSwarm(cfg LiveSwarmConfig) (SwarmID, error) {
-	s, err := newLiveSwarm(cfg, e.cfg.Rand.Uint64(), &e.stats)
+	s, err := newLiveSwarm(cfg, e.cfg.Rand.Uint64())
 	if err != nil {
 		return "", err
 	}

@@ -15,9 +15,7 @@ import (
 // each munro of the Unified Merkle Tree, or over each chunk under Sign All. A chunk is put
 // into the swarm's LiveStore only once it verified.
 type liveIntegrity struct {
-	s     *swarm
-	ls    *liveSwarm
-	stats *Stats
+	ls *liveSwarm
 }
 
 // errLiveOutside: a live chunk or munro behind the discard window, or too far ahead of it.

@@ -61,7 +61,7 @@ type liveSwarm struct {
 const DefaultTuneInLag = 8
 
 // newLiveSwarm checks cfg and builds the swarm.
-func newLiveSwarm(cfg LiveSwarmConfig, scanSeed uint64, stats *Stats) (*swarm, error) {
+func newLiveSwarm(cfg LiveSwarmConfig, scanSeed uint64) (*swarm, error) {
 	pub, err := livesig.ParseSwarmID(cfg.SwarmID)
 	if err != nil {
 		return nil, fmt.Errorf("engine: live swarm ID: %w", err)
@@ -128,7 +128,7 @@ func newLiveSwarm(cfg LiveSwarmConfig, scanSeed uint64, stats *Stats) (*swarm, e
 		live:       ls,
 		peaksKnown: true, // no peaks: chunks verify against signatures
 	}
-	s.integrity = &liveIntegrity{s: s, ls: ls, stats: stats}
+	s.integrity = &liveIntegrity{ls: ls}
 	s.setSize(ls.span)
 	ls.salt = scanSeed | 1
 	return s, nil
