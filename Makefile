@@ -3,7 +3,7 @@ GO       ?= go
 BIN      ?= bin/ppsppd
 FUZZTIME ?= 60s
 # Each fuzz target as package:Name; `make fuzz` runs each for FUZZTIME.
-FUZZ_TARGETS := ./internal/wire:FuzzDatagram ./internal/wire:FuzzOptions ./internal/engine:FuzzEngine \
+FUZZ_TARGETS := ./internal/wire:FuzzDatagram ./internal/wire:FuzzOptions ./internal/engine:FuzzEngine ./internal/engine:FuzzLiveEngine \
 	./internal/hashtree:FuzzPeerInput ./internal/capture:FuzzRead ./internal/swarmurl:FuzzParse \
 	./internal/storage:FuzzCheckpoint ./internal/config:FuzzDecode ./internal/gateway/cmd:FuzzParseLine \
 	./internal/gateway/http:FuzzParseContentRequest ./internal/gateway/http:FuzzRangeHeader \

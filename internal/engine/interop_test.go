@@ -19,7 +19,7 @@ import (
 // the ones the engine chose, and the engine's answers are checked against the RFC and against
 // what libswift itself answered.
 
-func interopFile(t *testing.T, name string) string {
+func interopFile(t testing.TB, name string) string {
 	t.Helper()
 	return filepath.Join("..", "..", "testdata", "interop", name)
 }
