@@ -289,3 +289,40 @@ func TestLiveOutsideWindow(t *testing.T) {
 		t.Errorf("the sender's score %v did not rise from %v", ch.score, before)
 	}
 }
+
+// TestLiveSourceRestart: a source restarted with the same key resumes at a later chunk
+// (LiveSwarmConfig.First); a peer that stayed joined reconnects to it and goes on with the
+// stream, counting no forgery.
+func TestLiveSourceRestart(t *testing.T) {
+	ls := newLiveSim(t, 5, livesig.ECDSAP256SHA256, wire.IntegrityUnifiedMHT, link{delay: 5 * time.Millisecond})
+	ls.stream(4 * time.Millisecond)
+	peer := ls.add("peer", nil, link{delay: 5 * time.Millisecond})
+	ls.net.connect(peer, ls.source)
+	ls.net.run(3*time.Second, func() bool { return false })
+	before, _, _ := peer.eng.LiveEdge(peer.id)
+
+	// The source process restarts: a new engine at the same address, numbering from a
+	// munro boundary past everything it injected.
+	old := ls.source
+	e := New(Config{Rand: old.eng.cfg.Rand})
+	first := (ls.injected/32 + 64) * 32
+	cfg := NewLiveSwarmConfig(ls.key.Public().SwarmID(), newMemLive(ls.window))
+	cfg.Key, cfg.Window, cfg.First = ls.key, live.Window(ls.window), first
+	if _, err := e.AddLiveSwarm(cfg); err != nil {
+		t.Fatal(err)
+	}
+	old.eng = e
+	ls.injected = first
+	// The peer's channel to the old process times out; it connects again, as the manager
+	// does for a swarm's known peers.
+	ls.net.run(40*time.Second, func() bool { return len(peer.eng.Peers(peer.id)) == 0 })
+	ls.net.connect(peer, ls.source)
+	ls.net.run(3*time.Second, func() bool { return false })
+	after, _, _ := peer.eng.LiveEdge(peer.id)
+	st := peer.eng.Stats()
+	t.Logf("edge %d before the restart, %d after (source resumed at %d, now at %d); bad signatures %d", before, after, first, ls.injected, st.LiveBadSignatures)
+	if after < first || ls.injected-after > 64 || st.LiveBadSignatures != 0 {
+		t.Fatalf("the peer did not follow the restarted source:\n%s", ls.dump(peer))
+	}
+	ls.received(t, peer)
+}

@@ -49,6 +49,9 @@ type LiveSwarmConfig struct {
 	Hash hashtree.HashFunc
 	// Store keeps the verified chunks.
 	Store LiveStore
+	// First is the index the source gives its first chunk, a multiple of ChunksPerSig: a
+	// restarted source resumes past what it injected before (live.SourceConfig.First).
+	First uint64
 }
 
 // DefaultLiveWindow is the discard window when none is given: 4096 chunks, 4 MiB of 1 KiB

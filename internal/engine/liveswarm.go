@@ -97,7 +97,8 @@ func newLiveSwarm(cfg LiveSwarmConfig, scanSeed uint64) (*swarm, error) {
 			// Each munro is signed in both forms, so that RFC 7574 peers and libswift
 			// peers join the same stream: one more signature per munro, none per chunk.
 			ls.source, err = live.NewSource(live.SourceConfig{Key: cfg.Key, Hash: cfg.Hash, ChunksPerSig: cfg.ChunksPerSig,
-				Form: cfg.Form, Forms: []live.Form{live.FormRFC, live.FormLibswift}, Addressing: cfg.Addressing, Window: cfg.Window})
+				Form: cfg.Form, Forms: []live.Form{live.FormRFC, live.FormLibswift}, Addressing: cfg.Addressing, Window: cfg.Window,
+				First: cfg.First})
 		} else {
 			ls.verifier, err = live.NewVerifier(live.VerifierConfig{Key: pub, Hash: cfg.Hash, Form: cfg.Form,
 				Addressing: cfg.Addressing, MaxAge: live.DefaultMaxAge, Window: cfg.Window})
@@ -131,6 +132,7 @@ func newLiveSwarm(cfg LiveSwarmConfig, scanSeed uint64) (*swarm, error) {
 	s.integrity = &liveIntegrity{ls: ls}
 	s.setSize(ls.span)
 	ls.salt = scanSeed | 1
+	ls.next = cfg.First // Sign All numbers its chunks here
 	return s, nil
 }
 

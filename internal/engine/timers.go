@@ -37,7 +37,8 @@ func (e *Engine) channelTimers(now time.Time, ch *channel) {
 	if len(ch.unacked) > 0 {
 		e.busy = true
 	}
-	if now.Sub(ch.lastRecv) >= e.cfg.ChannelTimeout {
+	keepAlive, timeout := e.channelIdle(ch)
+	if now.Sub(ch.lastRecv) >= timeout {
 		e.stats.ClosedTimeout++
 		e.closeChannel(now, ch, true, errChannelTimeout)
 		return
@@ -69,9 +70,29 @@ func (e *Engine) channelTimers(now time.Time, ch *channel) {
 		}
 	}
 	e.pexTimer(now, ch)
-	if now.Sub(ch.lastSend) >= e.cfg.KeepAlive {
+	if now.Sub(ch.lastSend) >= keepAlive {
 		e.send(now, ch, wire.AppendHeader(nil, ch.remote)) // keep-alive (§3.12, §8.14)
 	}
+}
+
+// A live stream cannot wait minutes to notice that a peer is gone: a source that
+// restarted (on the same key, resuming its numbering) is a new process that knows none of
+// its old channels, and its viewers would see nothing until their channels to it time out
+// and they connect again. So live channels send a keep-alive after liveKeepAlive of
+// silence and close after liveChannelTimeout without a word — five keep-alives lost.
+// A stream that flows sends far more than keep-alives; 4 bytes every 2 s cost nothing.
+const (
+	liveKeepAlive      = 2 * time.Second
+	liveChannelTimeout = 10 * time.Second
+)
+
+// channelIdle is how long ch may stay quiet before a keep-alive goes, and before the peer's
+// silence closes it.
+func (e *Engine) channelIdle(ch *channel) (keepAlive, timeout time.Duration) {
+	if ch.swarm.live != nil {
+		return min(e.cfg.KeepAlive, liveKeepAlive), min(e.cfg.ChannelTimeout, liveChannelTimeout)
+	}
+	return e.cfg.KeepAlive, e.cfg.ChannelTimeout
 }
 
 // requestTimers re-requests chunks a peer was too slow to deliver, preferably from another.
@@ -131,8 +152,9 @@ func (e *Engine) timerDeadline() time.Time {
 		case stateInitiated:
 			at(ch.hsNext)
 		case stateEstablished:
-			at(ch.lastRecv.Add(e.cfg.ChannelTimeout))
-			at(ch.lastSend.Add(e.cfg.KeepAlive))
+			keepAlive, timeout := e.channelIdle(ch)
+			at(ch.lastRecv.Add(timeout))
+			at(ch.lastSend.Add(keepAlive))
 			if !ch.pexNext.IsZero() && !ch.swarm.complete {
 				at(ch.pexNext)
 			}

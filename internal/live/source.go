@@ -31,6 +31,11 @@ type SourceConfig struct {
 	Addressing wire.Addressing
 	// Window bounds how many chunks' hashes the source keeps (§6.2).
 	Window Window
+	// First is the index of the stream's first chunk, a multiple of ChunksPerSig. A source
+	// that restarts with the same key resumes past every chunk it signed before, so that
+	// peers still joined see the stream go on rather than chunks signed again with other
+	// hashes (which they must take for forgeries).
+	First uint64
 }
 
 // DefaultAddressing is what libswift and RFC 7574 §7.8 default to.
@@ -47,7 +52,7 @@ type Source struct {
 	msgBuf []byte
 }
 
-// NewSource checks cfg and starts a tree whose first chunk is 0.
+// NewSource checks cfg and starts a tree whose first chunk is cfg.First.
 func NewSource(cfg SourceConfig) (*Source, error) {
 	if cfg.Key == nil {
 		return nil, fmt.Errorf("live source: no signing key")
@@ -67,11 +72,14 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 	if cfg.Window != Unlimited && uint64(cfg.Window) < cfg.ChunksPerSig {
 		return nil, fmt.Errorf("live source: a window of %d chunks cannot hold one munro of %d", cfg.Window, cfg.ChunksPerSig)
 	}
+	if cfg.First%cfg.ChunksPerSig != 0 {
+		return nil, fmt.Errorf("live source: first chunk %d is not at a munro boundary (%d chunks)", cfg.First, cfg.ChunksPerSig)
+	}
 	forms, err := sourceForms(cfg.Form, cfg.Forms)
 	if err != nil {
 		return nil, fmt.Errorf("live source: %w", err)
 	}
-	return &Source{cfg: cfg, forms: forms, st: newStore(cfg.Hash, cfg.ChunksPerSig, cfg.Window)}, nil
+	return &Source{cfg: cfg, forms: forms, next: cfg.First, st: newStore(cfg.Hash, cfg.ChunksPerSig, cfg.Window)}, nil
 }
 
 // sourceForms checks the configured forms and lists them primary first, without repeats.

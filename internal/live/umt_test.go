@@ -314,3 +314,48 @@ func TestUMTResignedMunro(t *testing.T) {
 		t.Fatalf("munro behind the window: %v", err)
 	}
 }
+
+// TestSourceFirst: a source resumed at chunk 4096 numbers from there, and a verifier that
+// knew nothing before takes its munros and chunks; a first chunk off a munro boundary is
+// refused.
+func TestSourceFirst(t *testing.T) {
+	key := keyFor(t, livesig.Ed25519)
+	cfg := SourceConfig{Key: key, Hash: hashtree.SHA1, ChunksPerSig: 8, Addressing: DefaultAddressing, Window: 64, First: 4096}
+	src, err := NewSource(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := NewVerifier(VerifierConfig{Key: key.Public(), Hash: hashtree.SHA1, Addressing: DefaultAddressing, Window: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	var chunks [][]byte
+	for k := range 8 {
+		data := []byte{byte(k), 1, 2, 3}
+		chunks = append(chunks, data)
+		i, sm, err := src.AddChunk(data, now)
+		if err != nil || i != 4096+uint64(k) {
+			t.Fatalf("chunk %d: index %d, %v", k, i, err)
+		}
+		if sm != nil {
+			if _, err := v.AddSignedMunro(*sm, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for k, data := range chunks {
+		i := 4096 + uint64(k)
+		u, err := src.Uncles(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := v.VerifyChunk(i, data, u); err != nil {
+			t.Fatalf("chunk %d: %v", i, err)
+		}
+	}
+	cfg.First = 4100
+	if _, err := NewSource(cfg); err == nil {
+		t.Fatal("a first chunk inside a munro was accepted")
+	}
+}
