@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,10 +22,10 @@ import (
 
 // liveFlags are ppsppd live's flags.
 type liveFlags struct {
-	source, key, keyOut, sig, integrity, listen, advertise, logLevel string
-	chunkSize                                                        uint32
-	window, chunksPerSig                                             uint64
-	follow                                                           bool
+	source, key, keyOut, sig, integrity, listen, advertise, logLevel, resume string
+	chunkSize                                                                uint32
+	window, chunksPerSig                                                     uint64
+	follow                                                                   bool
 }
 
 // maxLiveWindow bounds --window as the config bounds live.sources' window.
@@ -48,7 +49,9 @@ ppsppd add URL, and its HTTP gateway plays it).
 
 The stream is signed with --key KEYFILE (ppsppd keygen, or libswift's -K file). Without it a
 new key of --sig is made: with --key-out it is written there (never overwriting), else it is
-ephemeral and the stream's ID changes at each run.
+ephemeral and the stream's ID changes at each run. A stream with a key file (--key or
+--key-out) numbers its chunks on from where it stopped when it is started again, so viewers
+still joined go on watching: KEYFILE.next (or --resume FILE) keeps the place.
 
 A file is read from its start; with --follow it is then read as it grows, as tail -f does
 (until interrupted), else its end ends the stream. A FIFO is read until interrupted, whoever
@@ -70,6 +73,7 @@ fill the last chunk are not sent. When the input ends the source serves its last
 	fl.StringVar(&f.source, "source", "", `the stream: a file, a FIFO, or "-" for standard input (required)`)
 	fl.StringVar(&f.key, "key", "", "key file to sign with (PEM PKCS#8: ppsppd keygen, libswift -K)")
 	fl.StringVar(&f.keyOut, "key-out", "", "with no --key: write the new key here (never overwritten), so the stream keeps its ID")
+	fl.StringVar(&f.resume, "resume", "", "file that keeps the stream's place across restarts (default: KEYFILE.next with --key or --key-out; none for an ephemeral key)")
 	fl.StringVar(&f.sig, "sig", livesig.DefaultAlg.String(), "signature algorithm of a new key: ecdsa-p256, ecdsa-p384, ed25519, rsa-sha256 or rsa-sha1")
 	fl.StringVar(&f.integrity, "integrity", "umt", "live integrity method: umt (Unified Merkle Tree, libswift's) or signall (Sign All)")
 	fl.Uint32Var(&f.chunkSize, "chunk-size", swarms.DefaultLiveChunkSize, chunkSizeHelp)
@@ -131,6 +135,10 @@ func runLive(ctx context.Context, cmd *cobra.Command, f liveFlags, spec swarms.L
 		return err
 	}
 	spec.Key, spec.Name = key, name
+	spec.ResumeFile = f.resume
+	if keyFile := cmp.Or(f.key, f.keyOut); spec.ResumeFile == "" && keyFile != "" {
+		spec.ResumeFile = keyFile + ".next"
+	}
 	m, stop, err := startStandalone(cmd, f.listen, "", log)
 	if err != nil {
 		return err

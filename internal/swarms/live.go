@@ -117,11 +117,25 @@ func (m *Manager) AddLiveSource(ctx context.Context, spec LiveSourceSpec) (Statu
 		return Status{}, nil, fmt.Errorf("live source: %w", err)
 	}
 	id := ID(spec.Key.Public().SwarmID())
+	var resume *liveResume
+	var first uint64
+	if spec.ResumeFile != "" {
+		align := spec.ChunksPerSig
+		if align == 0 {
+			align = live.DefaultChunksPerSig
+		}
+		if resume, first, err = openLiveResume(spec.ResumeFile, align, m.log); err != nil {
+			return Status{}, nil, fmt.Errorf("live source: %w", err)
+		}
+	}
 	le := &liveEntry{source: true, method: method, window: window, store: livebuf.New(cs, window)}
 	le.input = newLiveInput(m.base, cs, func(ctx context.Context, chunk []byte) error {
 		i, err := m.node.Inject(ctx, engine.SwarmID(id), chunk)
 		if err == nil {
 			m.liveEdge(id, le, i)
+			if resume != nil {
+				resume.injected(i)
+			}
 		}
 		return err
 	})
@@ -133,11 +147,12 @@ func (m *Manager) AddLiveSource(ctx context.Context, spec LiveSourceSpec) (Statu
 	cfg := liveConfig(id, le, cs, window)
 	cfg.ChunksPerSig = spec.ChunksPerSig
 	cfg.Key = spec.Key
+	cfg.First = first
 	if err := m.startLive(ctx, e, cfg, StateSeeding); err != nil {
 		return Status{}, nil, fmt.Errorf("live source %v: %w", id, err)
 	}
 	m.log.Info("live source started", zap.Stringer("swarm", id), zap.Stringer("integrity", method),
-		zap.Int("chunk_size", cs), zap.Uint64("window", window))
+		zap.Int("chunk_size", cs), zap.Uint64("window", window), zap.Uint64("first_chunk", first))
 	st, err = m.Status(id)
 	return st, le.input, err
 }

@@ -2,6 +2,8 @@ package swarms
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"path/filepath"
 
@@ -35,6 +37,12 @@ func (m *Manager) AddLiveFile(ctx context.Context, spec LiveFileSpec) (Status, e
 	s.Key = key
 	if s.Name == "" {
 		s.Name = filepath.Base(spec.Path)
+	}
+	if s.ResumeFile == "" && spec.KeyFile != "" && m.cfg.StateDir != "" {
+		// A key kept in a file is a stream that outlives this run: number on after a
+		// restart (live_resume.go). A new key is a new stream.
+		sum := sha256.Sum256(key.Public().SwarmID())
+		s.ResumeFile = filepath.Join(m.cfg.StateDir, "live-"+hex.EncodeToString(sum[:8])+".next")
 	}
 	return m.AddLiveFeed(ctx, s, src)
 }

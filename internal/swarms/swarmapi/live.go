@@ -33,6 +33,10 @@ type LiveSourceSpec struct {
 	// 0 means libswift's 32. A chunk waits for its munro to fill before it is signed, so a
 	// low bit rate may want fewer: at 1 Mbit/s of 1 KiB chunks 32 chunks take 260 ms.
 	ChunksPerSig uint64
+	// ResumeFile, when set, lets a source restarted with the same key number its chunks on
+	// from where it stopped (peers still joined follow; see the swarms package's
+	// live_resume.go). Empty: the stream starts at chunk 0, right for a new key.
+	ResumeFile string
 	// Name is for display (e.g. the input's file name).
 	Name   string
 	Limits Limits
