@@ -326,3 +326,45 @@ func TestLiveSourceRestart(t *testing.T) {
 	}
 	ls.received(t, peer)
 }
+
+// TestLiveHandshakeOptions: a live peer's HANDSHAKE names the integrity method (option 3),
+// the source's signature algorithm (5) and the discard window it keeps (7), and no hash
+// function (libswift's live HANDSHAKE has none: SHA-1 is implied); a static swarm's peer
+// offering live options is not answered.
+func TestLiveHandshakeOptions(t *testing.T) {
+	key, err := livesig.GenerateKey(livesig.ECDSAP256SHA256, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(Config{})
+	cfg := NewLiveSwarmConfig(key.Public().SwarmID(), newMemLive(512))
+	cfg.Window = 512
+	id, err := e.AddLiveSwarm(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Connect(t0, id, rawPeer); err != nil {
+		t.Fatal(err)
+	}
+	o := decodeOut(t, e.Outgoing())[0].Messages[0].(*wire.Handshake).Options
+	if !o.Has(wire.OptIntegrity) || o.Integrity != wire.IntegrityUnifiedMHT ||
+		!o.Has(wire.OptSigAlg) || o.SigAlg != wire.AlgECDSAP256SHA256 ||
+		!o.Has(wire.OptDiscardWindow) || o.DiscardWindow != 512 || o.Has(wire.OptHashFunc) {
+		t.Fatalf("live HANDSHAKE options %+v", o)
+	}
+	static, sid := seedingEngine(t, Config{}, testContent(1, 4*testCS))
+	var live wire.Options
+	live.SetVersion(1)
+	live.SetSwarmID([]byte(sid))
+	live.SetSigAlg(wire.AlgECDSAP256SHA256)
+	live.SetAddressing(wire.ChunkRange32)
+	live.SetDiscardWindow(512)
+	b, err := (&wire.Handshake{Source: 7, Options: live}).Append(wire.AppendHeader(nil, 0), &wire.Context{Addressing: wire.ChunkRange32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	static.HandleDatagram(t0, rawPeer, b)
+	if len(static.Outgoing()) != 0 || static.Stats().Drops[DropHandshake] != 1 {
+		t.Fatal("a static swarm answered a HANDSHAKE with live options")
+	}
+}
