@@ -368,3 +368,23 @@ func TestLiveHandshakeOptions(t *testing.T) {
 		t.Fatal("a static swarm answered a HANDSHAKE with live options")
 	}
 }
+
+// TestLiveTuneInIgnoresLies: a HAVE for a chunk far ahead that arrives before any signed
+// munro does not decide where a peer tunes in: under the Unified Merkle Tree it tunes in
+// at a munro whose signature verified, and gets the real stream.
+func TestLiveTuneInIgnoresLies(t *testing.T) {
+	p := newLivePairCfg(t, livesig.Ed25519, wire.IntegrityUnifiedMHT, uint64(DefaultLiveWindow), 0)
+	ch := p.peer.swarms[p.peerID].channels[0]
+	lie, err := (&wire.Have{Spec: wire.RangeSpec(1_000_000_000, 1_000_000_000)}).Append(wire.AppendHeader(nil, ch.local), &ch.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.peer.HandleDatagram(p.now, p.srcAddr, lie)
+	for i := range uint64(256) {
+		p.step(t, i, 4*time.Millisecond)
+	}
+	edge, ok, _ := p.peer.LiveEdge(p.peerID)
+	if !ok || edge != 255 || !p.peerStore.Has(0) {
+		t.Fatalf("after a lying HAVE the peer's edge is %d (%v), want 255 with chunk 0 held", edge, ok)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/ppsppd/ppsppd/internal/bins"
@@ -281,8 +282,18 @@ func (s *swarm) liveRange() (from, end uint64, ok bool) {
 		return 0, 0, false
 	}
 	if !ls.tuned {
+		// Under the Unified Merkle Tree, tune in at a munro whose signature verified, not
+		// at whatever a HAVE claims: a peer lying first must not send us far ahead of
+		// the stream, where nothing ever comes.
+		edge, ok := ls.heard, ls.hasHeard
+		if ls.cfg.Method == wire.IntegrityUnifiedMHT {
+			edge, ok = ls.trustedEdge()
+		}
+		if !ok {
+			return 0, 0, false
+		}
 		ls.tuned = true
-		ls.tuneIn = ls.tuneInAt(ls.heard)
+		ls.tuneIn = ls.tuneInAt(edge)
 	}
 	from = max(ls.tuneIn, ls.keepFrom(), s.have.base)
 	return from, s.n, from < s.n
@@ -330,9 +341,19 @@ func (p *peerChunks) originLike() bool {
 func (e *Engine) liveHave(ch *channel, r bins.ChunkRange) (_ bins.ChunkRange, keep, honest bool) {
 	s := ch.swarm
 	ls := s.live
-	if edge, ok := ls.trustedEdge(); ok && r.End > edge+ls.span/2 {
+	edge, trusted := ls.trustedEdge()
+	if r.End >= maxLiveChunk || trusted && r.End > edge+ls.span/2 {
 		e.stats.LiveOutsideWindow++
 		return r, false, false
+	}
+	if !trusted && ls.verifier != nil {
+		// Nothing signed has been seen yet, so nothing tells a true HAVE from a lie that
+		// would slide the window far past the stream. Kept until a munro verifies
+		// (replayEarlyHaves): a source sends one with its HAVEs (§6.1.2.3).
+		if len(ch.earlyHaves) < 256 {
+			ch.earlyHaves = append(ch.earlyHaves, r)
+		}
+		return r, false, true
 	}
 	if !ls.isSource() {
 		ls.heardOf(r.End)
@@ -347,6 +368,30 @@ func (e *Engine) liveHave(ch *channel, r bins.ChunkRange) (_ bins.ChunkRange, ke
 	}
 	r.Start = max(r.Start, s.have.base) // fit may have slid past what was floor
 	return r, r.Start <= r.End, true
+}
+
+// maxLiveChunk bounds live chunk numbers taken from peers, far beyond any stream (2^62
+// chunks), so that the window's arithmetic cannot overflow.
+const maxLiveChunk = 1 << 62
+
+// replayEarlyHaves records the HAVEs that came before the first verified munro, now that
+// there is a signed edge to judge them by.
+func (e *Engine) replayEarlyHaves(now time.Time, s *swarm) {
+	for _, ch := range slices.Clone(s.channels) { // a report may close a channel
+		haves := ch.earlyHaves
+		ch.earlyHaves = nil
+		for _, r := range haves {
+			if ch.state == stateClosed {
+				break
+			}
+			if !e.addPeerHave(ch, r) {
+				e.report(now, ch, offBadHave)
+			}
+		}
+		if len(haves) > 0 {
+			e.markDirty(ch)
+		}
+	}
 }
 
 // trustedEdge is the newest chunk known to be signed by the source: held here, or under

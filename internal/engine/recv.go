@@ -115,6 +115,8 @@ func (e *Engine) handleMessage(now time.Time, ch *channel, m wire.Message, cut b
 	case *wire.SignedIntegrity:
 		if err := ch.swarm.integrity.onSignedIntegrity(now, ch, m); err != nil {
 			e.badSignature(now, ch, err)
+		} else if ch.swarm.live != nil {
+			e.replayEarlyHaves(now, ch.swarm)
 		}
 	case *wire.Data:
 		e.onData(now, ch, m, cut)
