@@ -21,24 +21,12 @@ import (
 func BenchmarkDaemon1000Swarms(b *testing.B) {
 	const swarms = 1000
 	for range b.N {
-		root := b.TempDir()
-		state := filepath.Join(root, "state")
-		content := filepath.Join(state, "content")
-		if err := os.MkdirAll(content, 0o755); err != nil {
-			b.Fatal(err)
-		}
-		for i := range swarms {
-			data := []byte(strings.Repeat(fmt.Sprintf("swarm %06d ", i), 1400)) // ~16 KiB, distinct
-			if err := os.WriteFile(filepath.Join(content, fmt.Sprintf("f%04d.bin", i)), data, 0o644); err != nil {
-				b.Fatal(err)
-			}
-		}
+		state := filepath.Join(b.TempDir(), "state")
+		paths := writeSeedFiles(b, filepath.Join(state, "content"), swarms, "swarm", 1400) // ~16 KiB each
 		d := startDaemon(b, state, "")
 		conn := dialCMD(b, d.cmdAddr)
 		start := time.Now()
-		for i := range swarms {
-			conn.roundTrip(b, fmt.Sprintf("SEED %s", filepath.Join(content, fmt.Sprintf("f%04d.bin", i))))
-		}
+		conn.seedAll(b, paths)
 		addTime := time.Since(start)
 		waitSeeding(b, conn, swarms)
 		rssBefore := rssKiB(b, d.cmd.Process.Pid)
@@ -68,6 +56,31 @@ func BenchmarkDaemon1000Swarms(b *testing.B) {
 type cmdConn struct {
 	c net.Conn
 	r *bufio.Reader
+}
+
+// writeSeedFiles writes n distinct files into dir (made if missing), each the line
+// "LABEL NNNNNN " repeated repeat times, and returns their paths.
+func writeSeedFiles(b *testing.B, dir string, n int, label string, repeat int) []string {
+	b.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	paths := make([]string, n)
+	for i := range n {
+		paths[i] = filepath.Join(dir, fmt.Sprintf("%s%06d.bin", label, i))
+		data := []byte(strings.Repeat(fmt.Sprintf("%s %06d ", label, i), repeat))
+		if err := os.WriteFile(paths[i], data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return paths
+}
+
+// seedAll has the daemon seed each of paths, one SEED line each.
+func (c *cmdConn) seedAll(b *testing.B, paths []string) {
+	for _, p := range paths {
+		c.roundTrip(b, "SEED "+p)
+	}
 }
 
 func dialCMD(b *testing.B, addr string) *cmdConn {

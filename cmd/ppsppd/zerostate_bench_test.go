@@ -39,22 +39,11 @@ func BenchmarkDaemonScale10k(b *testing.B) {
 	for range b.N {
 		root := b.TempDir()
 		state := filepath.Join(root, "state")
-		content := filepath.Join(state, "content")
-		if err := os.MkdirAll(content, 0o755); err != nil {
-			b.Fatal(err)
-		}
-		for i := range swarms {
-			data := []byte(strings.Repeat(fmt.Sprintf("swarm %06d ", i), 300)) // ~4 KiB, distinct
-			if err := os.WriteFile(filepath.Join(content, fmt.Sprintf("f%05d.bin", i)), data, 0o644); err != nil {
-				b.Fatal(err)
-			}
-		}
+		paths := writeSeedFiles(b, filepath.Join(state, "content"), swarms, "swarm", 300) // ~4 KiB each
 		d := startDaemon(b, state, "")
 		conn := dialCMD(b, d.cmdAddr)
 		start := time.Now()
-		for i := range swarms {
-			conn.roundTrip(b, fmt.Sprintf("SEED %s", filepath.Join(content, fmt.Sprintf("f%05d.bin", i))))
-		}
+		conn.seedAll(b, paths)
 		addTime := time.Since(start)
 		ids := waitSeedingIDs(b, conn, swarms)
 		rssSeeded := rssKiB(b, d.cmd.Process.Pid)
@@ -284,21 +273,10 @@ func BenchmarkDaemonDownloads1k(b *testing.B) {
 	for range b.N {
 		root := b.TempDir()
 		seedState := filepath.Join(root, "seeder")
-		content := filepath.Join(seedState, "content")
-		if err := os.MkdirAll(content, 0o755); err != nil {
-			b.Fatal(err)
-		}
-		for i := range n {
-			data := []byte(strings.Repeat(fmt.Sprintf("download %06d ", i), 64<<10/16)) // 64 KiB, distinct
-			if err := os.WriteFile(filepath.Join(content, fmt.Sprintf("d%05d.bin", i)), data, 0o644); err != nil {
-				b.Fatal(err)
-			}
-		}
+		paths := writeSeedFiles(b, filepath.Join(seedState, "content"), n, "download", 64<<10/16) // 64 KiB each
 		seeder := startDaemon(b, seedState, "")
 		sc := dialCMD(b, seeder.cmdAddr)
-		for i := range n {
-			sc.roundTrip(b, fmt.Sprintf("SEED %s", filepath.Join(content, fmt.Sprintf("d%05d.bin", i))))
-		}
+		sc.seedAll(b, paths)
 		ids := waitSeedingIDs(b, sc, n)
 
 		leechState := filepath.Join(root, "leecher")
