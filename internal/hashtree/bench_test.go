@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ppsppd/ppsppd/internal/benchcpu"
 	"github.com/ppsppd/ppsppd/internal/bins"
 )
 
@@ -61,13 +61,10 @@ func BenchmarkBuildVsRawSHA1(b *testing.B) {
 	}
 }
 
-// cpuTime is the CPU time this process has used, user and system.
+// cpuTime is the CPU time this process has used, user and system (0 where not known).
 func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	c, _ := benchcpu.Process()
+	return c
 }
 
 func BenchmarkBuildSHA256(b *testing.B) {

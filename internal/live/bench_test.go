@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ppsppd/ppsppd/internal/benchcpu"
 	"github.com/ppsppd/ppsppd/internal/hashtree"
 	"github.com/ppsppd/ppsppd/internal/livesig"
 	"github.com/ppsppd/ppsppd/internal/wire"
@@ -22,25 +23,13 @@ const benchChunk = 1024
 // chunksPerMbit is the chunks per second of a 1 Mbit/s stream of benchChunk-byte chunks.
 const chunksPerMbit = 1e6 / 8 / benchChunk
 
-// cpuMeter measures the CPU time of one benchmark run; start it right before b.Loop.
-type cpuMeter struct {
-	start time.Duration
-	ok    bool
-}
-
-func startCPU() cpuMeter {
-	c, ok := processCPU()
-	return cpuMeter{start: c, ok: ok}
-}
-
-func (m cpuMeter) report(b *testing.B, n int) {
-	end, ok := processCPU()
-	if !m.ok || !ok || n == 0 {
-		return
+// reportCPU reports the CPU time per chunk since m started, and per second of a 1 Mbit/s
+// stream.
+func reportCPU(b *testing.B, m benchcpu.Meter, n int) {
+	if perChunk, ok := m.PerOp(n); ok {
+		b.ReportMetric(perChunk, "cpu-ns/chunk")
+		b.ReportMetric(perChunk*chunksPerMbit/1e3, "cpu-us/s/Mbps")
 	}
-	perChunk := float64(end-m.start) / float64(n)
-	b.ReportMetric(perChunk, "cpu-ns/chunk")
-	b.ReportMetric(perChunk*chunksPerMbit/1e3, "cpu-us/s/Mbps")
 }
 
 // BenchmarkUMTSource: per chunk, hash it; per 32 chunks, build the munro and sign it.
@@ -54,13 +43,13 @@ func BenchmarkUMTSource(b *testing.B) {
 			data := chunk(1, benchChunk)
 			b.SetBytes(benchChunk)
 			b.ReportAllocs()
-			cpu, n := startCPU(), 0
+			cpu, n := benchcpu.Start(), 0
 			for ; b.Loop(); n++ {
 				if _, _, err := src.AddChunk(data, t0.Add(time.Duration(n)*time.Millisecond)); err != nil {
 					b.Fatal(err)
 				}
 			}
-			cpu.report(b, n)
+			reportCPU(b, cpu, n)
 		})
 	}
 }
@@ -101,7 +90,7 @@ func BenchmarkUMTVerify(b *testing.B) {
 			b.SetBytes(benchChunk)
 			b.ReportAllocs()
 			var v *Verifier
-			cpu, n := startCPU(), 0
+			cpu, n := benchcpu.Start(), 0
 			for ; b.Loop(); n++ {
 				i := uint64(n % len(data))
 				if i == 0 {
@@ -120,7 +109,7 @@ func BenchmarkUMTVerify(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			cpu.report(b, n)
+			reportCPU(b, cpu, n)
 		})
 	}
 }
@@ -133,13 +122,13 @@ func BenchmarkSignAllSource(b *testing.B) {
 			data := chunk(1, benchChunk)
 			b.SetBytes(benchChunk)
 			b.ReportAllocs()
-			cpu, n := startCPU(), 0
+			cpu, n := benchcpu.Start(), 0
 			for ; b.Loop(); n++ {
 				if _, err := SignChunk(k, wire.ChunkRange32, uint64(n), data, t0); err != nil {
 					b.Fatal(err)
 				}
 			}
-			cpu.report(b, n)
+			reportCPU(b, cpu, n)
 		})
 	}
 }
@@ -166,13 +155,13 @@ func BenchmarkSignAllVerify(b *testing.B) {
 			}
 			b.SetBytes(benchChunk)
 			b.ReportAllocs()
-			cpu, n := startCPU(), 0
+			cpu, n := benchcpu.Start(), 0
 			for ; b.Loop(); n++ {
 				if err := v.Verify(sigs[n%count], data[n%count], t0); err != nil {
 					b.Fatal(err)
 				}
 			}
-			cpu.report(b, n)
+			reportCPU(b, cpu, n)
 		})
 	}
 }

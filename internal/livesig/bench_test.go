@@ -2,7 +2,8 @@ package livesig
 
 import (
 	"testing"
-	"time"
+
+	"github.com/ppsppd/ppsppd/internal/benchcpu"
 )
 
 // Raw cost of one signature and one verification per algorithm, over a 40-byte message
@@ -14,13 +15,13 @@ func BenchmarkSign(b *testing.B) {
 		b.Run(alg.String(), func(b *testing.B) {
 			k := keyFor(b, alg)
 			b.ReportAllocs()
-			cpu, n := startCPU(), 0
+			cpu, n := benchcpu.Start(), 0
 			for ; b.Loop(); n++ {
 				if _, err := k.Sign(msg); err != nil {
 					b.Fatal(err)
 				}
 			}
-			cpu.report(b, n)
+			reportCPU(b, cpu, n)
 		})
 	}
 }
@@ -39,13 +40,13 @@ func BenchmarkVerify(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
-			cpu, n := startCPU(), 0
+			cpu, n := benchcpu.Start(), 0
 			for ; b.Loop(); n++ {
 				if err := pub.Verify(msg, sig); err != nil {
 					b.Fatal(err)
 				}
 			}
-			cpu.report(b, n)
+			reportCPU(b, cpu, n)
 		})
 	}
 }
@@ -63,20 +64,9 @@ func BenchmarkParseSwarmID(b *testing.B) {
 	}
 }
 
-// cpuMeter measures the process's CPU time over one benchmark run (the machines these run
-// on are shared, so wall time overstates the cost); start it right before b.Loop.
-type cpuMeter struct {
-	start time.Duration
-	ok    bool
-}
-
-func startCPU() cpuMeter {
-	c, ok := processCPU()
-	return cpuMeter{start: c, ok: ok}
-}
-
-func (m cpuMeter) report(b *testing.B, n int) {
-	if end, ok := processCPU(); m.ok && ok && n > 0 {
-		b.ReportMetric(float64(end-m.start)/float64(n), "cpu-ns/op")
+// reportCPU reports the CPU time per op since m started.
+func reportCPU(b *testing.B, m benchcpu.Meter, n int) {
+	if perOp, ok := m.PerOp(n); ok {
+		b.ReportMetric(perOp, "cpu-ns/op")
 	}
 }
