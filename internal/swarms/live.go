@@ -167,24 +167,23 @@ func (m *Manager) AddLiveFeed(ctx context.Context, spec LiveSourceSpec, src io.R
 		src.Close()
 		return st, err
 	}
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
+	// Run waits for the feed: it ends with m.base through in.ctx.
+	started := m.goCounted(func() func() { return func() { m.runLiveFeed(st.ID, in, src) } })
+	if !started {
 		src.Close()
 		return st, ErrClosed
 	}
-	m.openers.Add(1) // Run waits for it: it ends with m.base through in.ctx
-	m.mu.Unlock()
-	go func() {
-		defer m.openers.Done()
-		stop := context.AfterFunc(in.ctx, func() { src.Close() })
-		_, err := io.Copy(in, src)
-		stop()
-		src.Close()
-		in.Close()
-		m.liveFeedEnded(st.ID, err)
-	}()
 	return st, nil
+}
+
+// runLiveFeed copies src into the source's input until either ends, then records why.
+func (m *Manager) runLiveFeed(id ID, in *LiveInput, src io.ReadCloser) {
+	stop := context.AfterFunc(in.ctx, func() { src.Close() })
+	_, err := io.Copy(in, src)
+	stop()
+	src.Close()
+	in.Close()
+	m.liveFeedEnded(id, err)
 }
 
 // liveFeedEnded records why a source's feed stopped.

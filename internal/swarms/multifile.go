@@ -121,19 +121,14 @@ func (m *Manager) markMaterialized(e *entry) {
 // materializeLater runs Materialize for a download that reached seeding, on a goroutine
 // counted in m.openers (shutdown waits for it; m.base cancels it).
 func (m *Manager) materializeLater(e *entry) {
-	m.mu.Lock()
-	skip := m.closed || e.rec.Kind != kindDownload || e.rec.Materialized
-	if !skip {
-		m.openers.Add(1)
-	}
-	m.mu.Unlock()
-	if skip {
-		return
-	}
-	go func() {
-		defer m.openers.Done()
-		if _, err := m.Materialize(m.base, e.id); err != nil && m.base.Err() == nil {
-			m.log.Error("cannot write out the files of a multi-file swarm", zap.Stringer("swarm", e.id), zap.Error(err))
+	m.goCounted(func() func() {
+		if e.rec.Kind != kindDownload || e.rec.Materialized {
+			return nil
 		}
-	}()
+		return func() {
+			if _, err := m.Materialize(m.base, e.id); err != nil && m.base.Err() == nil {
+				m.log.Error("cannot write out the files of a multi-file swarm", zap.Stringer("swarm", e.id), zap.Error(err))
+			}
+		}
+	})
 }

@@ -47,6 +47,29 @@ func (m *Manager) startOpenIf(e *entry, wg *sync.WaitGroup, cond func() bool) {
 	}()
 }
 
+// goCounted runs work on a goroutine that Run's shutdown waits for (m.openers; m.base
+// cancels what waits). prepare runs under m.mu, and only while the manager is open; it
+// returns the work, or nil for none. It reports whether the work started.
+func (m *Manager) goCounted(prepare func() func()) bool {
+	m.mu.Lock()
+	var work func()
+	if !m.closed {
+		work = prepare()
+	}
+	if work != nil {
+		m.openers.Add(1)
+	}
+	m.mu.Unlock()
+	if work == nil {
+		return false
+	}
+	go func() {
+		defer m.openers.Done()
+		work()
+	}()
+	return true
+}
+
 // current reports whether e is still the live entry of generation gen (not removed,
 // stopped or reopened since); m.mu must be held.
 func (m *Manager) currentLocked(e *entry, gen uint64) bool {

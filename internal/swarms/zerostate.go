@@ -6,6 +6,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ppsppd/ppsppd/internal/engine"
+	"github.com/ppsppd/ppsppd/internal/storage"
 )
 
 // Zero-state swarms: memory grows with what is active, not with what is seeded. A complete
@@ -45,34 +46,32 @@ func seedsFromLayers(r record) bool {
 // then records it (record.Layers), so the swarm is unloaded when idle and comes back after
 // a restart as a record only. A failure leaves it a loaded download, as before.
 func (m *Manager) saveLayersLater(e *entry) {
-	m.mu.Lock()
-	st := e.store
-	skip := m.closed || !m.zeroState() || e.rec.Kind != kindDownload || e.rec.Layers || st == nil || st.OnDemand()
-	if !skip {
-		m.openers.Add(1)
-	}
-	m.mu.Unlock()
-	if skip {
+	m.goCounted(func() func() {
+		st := e.store
+		if !m.zeroState() || e.rec.Kind != kindDownload || e.rec.Layers || st == nil || st.OnDemand() {
+			return nil
+		}
+		return func() { m.saveLayers(e, st) }
+	})
+}
+
+// saveLayers is saveLayersLater's work.
+func (m *Manager) saveLayers(e *entry, st *storage.Store) {
+	if err := st.SaveLayers(); err != nil {
+		if m.base.Err() == nil {
+			m.log.Warn("cannot write the layer file of a completed download; it stays loaded",
+				zap.Stringer("swarm", e.id), zap.Error(err))
+		}
 		return
 	}
-	go func() {
-		defer m.openers.Done()
-		if err := st.SaveLayers(); err != nil {
-			if m.base.Err() == nil {
-				m.log.Warn("cannot write the layer file of a completed download; it stays loaded",
-					zap.Stringer("swarm", e.id), zap.Error(err))
-			}
-			return
-		}
-		size, _ := st.Size()
-		m.mu.Lock()
-		if m.swarms[e.id] == e && e.store == st {
-			e.rec.Layers, e.rec.Size = true, size
-			m.listDirty = true
-		}
-		m.mu.Unlock()
-		m.log.Debug("completed download's layer file written", zap.Stringer("swarm", e.id))
-	}()
+	size, _ := st.Size()
+	m.mu.Lock()
+	if m.swarms[e.id] == e && e.store == st {
+		e.rec.Layers, e.rec.Size = true, size
+		m.listDirty = true
+	}
+	m.mu.Unlock()
+	m.log.Debug("completed download's layer file written", zap.Stringer("swarm", e.id))
 }
 
 // holdCold makes e a record-only swarm: seeding, every chunk counted, nothing loaded;
