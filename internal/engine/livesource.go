@@ -49,6 +49,7 @@ func (e *Engine) announceLive(now time.Time, s *swarm, start, end uint64) {
 	e.fit(s, end)
 	s.have.setRange(bins.ChunkRange{Start: max(start, s.have.base), End: end})
 	e.advance(s, end)
+	cover := bins.AppendCover(nil, bins.ChunkRange{Start: start, End: end})
 	for _, ch := range s.channels {
 		if ch.state != stateEstablished {
 			continue
@@ -56,7 +57,7 @@ func (e *Engine) announceLive(now time.Time, s *swarm, start, end uint64) {
 		if s.live.source != nil {
 			e.queueLiveMunroAt(ch, start, now)
 		}
-		for _, b := range bins.AppendCover(nil, bins.ChunkRange{Start: start, End: end}) {
+		for _, b := range cover {
 			ch.queueMsg(&wire.Have{Spec: specForBin(ch.ctx.Addressing, b)})
 		}
 		e.markDirty(ch)

@@ -33,10 +33,9 @@ type liveSwarm struct {
 	saVerifier *live.SignAllVerifier
 	// sigs are Sign All's signatures of the window's chunks, by chunk modulo the window,
 	// kept to forward each chunk with its signature (§6.1.1).
-	sigs   []live.Signed
-	next   uint64 // Sign All source: the next chunk's index
-	span   uint64 // the bitmaps' capacity in chunks
-	window uint64 // chunks kept behind the edge
+	sigs []live.Signed
+	next uint64 // Sign All source: the next chunk's index
+	span uint64 // the bitmaps' capacity in chunks
 
 	// edge is the newest chunk held here (injected and signed, or verified); hasEdge is
 	// false before the first.
@@ -87,8 +86,8 @@ func newLiveSwarm(cfg LiveSwarmConfig, scanSeed uint64) (*swarm, error) {
 		// what we keep.
 		cfg.Window = DefaultLiveWindow
 	}
-	ls := &liveSwarm{cfg: cfg, pub: pub, window: uint64(cfg.Window)}
-	ls.span = (2*ls.window + 63) / 64 * 64
+	ls := &liveSwarm{cfg: cfg, pub: pub}
+	ls.span = (2*uint64(cfg.Window) + 63) / 64 * 64
 	switch cfg.Method {
 	case wire.IntegrityUnifiedMHT:
 		if cfg.ChunksPerSig == 0 {
@@ -105,7 +104,7 @@ func newLiveSwarm(cfg LiveSwarmConfig, scanSeed uint64) (*swarm, error) {
 				Addressing: cfg.Addressing, MaxAge: live.DefaultMaxAge, Window: cfg.Window})
 		}
 	case wire.IntegritySignAll:
-		ls.sigs = make([]live.Signed, ls.window)
+		ls.sigs = make([]live.Signed, cfg.Window)
 		if cfg.Key == nil {
 			ls.saVerifier, err = live.NewSignAllVerifier(pub, cfg.Addressing, live.DefaultMaxAge, cfg.Window)
 		}
@@ -142,10 +141,10 @@ func (ls *liveSwarm) isSource() bool { return ls.cfg.Key != nil }
 
 // oldest is the first chunk the window keeps behind the edge.
 func (ls *liveSwarm) oldest() uint64 {
-	if !ls.hasEdge || ls.edge < ls.window {
+	if !ls.hasEdge {
 		return 0
 	}
-	return ls.edge - ls.window + 1
+	return ls.cfg.Window.Oldest(ls.edge)
 }
 
 // keepFrom is the first chunk worth fetching or accepting: the window behind the newest
@@ -158,10 +157,10 @@ func (ls *liveSwarm) keepFrom() uint64 {
 	if ls.cfg.Method == wire.IntegritySignAll && ls.hasHeard && (!ok || ls.heard > edge) {
 		edge, ok = ls.heard, true
 	}
-	if !ok || edge < ls.window {
+	if !ok {
 		return 0
 	}
-	return edge - ls.window + 1
+	return ls.cfg.Window.Oldest(edge)
 }
 
 // fit slides the swarm's bitmaps forward so that chunk i falls inside them, keeping the
@@ -317,16 +316,6 @@ func binOf(start, end uint64) (bins.Bin, bool) {
 	return bins.ChunkRange{Start: start, End: end}.Bin()
 }
 
-// originKnown reports whether one of the swarm's channels is originLike.
-func (e *Engine) originKnown(s *swarm) bool {
-	for _, c := range s.channels {
-		if c.state == stateEstablished && c.originLike() {
-			return true
-		}
-	}
-	return false
-}
-
 // originLike reports whether the channel's peer is (or is as good as) the source: it is
 // mostly the first to announce new chunks. Every peer shares the source's uplink, so a
 // chunk a relay holds too is taken from the relay.
@@ -465,10 +454,11 @@ func (e *Engine) pickLive(now time.Time, ch *channel, budget int) {
 		return
 	}
 	end = min(end, ls.heard+1)
-	relay := 0
+	relay, origin := 0, false
 	for _, c := range s.channels {
 		if c.state == stateEstablished {
 			relay++
+			origin = origin || c.originLike()
 		}
 	}
 	want := min(e.requestCap(ch, ch.requestLimit())-ch.requested-len(ch.extra), budget)
@@ -483,7 +473,7 @@ func (e *Engine) pickLive(now time.Time, ch *channel, budget int) {
 			if ch.originLike() && !ls.earlyShare(i, relay) {
 				continue // a relay will have it
 			}
-			if !ch.originLike() && s.avail[i-s.have.base] < 2 && !e.originKnown(s) {
+			if !ch.originLike() && s.avail[i-s.have.base] < 2 && !origin {
 				continue // only this channel has it: maybe the source, maybe others follow
 			}
 		}
