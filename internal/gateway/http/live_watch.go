@@ -19,17 +19,55 @@ type localAddrer interface {
 	LocalAddr() netip.AddrPort
 }
 
-// liveWatchPage plays a live swarm. Browsers play MPEG-TS only through a script library
-// (none is bundled), so the page also gives the stream's URL for players that do and the
-// tswift link for other PPSPP peers.
+// liveWatchPage plays a live swarm. A <video> cannot take an MPEG-TS stream as its src,
+// but a browser whose Media Source Extensions parse MPEG-TS with H.264 (Chromium does) can
+// be fed it: the script reads the open-ended response and appends what comes to a
+// SourceBuffer, trims what was played more than 30 s ago, and starts the video at the first
+// frame it has (a live stream joined mid-way does not start at time 0). Elsewhere the
+// script gives the <video> the URL as its src, as the page does without scripts. The page
+// also gives the URL for mpv, VLC and ffplay, and the tswift link for other PPSPP peers.
 var liveWatchPage = template.Must(template.New("livewatch").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} · live · ppsppd</title>
 <style>body{margin:0;background:#111;color:#ddd;font-family:sans-serif}video{display:block;width:100%;max-height:80vh;background:#000}p{margin:.6em 1em;font-size:.9em}a{color:#9cf}code{color:#fff}</style>
 </head><body>
-<video controls autoplay muted src="{{.Src}}"></video>
+<video id="live" controls autoplay muted playsinline></video>
+<noscript><video controls src="{{.Src}}"></video></noscript>
 <p>● live · {{.Title}} · <a href="{{.Src}}">stream</a></p>
-<p>Players such as mpv, VLC and ffplay play the stream: <code>mpv {{.Direct}}</code>. Browsers cannot play raw MPEG-TS without a script library, so the video above may stay black.</p>
+<p>Players such as mpv, VLC and ffplay play the stream: <code>mpv {{.Direct}}</code>. This page plays MPEG-TS with H.264 where the browser's Media Source Extensions take it (Chromium does).</p>
+<script>
+(function () {
+  var v = document.getElementById("live"), src = {{.Src}};
+  var type = 'video/mp2t; codecs="avc1.42E01E"';
+  if (!window.MediaSource || !MediaSource.isTypeSupported(type)) { v.src = src; return; }
+  var ms = new MediaSource();
+  v.src = URL.createObjectURL(ms);
+  ms.addEventListener("sourceopen", function () {
+    var sb = ms.addSourceBuffer(type), queue = [];
+    function pump() {
+      if (sb.updating || !queue.length) return;
+      var b = v.buffered;
+      if (b.length && v.currentTime - b.start(0) > 30) { sb.remove(b.start(0), v.currentTime - 10); return; }
+      sb.appendBuffer(queue.shift());
+    }
+    sb.addEventListener("updateend", function () {
+      var b = v.buffered;
+      if (b.length && v.currentTime < b.start(0)) v.currentTime = b.start(0);
+      if (v.paused) v.play().catch(function () {});
+      pump();
+    });
+    fetch(src).then(function (r) {
+      var reader = r.body.getReader();
+      (function next() {
+        reader.read().then(function (x) {
+          if (x.done) return;
+          queue.push(x.value); pump(); next();
+        });
+      })();
+    });
+  });
+})();
+</script>
 <p>PPSPP link (for another ppsppd or libswift): <code>{{.Link}}</code></p>
 </body></html>
 `))
